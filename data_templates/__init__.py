@@ -1,0 +1,1 @@
+"""Editable reference data shipped with the package: the RAAK framework, the status scale and templates."""

@@ -1,0 +1,239 @@
+"""The `raak` command line: database, reference data, rounds, templates, ingest, reports and the dashboard.
+
+Commands that need heavy imports (pandas, Dash) are loaded only when called, so `raak db upgrade` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from etl.issues import InputRejected, UserError
+
+USAGE_ERROR_EXIT = 2
+LAZY_COMMANDS = {
+    "template": "etl.template_cli:template",
+    "ingest": "etl.ingest_cli:ingest",
+    "report": "dashboard.report_cli:report",
+    "demo": "dashboard.demo:demo",
+    "serve": "dashboard.app:serve",
+}
+
+
+def fail(message: str) -> None:
+    """Print one clear line and exit with the usage-error code; no traceback."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(USAGE_ERROR_EXIT)
+
+
+class RaakGroup(click.Group):
+    """A group that loads listed commands lazily and turns user errors into one line and exit code 2."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, attribute = self.lazy[cmd_name].split(":")
+            try:
+                return getattr(importlib.import_module(module), attribute)
+            except ImportError as exc:  # a part of the product not installed or not built yet
+                raise click.ClickException(f"command {cmd_name!r} is not available: {exc}") from exc
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputRejected as exc:
+            for issue in exc.issues:
+                click.echo(issue.line(), err=True)
+            sys.exit(USAGE_ERROR_EXIT)
+        except UserError as exc:
+            fail(str(exc))
+        except OperationalError as exc:
+            fail(f"database not reachable or not migrated ({exc.orig}); run `raak db upgrade`")
+
+
+@click.group(cls=RaakGroup, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """RAAK Monitor: follow the national roll-out of the RAAK approach against child abuse.
+
+    The database is DATABASE_URL, or a SQLite file in ./instance by default.
+    """
+
+
+# --- raak db ---
+
+
+@main.group(cls=RaakGroup)
+def db() -> None:
+    """Create or migrate the database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+def db_upgrade(revision: str) -> None:
+    """Apply all migrations (creates the SQLite file on first use)."""
+    from etl.db import get_engine
+    from etl.migrate import upgrade
+
+    engine = get_engine()
+    upgrade(engine, revision)
+    click.echo(f"Database at {engine.url.render_as_string(hide_password=True)} is at revision {revision}.")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="base", show_default=True, help="Alembic revision to go back to.")
+@click.confirmation_option(prompt="This can drop every table and its data. Continue?")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations (base: drop everything)."""
+    from etl.db import get_engine
+    from etl.migrate import downgrade
+
+    downgrade(get_engine(), revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+# --- raak reference ---
+
+
+@main.group(cls=RaakGroup)
+def reference() -> None:
+    """Load the RAAK framework, status scale and geography."""
+
+
+@reference.command("load")
+@click.option(
+    "--regions",
+    "regions_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV municipality_code,region_code,region_name[,region_type] replacing the region division.",
+)
+@click.option(
+    "--population",
+    "population_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV municipality_code,year,inhabitants[,children_0_17] with CBS population figures.",
+)
+def reference_load(regions_file: Path | None, population_file: Path | None) -> None:
+    """Load (or update) the reference data; running it twice changes nothing."""
+    from etl.audit import cli_actor, record
+    from etl.db import session_scope
+    from etl.reference import load_reference
+
+    with session_scope() as session:
+        counts = load_reference(session, regions_file=regions_file, population_file=population_file)
+        if regions_file or population_file:
+            record(
+                session,
+                "reference.load",
+                actor=cli_actor(),
+                detail={
+                    "regions": regions_file and regions_file.name,
+                    "population": population_file and population_file.name,
+                },
+            )
+    click.echo(
+        f"{counts.points} points, {counts.levels} levels ({counts.framework_versions} framework version(s)), "
+        f"{counts.provinces} provinces, {counts.regions} regions, {counts.current_municipalities} municipalities "
+        f"in the current division ({counts.municipalities} in all), {counts.population_rows} population rows."
+    )
+
+
+# --- raak rounds ---
+
+
+@main.group(cls=RaakGroup)
+def rounds() -> None:
+    """Reporting rounds: add, list, open, close."""
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from exc
+
+
+@rounds.command("add")
+@click.argument("label")
+@click.option("--reference-date", required=True, callback=_date, help="Peildatum, YYYY-MM-DD.")
+@click.option("--deadline", callback=_date, help="Submission deadline, YYYY-MM-DD.")
+def rounds_add(label: str, reference_date: date, deadline: date | None) -> None:
+    """Open a new reporting round LABEL (e.g. 2009)."""
+    from etl.audit import cli_actor
+    from etl.db import session_scope
+    from etl.rounds import add_round
+
+    with session_scope() as session:
+        added = add_round(session, label, reference_date, deadline=deadline, actor=cli_actor())
+        click.echo(f"Round {added.label} opened (reference date {added.reference_date}).")
+
+
+@rounds.command("list")
+def rounds_list() -> None:
+    """List the rounds."""
+    from etl.db import session_scope
+    from etl.rounds import list_rounds
+
+    with session_scope() as session:
+        found = list_rounds(session)
+        if not found:
+            click.echo("No rounds yet; add one with `raak rounds add 2008 --reference-date 2008-12-31`.")
+        for r in found:
+            state = "open" if r.is_open else "closed"
+            click.echo(f"{r.label:<10} reference {r.reference_date}  deadline {r.deadline or '-'}  {state}")
+
+
+@rounds.command("close")
+@click.argument("label")
+def rounds_close(label: str) -> None:
+    """Close round LABEL: it refuses further uploads."""
+    _set_open(label, False)
+
+
+@rounds.command("open")
+@click.argument("label")
+def rounds_open(label: str) -> None:
+    """Re-open round LABEL for uploads."""
+    _set_open(label, True)
+
+
+def _set_open(label: str, is_open: bool) -> None:
+    from etl.audit import cli_actor
+    from etl.db import session_scope
+    from etl.rounds import set_round_open
+
+    with session_scope() as session:
+        set_round_open(session, label, is_open, actor=cli_actor())
+    click.echo(f"Round {label} {'opened' if is_open else 'closed'}.")
+
+
+# --- raak docs ---
+
+
+@main.command("docs")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/framework.md"),
+    show_default=True,
+)
+def docs(out: Path) -> None:
+    """Regenerate docs/framework.md from the framework data file."""
+    from etl.framework import load_framework, load_status_scale, render_markdown
+
+    out.write_text(render_markdown(load_framework(), load_status_scale()), encoding="utf-8")
+    click.echo(f"Wrote {out}.")

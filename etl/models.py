@@ -1,0 +1,304 @@
+"""Database schema (SQLAlchemy 2 typed models); Alembic migrations in `migrations/` mirror it.
+
+Integrity lives in the database itself: foreign keys, CHECK constraints on status values and a partial unique
+index allowing at most one current assessment per (round, municipality, point).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+STATUS_MIN, STATUS_MAX = 0, 4
+UPLOAD_STATUSES = ("accepted", "rejected", "duplicate")
+SUBMISSION_STATUSES = ("accepted", "superseded")
+SEVERITIES = ("error", "warning")
+ROLES = ("nji", "coordinator", "steering")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, for default timestamps."""
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- the framework and the status scale (data, loaded from data_templates/) ---
+
+
+class FrameworkVersion(Base):
+    __tablename__ = "framework_versions"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_nl: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+
+
+class Level(Base):
+    __tablename__ = "levels"
+
+    framework_version: Mapped[str] = mapped_column(ForeignKey("framework_versions.version"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    order: Mapped[int] = mapped_column(Integer)
+    name_nl: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    group: Mapped[str] = mapped_column(String(32))
+
+
+class Point(Base):
+    __tablename__ = "points"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["framework_version", "level_code"],
+            ["levels.framework_version", "levels.code"],
+            name="fk_points_level",
+        ),
+    )
+
+    framework_version: Mapped[str] = mapped_column(ForeignKey("framework_versions.version"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level_code: Mapped[str | None] = mapped_column(String(8))
+    group: Mapped[str] = mapped_column(String(32))
+    title_nl: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    text_nl: Mapped[str] = mapped_column(Text)
+
+
+class StatusLevel(Base):
+    __tablename__ = "status_scale"
+    __table_args__ = (CheckConstraint(f"value BETWEEN {STATUS_MIN} AND {STATUS_MAX}", name="value_range"),)
+
+    value: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    label_nl: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    implemented: Mapped[bool] = mapped_column(Boolean)
+    color: Mapped[str] = mapped_column(String(16))
+
+
+# --- geography ---
+
+
+class Province(Base):
+    __tablename__ = "provinces"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Region(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_type: Mapped[str] = mapped_column(String(50))
+
+
+class Municipality(Base):
+    __tablename__ = "municipalities"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+
+    region: Mapped[Region | None] = relationship()
+
+
+class MunicipalityDivision(Base):
+    """Which municipalities existed in a CBS division year (2008: 443, 2011: 418)."""
+
+    __tablename__ = "municipality_divisions"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), primary_key=True)
+
+
+class Population(Base):
+    __tablename__ = "population"
+    __table_args__ = (
+        CheckConstraint("inhabitants >= 0", name="inhabitants_nonnegative"),
+        CheckConstraint(
+            "children_0_17 IS NULL OR (children_0_17 >= 0 AND children_0_17 <= inhabitants)",
+            name="children_range",
+        ),
+    )
+
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    inhabitants: Mapped[int] = mapped_column(Integer)
+    children_0_17: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- rounds, returns and assessments ---
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(32), unique=True)
+    reference_date: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    division_year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Upload(Base):
+    """One file as received: accepted, rejected (with its issues) or a duplicate of an earlier accepted file."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (CheckConstraint(_in("status", UPLOAD_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    stored_path: Mapped[str | None] = mapped_column(String(500))
+    uploader: Mapped[str | None] = mapped_column(String(255))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str | None] = mapped_column(String(16))
+    template_version: Mapped[str | None] = mapped_column(String(32))
+    framework_version: Mapped[str | None] = mapped_column(String(32))
+
+    issues: Mapped[list[ValidationIssue]] = relationship(back_populates="upload", order_by="ValidationIssue.id")
+
+
+class Submission(Base):
+    """One municipality's return inside an accepted upload; a later one supersedes it but never deletes it."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
+    framework_version: Mapped[str] = mapped_column(ForeignKey("framework_versions.version"))
+    status: Mapped[str] = mapped_column(String(16))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Assessment(Base):
+    """A municipality's status on one RAAK point in one round; `status` is NULL exactly when n.v.t."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["framework_version", "point_number"],
+            ["points.framework_version", "points.number"],
+            name="fk_assessments_point",
+        ),
+        CheckConstraint(
+            f"(not_applicable AND status IS NULL) OR "
+            f"(NOT not_applicable AND status IS NOT NULL AND status BETWEEN {STATUS_MIN} AND {STATUS_MAX})",
+            name="status_range",
+        ),
+        Index(
+            "uq_assessments_current",
+            "round_id",
+            "municipality_code",
+            "framework_version",
+            "point_number",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    point_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ValidationIssue(Base):
+    __tablename__ = "validation_issues"
+    __table_args__ = (CheckConstraint(_in("severity", SEVERITIES), name="severity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(64))
+    sheet: Mapped[str | None] = mapped_column(String(255))
+    cell: Mapped[str | None] = mapped_column(String(32))
+    message_nl: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+
+    upload: Mapped[Upload] = relationship(back_populates="issues")
+
+
+# --- people and the audit trail ---
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserRegion(Base):
+    __tablename__ = "user_regions"
+    __table_args__ = (UniqueConstraint("user_id", "region_code", name="uq_user_regions_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,84 @@
+"""Reporting rounds: open a round for returns, set its deadline, close it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from etl.audit import record
+from etl.issues import UserError
+from etl.models import Round
+from etl.reference import current_division_year
+
+
+class RoundError(UserError):
+    """A round operation that cannot be done, with a message fit for the user."""
+
+
+def get_round(session: Session, label: str) -> Round:
+    """The round with `label`, or a RoundError naming the rounds that exist."""
+    found = session.scalar(select(Round).where(Round.label == label))
+    if found is None:
+        known = ", ".join(session.scalars(select(Round.label).order_by(Round.reference_date))) or "none"
+        raise RoundError(f"unknown round {label!r} (known: {known})")
+    return found
+
+
+def list_rounds(session: Session) -> list[Round]:
+    """All rounds, oldest reference date first."""
+    return list(session.scalars(select(Round).order_by(Round.reference_date, Round.label)))
+
+
+def add_round(
+    session: Session,
+    label: str,
+    reference_date: date,
+    *,
+    deadline: date | None = None,
+    division_year: int | None = None,
+    actor: str | None = None,
+) -> Round:
+    """Create an open round; a label may be used once."""
+    label = label.strip()
+    if not label:
+        raise RoundError("a round needs a label, e.g. 2009")
+    if session.scalar(select(Round).where(Round.label == label)) is not None:
+        raise RoundError(f"round {label!r} exists already")
+    if deadline is not None and deadline < reference_date:
+        raise RoundError(f"deadline {deadline} lies before the reference date {reference_date}")
+    new = Round(
+        label=label,
+        reference_date=reference_date,
+        deadline=deadline,
+        is_open=True,
+        division_year=division_year or current_division_year(),
+    )
+    session.add(new)
+    session.flush()
+    record(
+        session,
+        "round.add",
+        actor=actor,
+        detail={"round": label, "reference_date": reference_date, "deadline": deadline},
+    )
+    return new
+
+
+def set_round_open(session: Session, label: str, is_open: bool, *, actor: str | None = None) -> Round:
+    """Open or close a round; a closed round refuses uploads."""
+    found = get_round(session, label)
+    found.is_open = is_open
+    record(session, "round.open" if is_open else "round.close", actor=actor, detail={"round": label})
+    return found
+
+
+def set_deadline(session: Session, label: str, deadline: date | None, *, actor: str | None = None) -> Round:
+    """Change a round's submission deadline."""
+    found = get_round(session, label)
+    if deadline is not None and deadline < found.reference_date:
+        raise RoundError(f"deadline {deadline} lies before the reference date {found.reference_date}")
+    found.deadline = deadline
+    record(session, "round.deadline", actor=actor, detail={"round": label, "deadline": deadline})
+    return found

@@ -1,0 +1,85 @@
+"""The schema: migrations run both ways and the database itself guards integrity."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError
+
+from etl import models as m
+from etl.db import engine_for, session_scope
+from etl.migrate import downgrade, upgrade
+from etl.rounds import add_round
+
+
+def test_migrations_upgrade_and_downgrade_cleanly(empty_db_url: str) -> None:
+    engine = engine_for(empty_db_url)
+    tables = set(inspect(engine).get_table_names())
+    assert set(m.Base.metadata.tables) <= tables
+    downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    assert set(m.Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def _submission(engine: Engine) -> tuple[int, int]:
+    """A round and an accepted submission for GM0363 to hang assessments on."""
+    with session_scope(engine) as session:
+        rnd = add_round(session, "2009", date(2009, 12, 31), actor="test")
+        upload = m.Upload(filename="x.xlsx", sha256="0" * 64, size_bytes=1, status="accepted", round_id=rnd.id)
+        session.add(upload)
+        session.flush()
+        sub = m.Submission(
+            upload_id=upload.id,
+            round_id=rnd.id,
+            municipality_code="GM0363",
+            framework_version="raak-2007",
+            status="accepted",
+        )
+        session.add(sub)
+        session.flush()
+        return rnd.id, sub.id
+
+
+def _assessment(round_id: int, submission_id: int, **values: object) -> m.Assessment:
+    defaults: dict[str, object] = dict(
+        submission_id=submission_id,
+        round_id=round_id,
+        municipality_code="GM0363",
+        framework_version="raak-2007",
+        point_number=1,
+        status=3,
+        not_applicable=False,
+        is_current=True,
+    )
+    return m.Assessment(**{**defaults, **values})
+
+
+@pytest.mark.parametrize("values", [{"status": 5}, {"status": -1}, {"status": None}, {"not_applicable": True}])
+def test_database_rejects_a_status_outside_the_scale(engine: Engine, values: dict[str, object]) -> None:
+    round_id, submission_id = _submission(engine)
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(_assessment(round_id, submission_id, **values))
+
+
+def test_database_accepts_not_applicable_without_status(engine: Engine) -> None:
+    round_id, submission_id = _submission(engine)
+    with session_scope(engine) as session:
+        session.add(_assessment(round_id, submission_id, status=None, not_applicable=True))
+
+
+def test_database_rejects_a_second_current_assessment(engine: Engine) -> None:
+    round_id, submission_id = _submission(engine)
+    with session_scope(engine) as session:
+        session.add(_assessment(round_id, submission_id))
+        session.add(_assessment(round_id, submission_id, is_current=False, status=1))  # history is fine
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(_assessment(round_id, submission_id, status=4))
+
+
+def test_database_rejects_an_assessment_of_an_unknown_point(engine: Engine) -> None:
+    round_id, submission_id = _submission(engine)
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(_assessment(round_id, submission_id, point_number=36))
