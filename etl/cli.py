@@ -237,3 +237,81 @@ def docs(out: Path) -> None:
 
     out.write_text(render_markdown(load_framework(), load_status_scale()), encoding="utf-8")
     click.echo(f"Wrote {out}.")
+
+
+# --- raak users ---
+
+
+@main.group(cls=RaakGroup)
+def users() -> None:
+    """People who log in: NJi staff, regional coordinators, the steering group."""
+
+
+def _password(generate: bool) -> tuple[str, bool]:
+    from etl.users import generate_password
+
+    if generate:
+        return generate_password(), True
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["nji", "coordinator", "steering"]))
+@click.option("--region", "regions", multiple=True, help="Region code a coordinator may upload for (repeatable).")
+@click.option("--generate-password", is_flag=True, help="Generate a password and show it once instead of asking.")
+def users_add(email: str, role: str, regions: tuple[str, ...], generate_password: bool) -> None:
+    """Add a user with a role (coordinators: one or more --region)."""
+    from etl.audit import cli_actor
+    from etl.db import session_scope
+    from etl.users import add_user
+
+    password, generated = _password(generate_password)
+    with session_scope() as session:
+        view = add_user(session, email, role, password, regions=regions, actor=cli_actor())
+    scope = f" for {', '.join(view.regions)}" if view.regions else ""
+    click.echo(f"Added {view.email} ({view.role}{scope}).")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users with their role, regions and whether they can log in."""
+    from etl.db import session_scope
+    from etl.users import list_users
+
+    with session_scope() as session:
+        for view in list_users(session):
+            state = "active" if view.is_active else "disabled"
+            click.echo(f"{view.email:<40} {view.role:<12} {state:<9} {' '.join(view.regions)}")
+
+
+@users.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Stop a user from logging in."""
+    from etl.audit import cli_actor
+    from etl.db import session_scope
+    from etl.users import disable_user
+
+    with session_scope() as session:
+        disable_user(session, email, actor=cli_actor())
+    click.echo(f"Disabled {email}.")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--generate-password", is_flag=True, help="Generate a password and show it once instead of asking.")
+def users_reset_password(email: str, generate_password: bool) -> None:
+    """Give a user a new password."""
+    from etl.audit import cli_actor
+    from etl.db import session_scope
+    from etl.users import reset_password
+
+    password, generated = _password(generate_password)
+    with session_scope() as session:
+        reset_password(session, email, password, actor=cli_actor())
+    click.echo(f"New password set for {email}.")
+    if generated:
+        click.echo(f"Password (shown once): {password}")

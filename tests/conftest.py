@@ -145,7 +145,7 @@ def table_snapshot() -> Callable[[Engine], dict[str, list[tuple]]]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """With RAAK_NO_SKIP=1 (set by .ci/run) a skipped test fails the run: CI must exercise PostgreSQL and the browser."""
+    """With RAAK_NO_SKIP=1 (set by .ci/run) any skipped test fails the run: CI must exercise every backend."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if os.environ.get("RAAK_NO_SKIP") == "1" and reporter is not None and reporter.stats.get("skipped"):
         reporter.write_line(f"RAAK_NO_SKIP=1 but {len(reporter.stats['skipped'])} test(s) were skipped", red=True)
