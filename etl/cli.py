@@ -127,22 +127,12 @@ def reference() -> None:
 )
 def reference_load(regions_file: Path | None, population_file: Path | None) -> None:
     """Load (or update) the reference data; running it twice changes nothing."""
-    from etl.audit import cli_actor, record
+    from etl.audit import cli_actor
     from etl.db import session_scope
     from etl.reference import load_reference
 
     with session_scope() as session:
-        counts = load_reference(session, regions_file=regions_file, population_file=population_file)
-        if regions_file or population_file:
-            record(
-                session,
-                "reference.load",
-                actor=cli_actor(),
-                detail={
-                    "regions": regions_file and regions_file.name,
-                    "population": population_file and population_file.name,
-                },
-            )
+        counts = load_reference(session, regions_file=regions_file, population_file=population_file, actor=cli_actor())
     click.echo(
         f"{counts.points} points, {counts.levels} levels ({counts.framework_versions} framework version(s)), "
         f"{counts.provinces} provinces, {counts.regions} regions, {counts.current_municipalities} municipalities "

@@ -239,6 +239,8 @@ class Assessment(Base):
             sqlite_where=text("is_current"),
             postgresql_where=text("is_current"),
         ),
+        # SQLite does not use the partial index above for `is_current = 1`; this one serves round/region queries.
+        Index("ix_assessments_round_municipality_point", "round_id", "municipality_code", "point_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

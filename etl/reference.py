@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from etl import models as m
+from etl.audit import record
 from etl.framework import Framework, load_framework, load_status_scale
 from etl.framework import available_frameworks as framework_files
 from etl.issues import InputRejected, Issue
@@ -339,9 +340,16 @@ def load_population(session: Session, text: str, file: str) -> int:
 
 
 def load_reference(
-    session: Session, *, regions_file: Path | None = None, population_file: Path | None = None
+    session: Session,
+    *,
+    regions_file: Path | None = None,
+    population_file: Path | None = None,
+    actor: str | None = None,
 ) -> ReferenceCounts:
-    """Load everything in one transaction (the caller's); the default division only when none is loaded yet."""
+    """Load everything in one transaction (the caller's); the default division only when none is loaded yet.
+
+    Loading a division or population file is audited, which also tells cached reports that their numbers changed.
+    """
     load_framework_data(session)
     load_geography(session)
     if regions_file is not None:
@@ -354,6 +362,16 @@ def load_reference(
         )
     if population_file is not None:
         load_population(session, population_file.read_text(encoding="utf-8-sig"), population_file.name)
+    if regions_file is not None or population_file is not None:
+        record(
+            session,
+            "reference.load",
+            actor=actor,
+            detail={
+                "regions": regions_file and regions_file.name,
+                "population": population_file and population_file.name,
+            },
+        )
     return reference_counts(session)
 
 

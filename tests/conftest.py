@@ -86,6 +86,16 @@ class PostgresFactory:
         self.admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def isolated_instance(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test writes stored returns and default databases under its own temporary folder, never ./instance."""
+    folder = tmp_path_factory.mktemp("instance")
+    monkeypatch.setenv("RAAK_INSTANCE_DIR", str(folder))
+    monkeypatch.delenv("RAAK_STORAGE_DIR", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def database_factories(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     factories: dict[str, object] = {"sqlite": SqliteFactory(tmp_path_factory.mktemp("sqlite"))}

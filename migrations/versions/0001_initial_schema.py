@@ -284,6 +284,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assessments_round_id"), ["round_id"], unique=False)
+        batch_op.create_index(
+            "ix_assessments_round_municipality_point", ["round_id", "municipality_code", "point_number"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_assessments_submission_id"), ["submission_id"], unique=False)
         batch_op.create_index(
             "uq_assessments_current",
@@ -305,6 +308,7 @@ def downgrade() -> None:
             postgresql_where=sa.text("is_current"),
         )
         batch_op.drop_index(batch_op.f("ix_assessments_submission_id"))
+        batch_op.drop_index("ix_assessments_round_municipality_point")
         batch_op.drop_index(batch_op.f("ix_assessments_round_id"))
 
     op.drop_table("assessments")
