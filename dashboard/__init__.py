@@ -1,0 +1,1 @@
+"""The RAAK Monitor dashboard: coverage metrics, figures, cached round reports and the Dash app."""
