@@ -8,6 +8,7 @@ Empty input gives a figure with a centred message saying what to do, never an em
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -816,6 +817,7 @@ def _status_heatmap(
                 comment = "" if pd.isna(cell["comment"]) else str(cell["comment"])
                 if len(comment) > HOVER_COMMENT_CHARS:
                     comment = comment[: HOVER_COMMENT_CHARS - 1] + "…"
+                comment = html.escape(comment)  # plotly hover renders tags; a workbook comment is plain text
                 z_row.append(index[cell["key"]])
                 text_row.append(short[cell["key"]])
                 custom_row.append([str(cell["title"]), str(cell["label"]), comment, row_key])

@@ -311,3 +311,13 @@ def test_municipality_history_shows_every_point_in_every_round():
     assert "Appingedam" in figure.layout.title.text and "rondes 2009–2010" in figure.layout.title.subtitle.text
     empty = figures.municipality_history_figure(assessments.iloc[0:0], SCALE, municipality_name="Appingedam")
     assert not empty.data
+
+
+def test_workbook_comments_reach_the_hover_as_text_not_html():
+    cells = CELLS.assign(comment=["<b>vet</b> <a href='x'>link</a>"] + list(CELLS["comment"].iloc[1:]))
+    figure = figures.region_heatmap_figure(
+        cells, MUNICIPALITIES[MUNICIPALITIES["region_code"] == "GG3406"], SCALE, region_name="A", round_label="2010"
+    )
+    comments = [cell[2] for row in figure.data[0].customdata for cell in row]
+    assert "&lt;b&gt;vet&lt;/b&gt; &lt;a href=&#x27;x&#x27;&gt;link&lt;/a&gt;" in comments
+    assert not any("<b>" in comment for comment in comments)
