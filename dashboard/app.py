@@ -1,0 +1,292 @@
+"""The Dash app: one `dcc.Location` router over the pages in `dashboard.pages`, plus `raak serve`.
+
+Every view is a function of the URL alone (`render`), so a copied link reproduces it and the callbacks are plain
+functions the tests call directly. Numbers come from `dashboard.report`; nothing here queries assessments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import click
+import dash
+import flask
+from dash import ALL, MATCH, Input, Output, State, dcc, html
+from sqlalchemy import Engine, inspect
+
+from dashboard import components as c
+from dashboard.cache import init_cache
+from dashboard.data import NotFoundError
+from dashboard.demo import DEFAULT_HOST, DEFAULT_PORT, is_demo_database
+from dashboard.i18n import LANGUAGES, Lang, t
+from dashboard.pages import LANG_PARAM, POINT_PARAM, ROUND_PARAM, View, language_of, parse_query, routes
+from dashboard.report import round_labels, round_report
+from etl.db import get_engine
+from etl.issues import UserError
+
+ASSETS_FOLDER = Path(__file__).with_name("assets")
+NAV_PAGES = (("/", "nav.national"), ("/punten", "nav.points"), ("/aanlevering", "nav.completeness"))
+NAV_TARGETS = {"region": "/regio/{}", "municipality": "/gemeente/{}", "point": "/punten"}
+
+
+# --- rendering ----------------------------------------------------------------------------------------------
+
+
+def default_round(engine: Engine, rounds: tuple[str, ...]) -> str | None:
+    """The latest round with at least one return; the latest round when none has any; None without rounds."""
+    if not rounds:
+        return None
+    history = round_report(engine, rounds[-1]).history
+    national = history[(history["scope"] == "national") & (history["n_returns"] > 0)]
+    return str(national["round_label"].iloc[-1]) if not national.empty else rounds[-1]
+
+
+def make_view(engine: Engine, pathname: str | None, search: str | None) -> View:
+    """What the URL asks for, with the round defaulted (an unknown `?ronde=` is kept, so the page can say so)."""
+    params = parse_query(search)
+    rounds = tuple(round_labels(engine))
+    asked = params.get(ROUND_PARAM)
+    return View(
+        engine=engine,
+        path=pathname or "/",
+        params=params,
+        lang=language_of(search),
+        rounds=rounds,
+        round_label=asked or default_round(engine, rounds),
+        demo=is_demo_database(engine),
+    )
+
+
+def header(view: View) -> list[Any]:
+    """Brand, page links, round selector and language switch; links keep round and language."""
+    links = [
+        dcc.Link(
+            view.t(key),
+            href=view.href(path),
+            className="nav-link active" if view.path == path else "nav-link",
+            id=f"nav-{path.strip('/') or 'home'}",
+        )
+        for path, key in NAV_PAGES
+    ]
+    languages: dict[Lang, str] = {lang: view.href(**{LANG_PARAM: lang}) for lang in LANGUAGES}
+    return [
+        html.Div(
+            [
+                dcc.Link(view.t("app.title"), href=view.href("/"), className="brand"),
+                html.Span(view.t("app.tagline"), className="tagline"),
+            ],
+            className="brand-block",
+        ),
+        html.Nav(links, className="main-nav"),
+        html.Div(
+            [c.round_selector(view.rounds, view.round_label, view.lang), c.language_switch(languages, view.lang)],
+            className="controls",
+        ),
+    ]
+
+
+def page_body(view: View) -> Any:
+    """The page the path names, or a message: unknown page, unknown round/region/municipality, no rounds yet."""
+    for pattern, module in routes():
+        match = pattern.match(view.path)
+        if match is None:
+            continue
+        if view.round_label is None and module.NEEDS_ROUND:
+            return c.empty_state(view.t("empty.no_rounds"), element_id="no-rounds")
+        try:
+            return module.layout(view, **match.groupdict())
+        except NotFoundError as exc:
+            return not_found(view, exc.message_en if view.lang == "en" else exc.message_nl)
+    return not_found(view, view.t("error.unknown_page"))
+
+
+def not_found(view: View, message: str) -> html.Div:
+    """A clear message and the way back."""
+    return html.Div(
+        [
+            html.H1(view.t("error.not_found")),
+            html.P(message, id="not-found-message"),
+            dcc.Link(view.t("error.back"), href=view.href("/", **{ROUND_PARAM: None})),
+        ],
+        className="not-found",
+    )
+
+
+def render(engine: Engine, pathname: str | None, search: str | None) -> tuple[list[Any], Any, Any]:
+    """Header, demo banner and page for a URL; the page root carries path, round and language as data attributes."""
+    view = make_view(engine, pathname, search)
+    banner = html.Div(view.t("demo.banner"), className="demo-banner", id="demo-banner") if view.demo else None
+    root = html.Div(
+        page_body(view),
+        id="page-root",
+        **{"data-path": view.path, "data-round": view.round_label or "", "data-lang": view.lang},
+    )
+    return header(view), banner, root
+
+
+# --- navigation callbacks (plain functions; registered in create_app) ---------------------------------------
+
+
+def with_params(path: str, search: str | None, **changes: str | None) -> str:
+    """`path` with the current query, `changes` applied (None drops a parameter)."""
+    params = {**parse_query(search), **changes}
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"{path}?{query}" if query else path
+
+
+def round_href(round_label: str | None, pathname: str | None, search: str | None) -> str | None:
+    """The URL after choosing a round: same page and options, `?ronde=` changed."""
+    if not round_label:
+        return None
+    return with_params(pathname or "/", search, **{ROUND_PARAM: round_label})
+
+
+def target_href(target: str, value: Any, search: str | None) -> str | None:
+    """The page of a clicked region, municipality or point, keeping round and language only."""
+    if value is None or value == "" or target not in NAV_TARGETS:
+        return None
+    kept = {k: v for k, v in parse_query(search).items() if k in (ROUND_PARAM, LANG_PARAM)}
+    if target == "point":
+        return with_params(NAV_TARGETS[target], urlencode(kept), **{POINT_PARAM: str(int(value))})
+    return with_params(NAV_TARGETS[target].format(value), urlencode(kept))
+
+
+def click_href(
+    graph_id: dict[str, Any],
+    click_data: dict[str, Any] | None,
+    search: str | None,
+    lookups: dict[str, dict[str, str]] | None = None,
+) -> str | None:
+    """The page a click on a NAV_GRAPH chart opens: customdata[field] of the clicked point names it, or (field
+    "y") the chart's lookup of the clicked row label."""
+    points = (click_data or {}).get("points") or []
+    if not points:
+        return None
+    if graph_id["field"] == c.Y_LABEL:
+        value = (lookups or {}).get(str(graph_id["name"]), {}).get(str(points[0].get("y")))
+        return target_href(str(graph_id["target"]), value, search)
+    custom = points[0].get("customdata")
+    field = int(graph_id["field"])
+    if not isinstance(custom, list) or len(custom) <= field:
+        return None
+    return target_href(str(graph_id["target"]), custom[field], search)
+
+
+# --- the app ------------------------------------------------------------------------------------------------
+
+
+def create_app(engine: Engine | None = None) -> dash.Dash:
+    """The dashboard over `engine` (default: the configured DATABASE_URL), with its cache and callbacks."""
+    engine = engine or get_engine()
+    app = dash.Dash(
+        __name__,
+        title="RAAK Monitor",
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        update_title=None,
+        assets_folder=str(ASSETS_FOLDER),
+    )
+    app.layout = html.Div(
+        [
+            dcc.Location(id="url", refresh="callback-nav"),
+            html.Header(id="header", className="site-header"),
+            html.Div(id="banner"),
+            dcc.Loading(html.Main(id="page", className="page"), delay_show=400, type="dot"),
+            html.Footer(t("footer.source", "nl") + " · " + t("footer.source", "en"), className="site-footer"),
+        ],
+        className="app",
+    )
+    init_cache(app.server)
+
+    @app.callback(
+        Output("header", "children"),
+        Output("banner", "children"),
+        Output("page", "children"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+    )
+    def _route(pathname: str | None, search: str | None) -> tuple[Any, ...]:
+        return render(engine, pathname, search)
+
+    @app.callback(
+        Output("url", "href", allow_duplicate=True),
+        Input("round-select", "value"),
+        State("url", "pathname"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def _round(value: str | None, pathname: str | None, search: str | None) -> Any:
+        return round_href(value, pathname, search) or dash.no_update
+
+    @app.callback(
+        Output("url", "href", allow_duplicate=True),
+        Input({"type": c.NAV_GRAPH, "name": ALL, "target": ALL, "field": ALL}, "clickData"),
+        State({"type": c.NAV_LOOKUP, "name": ALL}, "data"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def _click(_clicks: list[Any], _lookups: list[Any], search: str | None) -> Any:
+        triggered = dash.ctx.triggered_id
+        if not isinstance(triggered, dict) or not dash.ctx.triggered[0].get("value"):
+            return dash.no_update
+        lookups = {state["id"]["name"]: state.get("value") or {} for state in dash.ctx.states_list[0]}
+        return click_href(dict(triggered), dash.ctx.triggered[0]["value"], search, lookups) or dash.no_update
+
+    @app.callback(
+        Output("url", "href", allow_duplicate=True),
+        Input({"type": c.NAV_SELECT, "target": ALL}, "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def _select(_values: list[Any], search: str | None) -> Any:
+        triggered = dash.ctx.triggered_id
+        if not isinstance(triggered, dict):
+            return dash.no_update
+        return target_href(str(triggered["target"]), dash.ctx.triggered[0]["value"], search) or dash.no_update
+
+    @app.callback(
+        Output({"type": c.DOWNLOAD, "card": MATCH}, "data"),
+        Input({"type": c.CSV_BUTTON, "card": MATCH}, "n_clicks"),
+        Input({"type": c.XLSX_BUTTON, "card": MATCH}, "n_clicks"),
+        State({"type": c.DATA_STORE, "card": MATCH}, "data"),
+        State({"type": "filename", "card": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
+    def _download(_csv: int | None, _xlsx: int | None, data: dict[str, Any], filename: str) -> Any:
+        triggered = dash.ctx.triggered_id
+        fmt = "csv" if isinstance(triggered, dict) and triggered["type"] == c.CSV_BUTTON else "xlsx"
+        return c.download(fmt, data, filename) or dash.no_update
+
+    return app
+
+
+def create_server() -> flask.Flask:
+    """The Flask server for gunicorn: `gunicorn 'dashboard.app:create_server()'`."""
+    return create_app().server
+
+
+def check_database(engine: Engine) -> None:
+    """Refuse to serve a database without the schema, with the command that fixes it."""
+    if not inspect(engine).has_table("rounds"):
+        raise UserError(
+            f"the database at {engine.url.render_as_string(hide_password=True)} has no RAAK tables yet; "
+            "run `raak demo` for example data, or `raak db upgrade` and `raak reference load`"
+        )
+
+
+def run(engine: Engine, host: str, port: int, debug: bool) -> None:
+    """Serve the dashboard until interrupted."""
+    check_database(engine)
+    click.echo(f"RAAK Monitor on http://{host}:{port}/ (Ctrl+C stops it)")
+    create_app(engine).run(host=host, port=port, debug=debug)
+
+
+@click.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--debug", is_flag=True, help="Reload on code changes and show Dash's debug tools.")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the dashboard on the configured database (DATABASE_URL or the SQLite file in ./instance)."""
+    run(get_engine(), host, port, debug)

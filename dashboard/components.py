@@ -1,0 +1,217 @@
+"""Shared layout pieces: KPI card, chart card with CSV/XLSX download, data grid, empty state, header controls.
+
+Every chart card carries its data in a `dcc.Store`, so a download gives exactly the rows the chart shows; text
+that a spreadsheet would run as a formula is neutralised on the way out.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import dash_ag_grid as dag
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard.i18n import Lang, t
+from dashboard.report import jsonable
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_BUTTON, XLSX_BUTTON, DATA_STORE, DOWNLOAD = "download-csv", "download-xlsx", "chart-data", "download"
+NAV_GRAPH = "nav-graph"  # graphs whose click opens another page; see dashboard.app.click_href
+NAV_SELECT = "nav-select"  # dropdowns whose choice opens another page (e.g. the region selector)
+NAV_LOOKUP = "nav-lookup"  # label → code of a NAV_GRAPH whose click names its subject by the y label
+Y_LABEL = "y"
+XLSX_SHEET_NAME = "data"
+GRID_PAGE_SIZE = 50
+GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+# --- downloads ----------------------------------------------------------------------------------------------
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would treat as a formula (=, +, -, @, tab, CR first) gets a leading single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def table_data(frame: pd.DataFrame) -> dict[str, Any]:
+    """A JSON-safe copy of `frame` for a chart card's store (dates as ISO text, NaN as empty)."""
+    return {"columns": [str(c) for c in frame.columns], "rows": jsonable(frame)}
+
+
+def export_bytes(data: dict[str, Any], fmt: str) -> bytes:
+    """A stored table as CSV (UTF-8 with BOM, so Excel reads the accents) or XLSX bytes, formulas neutralised."""
+    frame = pd.DataFrame(data["rows"], columns=data["columns"])
+    frame = frame.apply(lambda column: column.map(neutralise))
+    if fmt == "csv":
+        return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # RFC 4180: CR, LF get quoted
+    out = io.BytesIO()
+    frame.to_excel(out, index=False, sheet_name=XLSX_SHEET_NAME, engine="openpyxl")
+    return out.getvalue()
+
+
+def download(fmt: str, data: dict[str, Any] | None, filename: str) -> dict[str, Any] | None:
+    """What a download button sends: `dcc.Download` data for `filename.csv` or `filename.xlsx`."""
+    if not data:
+        return None
+    return dcc.send_bytes(export_bytes(data, fmt), f"{filename}.{fmt}")
+
+
+# --- cards --------------------------------------------------------------------------------------------------
+
+
+def kpi_card(kpi_id: str, label: str, value: str, note: str | None = None, *, selected: bool = False) -> html.Div:
+    """One key figure: a label, the value large, and a line of context; `selected` highlights it."""
+    return html.Div(
+        [
+            html.Div(label, className="kpi-label"),
+            html.Div(value, className="kpi-value", id=f"kpi-{kpi_id}"),
+            html.Div(note or "", className="kpi-note"),
+        ],
+        className="kpi-card selected" if selected else "kpi-card",
+    )
+
+
+def graph(graph_id: str | dict[str, Any], figure: go.Figure) -> dcc.Graph:
+    """A chart without the Plotly logo; `graph_id` may be a NAV_GRAPH id (then a click navigates)."""
+    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="chart")
+
+
+def nav_graph(name: str, figure: go.Figure, target: str, field: int) -> dcc.Graph:
+    """A chart whose click opens the `target` page (region, municipality, point) of customdata[`field`]."""
+    return graph({"type": NAV_GRAPH, "name": name, "target": target, "field": field}, figure)
+
+
+def nav_graph_by_label(name: str, figure: go.Figure, target: str, codes: dict[str, str]) -> html.Div:
+    """A chart whose click opens the `target` page of `codes[y label]` (for heatmaps: Dash drops 2-D customdata)."""
+    return html.Div(
+        [
+            graph({"type": NAV_GRAPH, "name": name, "target": target, "field": Y_LABEL}, figure),
+            dcc.Store(id={"type": NAV_LOOKUP, "name": name}, data=codes),
+        ]
+    )
+
+
+def card(
+    card_id: str,
+    body: Any,
+    data: pd.DataFrame | None,
+    filename: str,
+    lang: Lang,
+    *,
+    title: str | None = None,
+    meta: str | None = None,
+    hint: str | None = None,
+) -> html.Section:
+    """A chart or table card: optional heading and meta line, the body, a hint, and CSV/XLSX download buttons.
+
+    Charts carry their own title, round and source inside the figure; tables get `title` and `meta` here.
+    """
+    header = []
+    if title:
+        header.append(html.H2(title, className="card-title"))
+    if meta:
+        header.append(html.P(meta, className="card-meta"))
+    tools = []
+    if data is not None:
+        tools = [
+            html.Button(t("download.csv", lang), id={"type": CSV_BUTTON, "card": card_id}, className="button"),
+            html.Button(t("download.xlsx", lang), id={"type": XLSX_BUTTON, "card": card_id}, className="button"),
+            dcc.Store(id={"type": DATA_STORE, "card": card_id}, data=table_data(data)),
+            dcc.Store(id={"type": "filename", "card": card_id}, data=filename),
+            dcc.Download(id={"type": DOWNLOAD, "card": card_id}),
+        ]
+    footer = html.Div([html.Span(hint or "", className="card-hint"), html.Div(tools, className="card-tools")])
+    return html.Section([*header, body, footer], className="card", id=f"card-{card_id}")
+
+
+def empty_state(message: str, *, element_id: str | None = None) -> html.Div:
+    """What to show instead of an empty chart: what is missing and what to do about it."""
+    return html.Div(html.P(message), className="empty-state", **({"id": element_id} if element_id else {}))
+
+
+def data_grid(
+    grid_id: str,
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str]],
+    *,
+    links: dict[str, str] | None = None,
+    height: int | None = None,
+) -> dag.AgGrid:
+    """A sortable, filterable table of `frame`'s `columns` (field, header); values are shown as text, never HTML.
+
+    `links` maps a column to a URL template: the cell links to `template.format(value)` (e.g. `/gemeente/{}`).
+    """
+    column_defs = []
+    for field, header in columns:
+        definition: dict[str, Any] = {"field": field, "headerName": header, "sortable": True, "filter": True}
+        if links and field in links:
+            definition["cellRenderer"] = "markdown"  # a link opening in the same tab; HTML stays text
+        column_defs.append(definition)
+    rows = jsonable(frame[[field for field, _ in columns]])
+    if links:
+        for row in rows:
+            for field, template in links.items():
+                if row.get(field) is not None:
+                    row[field] = f"[{_markdown_text(str(row[field]))}]({template.format(row[field])})"
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=column_defs,
+        rowData=rows,
+        defaultColDef={"resizable": True, "minWidth": 90},
+        columnSize="responsiveSizeToFit",
+        dashGridOptions={
+            "pagination": len(rows) > GRID_PAGE_SIZE,
+            "paginationPageSize": GRID_PAGE_SIZE,
+            "domLayout": "autoHeight" if height is None else "normal",
+        },
+        style={"height": height} if height else None,
+        className="ag-theme-quartz",
+    )
+
+
+def _markdown_text(text: str) -> str:
+    """Escape the characters Markdown would interpret, so a link's label is shown as typed."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|" else c for c in text)
+
+
+# --- header controls ----------------------------------------------------------------------------------------
+
+
+def round_selector(rounds: Sequence[str], selected: str | None, lang: Lang) -> html.Div:
+    """The global round dropdown; changing it rewrites `?ronde=` in the URL (see dashboard.app)."""
+    return html.Div(
+        [
+            html.Label(t("nav.round", lang), htmlFor="round-select", className="control-label"),
+            dcc.Dropdown(
+                id="round-select",
+                options=[{"label": label, "value": label} for label in rounds],
+                value=selected,
+                clearable=False,
+                searchable=False,
+                className="round-select",
+            ),
+        ],
+        className="control",
+    )
+
+
+def language_switch(hrefs: dict[Lang, str], lang: Lang) -> html.Nav:
+    """NL | EN links that keep the page and the round."""
+    links = []
+    for code, href in hrefs.items():
+        links.append(
+            dcc.Link(
+                code.upper(),
+                href=href,
+                id=f"lang-{code}",
+                className="lang-link active" if code == lang else "lang-link",
+                title=t("nav.language", code),
+            )
+        )
+    return html.Nav(links, className="lang-switch", **{"aria-label": t("nav.language", lang)})

@@ -1,0 +1,75 @@
+"""The dashboard's pages and what the URL asks of them.
+
+The URL carries all state: the page and its subject in the path (`/regio/GG3406`), the round, language and view
+options in the query (`?ronde=2010&lang=en&kaart=gemeenten`), so a copied link reproduces the view. Each page
+module has `layout(view, **path_parameters)` returning components.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import ModuleType
+from urllib.parse import parse_qsl, urlencode
+
+from sqlalchemy import Engine
+
+from dashboard.i18n import Lang, normalize_language, t
+
+ROUND_PARAM, LANG_PARAM, POINT_PARAM = "ronde", "lang", "punt"
+KEPT_PARAMS = (ROUND_PARAM, LANG_PARAM)  # carried over to every other page; page options are not
+
+
+@dataclass(frozen=True)
+class View:
+    """One request's state: database, page path, query parameters, language, rounds and the chosen round."""
+
+    engine: Engine
+    path: str
+    params: dict[str, str]
+    lang: Lang
+    rounds: tuple[str, ...]
+    round_label: str | None
+    demo: bool = False
+
+    def href(self, path: str | None = None, **changes: str | None) -> str:
+        """A link to `path` (default: this page) keeping round and language; `changes` set (or drop, None) params.
+
+        Staying on the same page keeps its options too (e.g. the map level); another page starts without them.
+        """
+        target = self.path if path is None else path
+        kept = self.params if target == self.path else {k: v for k, v in self.params.items() if k in KEPT_PARAMS}
+        params = {**kept, **changes}
+        if self.round_label and ROUND_PARAM not in params:
+            params[ROUND_PARAM] = self.round_label
+        if params.get(LANG_PARAM) == "nl":
+            params.pop(LANG_PARAM)  # Dutch is the default: keep links short
+        query = urlencode({k: v for k, v in params.items() if v is not None})
+        return f"{target}?{query}" if query else target
+
+    def t(self, key: str, **values: object) -> str:
+        """An interface text in this view's language."""
+        return t(key, self.lang, **values)
+
+
+def parse_query(search: str | None) -> dict[str, str]:
+    """`?ronde=2010&lang=en` → {"ronde": "2010", "lang": "en"} (last value wins)."""
+    return dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
+
+
+def language_of(search: str | None) -> Lang:
+    """The language a URL asks for (Dutch by default)."""
+    return normalize_language(parse_query(search).get(LANG_PARAM))
+
+
+def routes() -> list[tuple[re.Pattern[str], ModuleType]]:
+    """Path patterns and the page module that draws them; named groups become layout arguments."""
+    from dashboard.pages import completeness, framework, municipality, national, region
+
+    return [
+        (re.compile(r"^/?$"), national),
+        (re.compile(r"^/regio/(?P<code>[^/]+)/?$"), region),
+        (re.compile(r"^/gemeente/(?P<code>[^/]+)/?$"), municipality),
+        (re.compile(r"^/punten/?$"), framework),
+        (re.compile(r"^/aanlevering/?$"), completeness),
+    ]

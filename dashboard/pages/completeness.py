@@ -1,0 +1,132 @@
+"""Aanlevering / Completeness (`/aanlevering`): expected vs received returns per region, the last upload, and the
+rejected uploads with their issues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+from dashboard import components as c
+from dashboard import figures
+from dashboard.pages import View
+from dashboard.pages.national import heading
+from dashboard.report import completeness_table, round_report
+
+NEEDS_ROUND = True
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def _timestamp(value: Any) -> str:
+    """A UTC timestamp as `2011-02-01 09:30 UTC`; empty when there is none."""
+    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value).strftime(TIMESTAMP_FORMAT)} UTC"
+
+
+def rejected_list(view: View, rejected: pd.DataFrame, issues: pd.DataFrame) -> html.Div:
+    """Each rejected file with every issue: sheet, cell and the message in the page's language."""
+    if rejected.empty:
+        return c.empty_state(view.t("empty.no_rejected"), element_id="no-rejected")
+    message = "message_en" if view.lang == "en" else "message_nl"
+    blocks = []
+    for upload in rejected.itertuples():
+        found = issues[issues["upload_id"] == upload.upload_id]
+        rows = [
+            html.Tr(
+                [
+                    html.Td(issue.severity),
+                    html.Td(issue.sheet or ""),
+                    html.Td(issue.cell or ""),
+                    html.Td(getattr(issue, message)),
+                ]
+            )
+            for issue in found.itertuples()
+        ]
+        blocks.append(
+            html.Details(
+                [
+                    html.Summary(
+                        f"{upload.filename} · {upload.region_code or '–'} · {_timestamp(upload.uploaded_at)} · "
+                        f"{view.t('issues.count', count=upload.n_issues)}"
+                    ),
+                    html.Table(
+                        [
+                            html.Thead(
+                                html.Tr(
+                                    [
+                                        html.Th(view.t(k))
+                                        for k in ("col.severity", "col.sheet", "col.cell", "col.message")
+                                    ]
+                                )
+                            ),
+                            html.Tbody(rows),
+                        ],
+                        className="issues",
+                    ),
+                ],
+                className="rejected-upload",
+                open=True,
+            )
+        )
+    return html.Div(blocks, id="rejected-list")
+
+
+def layout(view: View) -> list[Any]:
+    """Completeness of the chosen round."""
+    report = round_report(view.engine, view.round_label, lang=view.lang)
+    table = completeness_table(view.engine, view.round_label)
+    label, lang = table.round_label, view.lang
+    regions = table.regions.assign(
+        completeness_percent=(table.regions["completeness"] * 100).round(1),
+        last_upload_text=[_timestamp(v) for v in table.regions["last_upload"]],
+    )
+    columns = [
+        ("region_name", view.t("col.region")),
+        ("region_code", view.t("col.code")),
+        ("n_expected", view.t("col.expected")),
+        ("n_returns", view.t("col.received")),
+        ("completeness_percent", view.t("col.completeness") + " (%)"),
+        ("n_accepted", view.t("col.accepted")),
+        ("n_rejected", view.t("col.rejected")),
+        ("last_upload_text", view.t("col.last_upload")),
+    ]
+    meta = f"{view.t('round', label=label)} · {view.t('source')}"
+    issues = table.issues.merge(table.rejected[["upload_id", "filename", "region_code"]], on="upload_id", how="left")
+    return [
+        heading(view, report, "completeness.title"),
+        html.Div(
+            [
+                c.card(
+                    "completeness",
+                    c.nav_graph(
+                        "completeness",
+                        figures.completeness_figure(table.regions, round_label=label, lang=lang),
+                        "region",
+                        0,
+                    ),
+                    table.regions,
+                    f"raak_aanlevering_{label}",
+                    lang,
+                ),
+                c.card(
+                    "completeness-table",
+                    c.data_grid("completeness-grid", regions, columns, links={"region_code": view.href("/regio/{}")}),
+                    table.regions,
+                    f"raak_aanlevering_tabel_{label}",
+                    lang,
+                    title=view.t("table.completeness"),
+                    meta=meta,
+                ),
+            ],
+            className="stack",
+        ),
+        c.card(
+            "rejected",
+            rejected_list(view, table.rejected, table.issues),
+            issues,
+            f"raak_afgewezen_{label}",
+            lang,
+            title=view.t("table.rejected"),
+            meta=meta,
+        ),
+    ]

@@ -1,0 +1,79 @@
+"""Gemeente / Municipality (`/gemeente/<code>`): every point with its status per round, and the comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard import components as c
+from dashboard import figures
+from dashboard.pages import View
+from dashboard.report import municipality_detail
+
+NEEDS_ROUND = False
+
+
+def layout(view: View, code: str) -> list[Any]:
+    """One municipality across all rounds; the chosen round is highlighted in the coverage cards."""
+    detail = municipality_detail(view.engine, code, lang=view.lang)
+    info, lang = detail.municipality, view.lang
+    name, municipality_code = str(info["municipality_name"]), str(info["municipality_code"])
+    region = (
+        dcc.Link(
+            view.t("municipality.region", region=info["region_name"]),
+            href=view.href(f"/regio/{info['region_code']}"),
+            id="municipality-region",
+        )
+        if info.get("region_code")
+        else html.Span(view.t("municipality.no_region"))
+    )
+    cards = [
+        c.kpi_card(
+            f"round-{row['round_label']}",
+            view.t("round", label=row["round_label"]).capitalize(),
+            figures.percent(row["coverage"], lang) if row["has_return"] else view.t("no_return"),
+            view.t("kpi.points.note", implemented=int(row["n_implemented"]), applicable=int(row["n_applicable"]))
+            if row["has_return"]
+            else "",
+            selected=row["round_label"] == view.round_label,
+        )
+        for _, row in detail.rounds.iterrows()
+    ]
+    body: list[Any] = [
+        html.Div(
+            [
+                html.H1(view.t("municipality.title", name=name), id="page-title"),
+                html.P([f"{municipality_code} · ", region], className="page-meta"),
+            ],
+            className="page-heading",
+        ),
+        html.H2(view.t("chart.municipality_coverage"), className="section-title"),
+        html.Div(cards, className="kpi-row", id="municipality-rounds"),
+    ]
+    if detail.assessments.empty:
+        return [*body, c.empty_state(view.t("empty.municipality"), element_id="empty-municipality")]
+    history = figures.municipality_history_figure(
+        detail.assessments, detail.status_scale, municipality_name=name, lang=lang
+    )
+    table = detail.assessments.sort_values(["point_number", "reference_date"])
+    columns = [
+        ("point_number", view.t("col.point")),
+        ("title", view.t("col.title")),
+        ("round_label", view.t("col.round")),
+        ("status_label", view.t("col.status")),
+        ("comment", view.t("col.comment")),
+    ]
+    return [
+        *body,
+        c.card("history", c.graph("history", history), detail.assessments, f"raak_{municipality_code}_statussen", lang),
+        c.card(
+            "assessments",
+            c.data_grid("assessment-table", table, columns),
+            table,
+            f"raak_{municipality_code}_toelichtingen",
+            lang,
+            title=view.t("table.municipality_points"),
+            meta=view.t("source"),
+        ),
+    ]

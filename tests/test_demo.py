@@ -1,0 +1,223 @@
+"""`raak demo`: the synthetic model is deterministic and plausible, and its returns go through the real ETL path.
+
+The session fixture `demo_engine` (one demo database per test run, shared by the xdist workers through a file
+lock) is imported by the app and browser tests.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, func, select
+
+from dashboard.demo import (
+    DEMO_ACTION,
+    DEMO_UPLOADER,
+    NOT_APPLICABLE_TEXT,
+    PointInfo,
+    demo_returns,
+    demo_rounds,
+    has_data,
+    is_demo_database,
+    lagging_points,
+    load_demo,
+    synthetic_statuses,
+)
+from dashboard.report import round_report
+from etl import models as m
+from etl.cli import USAGE_ERROR_EXIT, main
+from etl.db import engine_for
+from etl.framework import load_framework
+from etl.reference import REFERENCE_DIR
+
+DEMO_SEED = 2007
+
+
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all xdist workers of this run share (the per-run base folder), else this run's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """An engine on a SQLite database built once by `load_demo` (seed DEMO_SEED), read-only for the tests."""
+    folder = _shared_folder(tmp_path_factory) / "raak-demo"
+    folder.mkdir(exist_ok=True)
+    url = f"sqlite:///{folder / 'raak.sqlite'}"
+    with (folder / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "built").exists():
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("RAAK_INSTANCE_DIR", str(folder / "instance"))
+                load_demo(engine_for(url), seed=DEMO_SEED)
+            (folder / "built").touch()
+    yield engine_for(url)
+
+
+def _framework_points() -> list[PointInfo]:
+    return [PointInfo(p.number, p.level, p.group, p.title_en) for p in load_framework().points]
+
+
+def _regions() -> dict[str, list[str]]:
+    import csv
+
+    regions: dict[str, list[str]] = {}
+    with (REFERENCE_DIR / "regions_ggd_2011.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            regions.setdefault(row["region_code"], []).append(row["municipality_code"])
+    return regions
+
+
+def _implemented_share(rows: list[dict[int, int | str]], numbers: set[int] | None = None) -> float:
+    answers = [s for row in rows for n, s in row.items() if s != NOT_APPLICABLE_TEXT and (not numbers or n in numbers)]
+    return sum(1 for s in answers if s >= 3) / len(answers)
+
+
+# --- the synthetic model -----------------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_returns_and_another_seed_different_ones() -> None:
+    rounds, regions, points = demo_rounds(), _regions(), _framework_points()
+    first = demo_returns(DEMO_SEED, rounds, regions, points)
+    again = demo_returns(DEMO_SEED, rounds, regions, points)
+    other = demo_returns(DEMO_SEED + 1, rounds, regions, points)
+    assert [(r.filename, r.values, r.comments) for r in first] == [(r.filename, r.values, r.comments) for r in again]
+    assert [r.values for r in first] != [r.values for r in other]
+
+
+def test_coverage_rises_from_about_ten_percent_to_between_forty_and_ninety_five() -> None:
+    regions, labels = _regions(), [r.label for r in demo_rounds()]
+    statuses = synthetic_statuses(DEMO_SEED, labels, regions, _framework_points())
+    national = [_implemented_share(list(statuses[label].values())) for label in labels]
+    assert national == sorted(national)
+    assert 0.05 <= national[0] <= 0.15
+    last = [_implemented_share([statuses[labels[-1]][code] for code in codes]) for codes in regions.values()]
+    assert sum(0.4 <= share <= 1.0 for share in last) >= 0.9 * len(last)
+    assert max(last) - min(last) > 0.3  # regions improve at different speeds
+
+
+def test_lagging_points_trail_nationally_and_regions_differ_in_emphasis() -> None:
+    regions, labels, points = _regions(), [r.label for r in demo_rounds()], _framework_points()
+    statuses = synthetic_statuses(DEMO_SEED, labels, regions, points)
+    last = statuses[labels[-1]]
+    lagging = lagging_points(points, DEMO_SEED)
+    assert {p.number for p in points if p.level == "c"} <= lagging
+    assert any("post-mortem" in p.title_en for p in points if p.number in lagging)
+    lagging_share = _implemented_share(list(last.values()), lagging)
+    others = _implemented_share(list(last.values()), {p.number for p in points} - lagging)
+    assert lagging_share < others - 0.1
+    prevention = {p.number for p in points if p.group == "prevention"}
+    protection = {p.number for p in points if p.group == "protection"}
+    ahead = [
+        _implemented_share([last[c] for c in codes], prevention)
+        - _implemented_share([last[c] for c in codes], protection)
+        for codes in regions.values()
+        if len(codes) >= 5
+    ]
+    assert any(gap > 0.1 for gap in ahead) and any(gap < -0.1 for gap in ahead)
+
+
+def test_plan_includes_rejected_files_superseded_returns_and_silent_regions() -> None:
+    rounds, regions = demo_rounds(), _regions()
+    returns = demo_returns(DEMO_SEED, rounds, regions, _framework_points())
+    purposes = [r.purpose for r in returns]
+    assert {"rejected_invalid_status", "rejected_missing_point", "first_version"} <= set(purposes)
+    open_round = rounds[-1].label
+    sent = {r.region_code for r in returns if r.round_label == open_round and not r.purpose.startswith("rejected")}
+    assert len(sent) < len(regions)  # some regions have not sent anything yet in the open round
+    for label in (r.label for r in rounds):
+        delivered = {code for r in returns if r.round_label == label for code in r.values}
+        assert len(delivered) < sum(len(codes) for codes in regions.values())  # some municipalities are missing
+
+
+# --- through the real ETL path -------------------------------------------------------------------------------
+
+
+def test_demo_database_holds_the_planned_uploads_and_is_marked_as_demo(demo_engine: Engine) -> None:
+    with demo_engine.connect() as conn:
+        by_status = dict(
+            conn.execute(
+                select(m.Upload.status, func.count())
+                .where(m.Upload.uploader == DEMO_UPLOADER)
+                .group_by(m.Upload.status)
+            ).all()
+        )
+        rounds = {label: is_open for label, is_open in conn.execute(select(m.Round.label, m.Round.is_open))}
+        superseded = conn.scalar(
+            select(func.count()).select_from(m.Submission).where(m.Submission.status == "superseded")
+        )
+        issues = conn.scalar(
+            select(func.count()).select_from(m.ValidationIssue).where(m.ValidationIssue.severity == "error")
+        )
+    assert is_demo_database(demo_engine)
+    assert by_status["accepted"] > 100 and by_status["rejected"] >= 3
+    assert rounds == {"2008": False, "2009": False, "2010": False, "2011": True}
+    assert superseded > 0 and issues >= 3
+
+
+def test_demo_reports_show_progress_and_missing_returns(demo_engine: Engine) -> None:
+    reports = [round_report(demo_engine, r.label) for r in demo_rounds()]
+    coverage = [report.national["coverage"] for report in reports]
+    assert coverage == sorted(coverage) and coverage[0] < 0.15 < 0.4 < coverage[-1]
+    assert all(report.national["completeness"] < 1 for report in reports)
+    assert any(report.national["regions_on_track"] > 0 for report in reports)
+
+
+def test_demo_refuses_a_database_url_other_than_sqlite(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://someone:secret@db.example/raak")
+    monkeypatch.setenv("RAAK_INSTANCE_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["demo", "--no-serve"])
+    assert result.exit_code == USAGE_ERROR_EXIT
+    assert "only writes its own SQLite database" in result.output and "secret" not in result.output
+
+
+def test_demo_serves_existing_data_without_loading_it_twice(
+    use_database: str, table_snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not use_database.startswith("sqlite"):
+        pytest.skip("raak demo works on SQLite only")
+    engine = engine_for(use_database)
+    runner = CliRunner()
+    assert runner.invoke(main, ["rounds", "add", "2008", "--reference-date", "2008-12-31"]).exit_code == 0
+    before = table_snapshot(engine)
+    result = runner.invoke(main, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "already holds data" in result.output
+    assert table_snapshot(engine) == before
+
+
+def test_demo_reset_refuses_to_delete_a_database_it_did_not_make(use_database: str, table_snapshot) -> None:
+    if not use_database.startswith("sqlite"):
+        pytest.skip("raak demo works on SQLite only")
+    engine = engine_for(use_database)
+    runner = CliRunner()
+    assert runner.invoke(main, ["rounds", "add", "2008", "--reference-date", "2008-12-31"]).exit_code == 0
+    before = table_snapshot(engine)
+    result = runner.invoke(main, ["demo", "--reset", "--no-serve"])
+    assert result.exit_code == USAGE_ERROR_EXIT
+    assert "did not make" in result.output
+    assert table_snapshot(engine) == before
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(m.AuditLog).where(m.AuditLog.action == DEMO_ACTION)) == 0
+
+
+def test_demo_reset_deletes_an_earlier_demo_database(
+    demo_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.demo import demo_engine as open_demo_database
+
+    copy = tmp_path / "raak.sqlite"
+    with sqlite3.connect(demo_engine.url.database) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # a consistent copy, including what still sits in the WAL file
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("RAAK_INSTANCE_DIR", str(tmp_path))
+    assert has_data(open_demo_database(reset=False))
+    open_demo_database(reset=True)
+    assert not copy.exists()
