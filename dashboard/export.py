@@ -1,0 +1,397 @@
+"""Steering-group export of one round: a PDF report, every chart as PNG and SVG, and the numbers as Excel.
+
+The numbers come from `dashboard.report` and the charts from `dashboard.figures`, the functions the dashboard pages
+use, so an export shows exactly what the dashboard shows. Static images are drawn by kaleido in one headless
+Chromium session per export: the system Chromium through BROWSER_PATH (set to /usr/bin/chromium when unset).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+from sqlalchemy import Engine, select
+
+from dashboard import data, figures
+from dashboard.demo import is_demo_database
+from dashboard.metrics import Lang
+from dashboard.report import (
+    CompletenessTable,
+    RegionDetail,
+    RoundReport,
+    completeness_table,
+    region_detail,
+    round_report,
+)
+from etl import models as m
+from etl.issues import UserError
+from etl.reference import REFERENCE_DIR
+
+FORMATS = ("pdf", "png", "svg", "xlsx")
+IMAGE_FORMATS = ("png", "svg")
+NATIONAL = "national"
+PRINT_WIDTH_PX = 800  # a chart's layout width: printed 17 cm wide, a 12 px label is about 7 pt
+PRINT_SCALE = 2.5  # 800 px × 2.5 = 2000 px over 17 cm ≈ 300 dpi
+DEFAULT_HEIGHT_PX = 500  # for figures that leave the height to the page
+RENDER_TABS = 2  # Chromium tabs drawing images side by side
+RENDER_TIMEOUT_SECONDS = 120  # per image
+BROWSER_PATH_ENV = "BROWSER_PATH"
+SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+MAP_CREDIT = re.compile(r'Credit: "([^"]+)"')
+
+# Steps an export reports through `progress(done, total, step)`; the page shows them in words.
+STEP_NUMBERS, STEP_IMAGES, STEP_PDF, STEP_XLSX, STEP_DONE = "numbers", "images", "pdf", "xlsx", "done"
+
+Progress = Callable[[int, int, str], None]
+
+
+class ExportError(UserError):
+    """An export that cannot be made as asked (unknown format, no browser for the images)."""
+
+
+def _no_progress(_done: int, _total: int, _step: str) -> None:
+    return None
+
+
+def safe_name(text: str) -> str:
+    """`text` usable in a file name on every system (round labels may hold spaces or slashes)."""
+    return SAFE_NAME.sub("-", text.strip()).strip("-.") or "round"
+
+
+def parse_formats(value: str | Iterable[str]) -> tuple[str, ...]:
+    """`"pdf,png"` (or a list) → ("pdf", "png") in the canonical order; an ExportError names an unknown format."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    asked = {part.strip().lower() for part in parts if part.strip()}
+    unknown = sorted(asked - set(FORMATS))
+    if unknown:
+        raise ExportError(f"unknown format {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
+    if not asked:
+        raise ExportError(f"no format chosen (choose from {', '.join(FORMATS)})")
+    return tuple(fmt for fmt in FORMATS if fmt in asked)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: a round, optionally one region, in a language, in some of the formats."""
+
+    round_label: str
+    region_code: str | None = None
+    lang: Lang = "nl"
+    formats: tuple[str, ...] = FORMATS
+
+    @property
+    def scope(self) -> str:
+        """`national`, or the region code for a one-region export."""
+        return self.region_code or NATIONAL
+
+    @property
+    def stem(self) -> str:
+        """The start of every file name: `2011_national`, `2011_GG3406`."""
+        return f"{safe_name(self.round_label)}_{self.scope}"
+
+
+@dataclass
+class RegionPart:
+    """One region's page: its row of the report, its detail, its change counts, who sent nothing."""
+
+    code: str
+    name: str
+    row: dict[str, Any]
+    detail: RegionDetail
+    change: dict[str, Any] | None
+    without_return: list[str]
+
+
+@dataclass
+class ExportContent:
+    """Everything an export shows, gathered once: the numbers, each region's detail, point texts, sources."""
+
+    request: ExportRequest
+    report: RoundReport
+    regions: list[RegionPart]
+    completeness: CompletenessTable
+    point_texts: dict[int, str]
+    sources: dict[str, str]
+    demo: bool
+    made_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+    @property
+    def national(self) -> bool:
+        """Whether this is the national export (all regions) rather than one region's."""
+        return self.request.region_code is None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the export: `scope` (national or a region code), a name saying what it shows, the figure."""
+
+    scope: str
+    name: str
+    figure: go.Figure
+
+    @property
+    def height(self) -> int:
+        """The layout height in px the figure asks for (or the default)."""
+        return int(self.figure.layout.height or DEFAULT_HEIGHT_PX)
+
+    def stem(self, round_label: str) -> str:
+        """`2011_national_trajectory`, `2011_GG3406_continuum`."""
+        return f"{safe_name(round_label)}_{self.scope}_{self.name}"
+
+
+# --- gathering the numbers ------------------------------------------------------------------------------------
+
+
+def _region_part(engine: Engine, report: RoundReport, code: str) -> RegionPart:
+    detail = region_detail(engine, report.round["label"], code, target=report.target, lang=report.lang)
+    changes = report.changes_regions[report.changes_regions["region_code"] == code]
+    municipalities = detail.municipalities.sort_values("municipality_name")
+    return RegionPart(
+        code=code,
+        name=str(detail.region["region_name"]),
+        row=detail.region,
+        detail=detail,
+        change=changes.iloc[0].to_dict() if not changes.empty else None,
+        without_return=list(municipalities.loc[~municipalities["has_return"], "municipality_name"]),
+    )
+
+
+def _sources(engine: Engine, report: RoundReport) -> dict[str, str]:
+    """Where the data come from: framework source, region division, map shapes (credits from SOURCES.md)."""
+    with data.snapshot(engine) as conn:
+        frameworks = conn.execute(select(m.FrameworkVersion.version, m.FrameworkVersion.source)).all()
+        region_types = sorted(set(data.regions(conn)["region_type"]))
+    credits = MAP_CREDIT.findall((REFERENCE_DIR / "SOURCES.md").read_text(encoding="utf-8"))
+    return {
+        "framework": "; ".join(f"{source} ({version})" for version, source in frameworks),
+        "division_year": str(report.round["division_year"]),
+        "region_types": ", ".join(region_types),
+        "map": "; ".join(dict.fromkeys(credits)),
+    }
+
+
+def collect(engine: Engine, request: ExportRequest) -> ExportContent:
+    """The numbers of the export; a NotFoundError (a UserError) names an unknown round or region."""
+    report = round_report(engine, request.round_label, lang=request.lang)
+    codes = list(report.regions["region_code"])
+    if request.region_code is not None and request.region_code not in codes:
+        raise data.not_found("region", "regio", request.region_code, codes)
+    chosen = [request.region_code] if request.region_code else codes
+    with data.snapshot(engine) as conn:
+        points = data.points(conn)
+    points = points[points["framework_version"].isin(set(report.points["framework_version"]))]
+    return ExportContent(
+        request=request,
+        report=report,
+        regions=[_region_part(engine, report, code) for code in chosen],
+        completeness=completeness_table(engine, request.round_label),
+        point_texts={int(n): str(t) for n, t in zip(points["point_number"], points["text_nl"], strict=True)},
+        sources=_sources(engine, report),
+        demo=is_demo_database(engine),
+    )
+
+
+# --- the charts -----------------------------------------------------------------------------------------------
+
+
+def national_charts(content: ExportContent) -> list[Chart]:
+    """The national charts: trajectory, both maps, ranking, groups, continuum, weakest points, returns, change."""
+    report, lang = content.report, content.request.lang
+    label, weighting = report.round["label"], report.weighting
+    kwargs: dict[str, Any] = {"round_label": label, "lang": lang}
+    groups = report.groups[report.groups["scope"] == NATIONAL]
+    levels = report.levels[report.levels["scope"] == NATIONAL]
+    shapes = data.municipality_geojson(int(report.round["division_year"]))
+    return [
+        Chart(NATIONAL, "trajectory", figures.trajectory_figure(report.trajectory, weighting=weighting, **kwargs)),
+        Chart(
+            NATIONAL,
+            "map_regions",
+            figures.region_map_figure(report.regions, report.municipalities, shapes, weighting=weighting, **kwargs),
+        ),
+        Chart(NATIONAL, "map_municipalities", figures.municipality_map_figure(report.municipalities, shapes, **kwargs)),
+        Chart(
+            NATIONAL,
+            "ranking",
+            figures.region_ranking_figure(
+                report.regions, target_value=report.national["target"], weighting=weighting, **kwargs
+            ),
+        ),
+        Chart(NATIONAL, "groups", figures.group_coverage_figure(groups, weighting=weighting, **kwargs)),
+        Chart(NATIONAL, "continuum", figures.level_profile_figure(levels, weighting=weighting, **kwargs)),
+        Chart(NATIONAL, "weakest_points", figures.weakest_points_figure(report.weakest_points, **kwargs)),
+        Chart(NATIONAL, "returns", figures.completeness_figure(content.completeness.regions, **kwargs)),
+        Chart(
+            NATIONAL,
+            "change",
+            figures.change_figure(
+                report.changes_regions,
+                label_column="region_name",
+                previous_round=report.previous_round,
+                **kwargs,
+            ),
+        ),
+    ]
+
+
+def region_charts(content: ExportContent, part: RegionPart) -> list[Chart]:
+    """One region's charts: its continuum profile beside the national one, and its change per municipality; none
+    while the region has no returns (its line would only show zeros)."""
+    if int(part.row["n_returns"]) == 0:
+        return []
+    report, lang = content.report, content.request.lang
+    kwargs: dict[str, Any] = {"round_label": report.round["label"], "lang": lang}
+    return [
+        Chart(
+            part.code,
+            "continuum",
+            figures.level_profile_figure(
+                part.detail.levels,
+                weighting=report.weighting,
+                region_code=part.code,
+                region_name=part.name,
+                **kwargs,
+            ),
+        ),
+        Chart(
+            part.code,
+            "change",
+            figures.change_figure(
+                part.detail.changes,
+                label_column="municipality_name",
+                previous_round=report.previous_round,
+                **kwargs,
+            ),
+        ),
+    ]
+
+
+def export_charts(content: ExportContent) -> list[Chart]:
+    """Every chart of the export, leaving out those without data (a figure with no traces only says so)."""
+    charts = national_charts(content) if content.national else []
+    for part in content.regions:
+        charts += region_charts(content, part)
+    return [chart for chart in charts if chart.figure.data]
+
+
+# --- static images --------------------------------------------------------------------------------------------
+
+
+def use_system_chromium() -> None:
+    """Point kaleido at the system Chromium (BROWSER_PATH) unless the environment names another browser."""
+    if not os.environ.get(BROWSER_PATH_ENV) and SYSTEM_CHROMIUM.exists():
+        os.environ[BROWSER_PATH_ENV] = str(SYSTEM_CHROMIUM)
+
+
+def image_size(chart: Chart) -> tuple[int, int]:
+    """The pixel size of a chart's PNG: the print layout size times the print scale."""
+    return round(PRINT_WIDTH_PX * PRINT_SCALE), round(chart.height * PRINT_SCALE)
+
+
+async def _render(jobs: list[tuple[Chart, Path, str]], progress: Callable[[], None]) -> None:
+    import kaleido
+    from choreographer.errors import ChromeNotFoundError
+
+    try:
+        browser = kaleido.Kaleido(n=RENDER_TABS, timeout=RENDER_TIMEOUT_SECONDS, mathjax=False)
+    except ChromeNotFoundError as exc:
+        raise ExportError(
+            f"no Chromium found for the chart images ({exc}); install chromium or set {BROWSER_PATH_ENV} "
+            "to a Chrome/Chromium binary"
+        ) from exc
+    async with browser:
+
+        async def one(chart: Chart, path: Path, fmt: str) -> None:
+            scale = PRINT_SCALE if fmt == "png" else 1  # an SVG is vector: its nominal size is the layout size
+            opts = {"format": fmt, "width": PRINT_WIDTH_PX, "height": chart.height, "scale": scale}
+            await browser.write_fig_from_object({"fig": chart.figure, "path": path, "opts": opts}, cancel_on_error=True)
+            progress()
+
+        await asyncio.gather(*(one(*job) for job in jobs))
+
+
+def render_images(
+    charts: list[Chart],
+    folders: dict[str, Path],
+    round_label: str,
+    progress: Callable[[], None] | None = None,
+) -> dict[tuple[str, str], dict[str, Path]]:
+    """Write every chart in each format of `folders` (format → folder), all in one Chromium session.
+
+    Returns (scope, name) → format → file.
+    """
+    if not charts or not folders:
+        return {}
+    use_system_chromium()
+    written: dict[tuple[str, str], dict[str, Path]] = {}
+    jobs: list[tuple[Chart, Path, str]] = []
+    for chart in charts:
+        for fmt, folder in folders.items():
+            path = folder / f"{chart.stem(round_label)}.{fmt}"
+            written.setdefault((chart.scope, chart.name), {})[fmt] = path
+            jobs.append((chart, path, fmt))
+    asyncio.run(_render(jobs, progress or (lambda: None)))
+    return written
+
+
+# --- the whole export -----------------------------------------------------------------------------------------
+
+
+def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Progress | None = None) -> list[Path]:
+    """Write the export into folder `out` (created when missing); returns the files written, PDF and Excel first.
+
+    `progress(done, total, step)` is called after every step: the numbers, each image, the PDF, the workbook.
+    """
+    from dashboard.export_pdf import write_pdf
+    from dashboard.export_xlsx import write_workbook
+
+    report_progress = progress or _no_progress
+    formats = set(request.formats)
+    image_formats = [fmt for fmt in IMAGE_FORMATS if fmt in formats or (fmt == "png" and "pdf" in formats)]
+    content = collect(engine, request)
+    charts = export_charts(content) if image_formats else []
+    total = 1 + len(charts) * len(image_formats) + ("pdf" in formats) + ("xlsx" in formats)
+    done = 1
+    report_progress(done, total, STEP_NUMBERS)
+
+    def image_done() -> None:
+        nonlocal done
+        done += 1
+        report_progress(done, total, STEP_IMAGES)
+
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
+        folders = {fmt: out if fmt in formats else Path(scratch) for fmt in image_formats}
+        images = render_images(charts, folders, request.round_label, image_done)
+        if "pdf" in formats:
+            pngs = {key: paths["png"] for key, paths in images.items()}
+            files.append(write_pdf(content, pngs, out / f"{request.stem}_report.pdf"))
+            done += 1
+            report_progress(done, total, STEP_PDF)
+    if "xlsx" in formats:
+        files.append(write_workbook(content, out / f"{request.stem}_tables.xlsx"))
+        done += 1
+        report_progress(done, total, STEP_XLSX)
+    files += [paths[fmt] for paths in images.values() for fmt in IMAGE_FORMATS if fmt in formats and fmt in paths]
+    report_progress(total, total, STEP_DONE)
+    return files
+
+
+def zip_files(files: list[Path], target: Path) -> Path:
+    """One zip of `files` (flat, by name); PNGs are stored as they are, the rest compressed."""
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in files:
+            kind = zipfile.ZIP_STORED if path.suffix == ".png" else zipfile.ZIP_DEFLATED
+            archive.write(path, arcname=path.name, compress_type=kind)
+    return target
