@@ -5,6 +5,7 @@ Only this package writes assessments; the dashboard calls :func:`etl.ingest` lik
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -16,7 +17,5 @@ __all__ = ["IngestReport", "ingest"]
 def __getattr__(name: str) -> Any:
     """Import the ingest pipeline lazily so `import etl` stays cheap for the CLI and migrations."""
     if name in __all__:
-        from etl import ingest as module
-
-        return getattr(module, name)
+        return getattr(importlib.import_module("etl.ingest"), name)
     raise AttributeError(name)

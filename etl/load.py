@@ -1,0 +1,281 @@
+"""Write the outcome of one file into the database, inside the caller's single transaction.
+
+Accepted: an upload, one submission per municipality and its assessments, superseding (never deleting) the
+previous current submission of the same round and municipality. Rejected or duplicate: only the upload record,
+its issues (rejected) and an audit entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import false, insert, select, update
+from sqlalchemy.orm import Session
+
+from etl import models as m
+from etl.audit import record
+from etl.issues import Issue
+from etl.validate import Validation
+
+AUDIT_ACTOR = m.AuditLog.__table__.c.actor
+AUDIT_REMOTE_ADDR = m.AuditLog.__table__.c.remote_addr
+
+
+def _fit(value: str | None, column: Any) -> str | None:
+    """Text from the file or the caller as the column can hold it: no NUL characters, at most its length."""
+    return value.replace("\x00", "")[: getattr(column.type, "length", None)] if value else value
+
+
+def take_write_lock(session: Session) -> None:
+    """On SQLite, become the (single) writer before reading anything, so what we read stays true until commit.
+
+    A no-op UPDATE takes SQLite's write lock (waiting for another writer rather than failing later). PostgreSQL
+    locks rows instead: see :func:`lock_round`.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(m.Round).where(false()).values(is_open=m.Round.is_open))
+
+
+def lock_round(session: Session, round_id: int) -> None:
+    """Serialise ingests of one round: `SELECT … FOR UPDATE` on PostgreSQL (SQLite holds its write lock already)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(m.Round.id).where(m.Round.id == round_id).with_for_update())
+
+
+def accepted_upload_with_hash(session: Session, round_id: int, sha: str) -> m.Upload | None:
+    """An earlier accepted upload of exactly these bytes for this round."""
+    return session.scalar(
+        select(m.Upload)
+        .where(m.Upload.round_id == round_id, m.Upload.sha256 == sha, m.Upload.status == "accepted")
+        .order_by(m.Upload.id)
+        .limit(1)
+    )
+
+
+def upload_municipalities(session: Session, upload_id: int) -> list[str]:
+    """The municipalities an upload delivered."""
+    return list(
+        session.scalars(
+            select(m.Submission.municipality_code)
+            .where(m.Submission.upload_id == upload_id)
+            .order_by(m.Submission.municipality_code)
+        )
+    )
+
+
+def _upload(
+    session: Session,
+    *,
+    status: str,
+    file: str,
+    sha: str,
+    size: int,
+    round_id: int | None,
+    uploader: str | None,
+    validation: Validation | None = None,
+    region_code: str | None = None,
+    stored_path: str | None = None,
+) -> m.Upload:
+    columns = m.Upload.__table__.c
+    upload = m.Upload(
+        round_id=round_id,
+        filename=_fit(file, columns.filename),
+        sha256=sha,
+        size_bytes=size,
+        stored_path=stored_path,
+        uploader=_fit(uploader, columns.uploader),
+        status=status,
+        region_code=_fit((validation.region_code if validation else None) or region_code, columns.region_code),
+        template_version=_fit(validation.template_version if validation else None, columns.template_version),
+        framework_version=validation.framework_version if validation else None,
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def _issues(session: Session, upload_id: int, issues: Sequence[Issue]) -> None:
+    columns = m.ValidationIssue.__table__.c
+    if issues:
+        session.execute(
+            insert(m.ValidationIssue),
+            [
+                {
+                    "upload_id": upload_id,
+                    "severity": issue.severity,
+                    "code": issue.code,
+                    "sheet": _fit(issue.sheet, columns.sheet),
+                    "cell": _fit(issue.cell, columns.cell),
+                    "message_nl": _fit(issue.message_nl, columns.message_nl),
+                    "message_en": _fit(issue.message_en, columns.message_en),
+                }
+                for issue in issues
+            ],
+        )
+
+
+def record_rejection(
+    session: Session,
+    *,
+    file: str,
+    sha: str,
+    size: int,
+    round_id: int | None,
+    uploader: str | None,
+    issues: Sequence[Issue],
+    validation: Validation | None,
+    region_code: str | None,
+    remote_addr: str | None = None,
+) -> int:
+    """The rejected upload, its issues and one audit entry; nothing else."""
+    upload = _upload(
+        session,
+        status="rejected",
+        file=file,
+        sha=sha,
+        size=size,
+        round_id=round_id,
+        uploader=uploader,
+        validation=validation,
+        region_code=region_code,
+    )
+    _issues(session, upload.id, issues)
+    errors = sorted({issue.code for issue in issues if issue.severity == "error"})
+    record(
+        session,
+        "upload.rejected",
+        actor=_fit(uploader, AUDIT_ACTOR),
+        detail={"upload_id": upload.id, "file": file, "errors": errors},
+        remote_addr=_fit(remote_addr, AUDIT_REMOTE_ADDR),
+    )
+    return upload.id
+
+
+def record_duplicate(
+    session: Session,
+    *,
+    file: str,
+    sha: str,
+    size: int,
+    round_id: int,
+    uploader: str | None,
+    earlier: m.Upload,
+    remote_addr: str | None = None,
+) -> int:
+    """The duplicate upload and one audit entry; nothing else."""
+    upload = _upload(
+        session,
+        status="duplicate",
+        file=file,
+        sha=sha,
+        size=size,
+        round_id=round_id,
+        uploader=uploader,
+        region_code=earlier.region_code,
+    )
+    upload.template_version = earlier.template_version
+    upload.framework_version = earlier.framework_version
+    record(
+        session,
+        "upload.duplicate",
+        actor=_fit(uploader, AUDIT_ACTOR),
+        detail={"upload_id": upload.id, "file": file, "duplicate_of": earlier.id},
+        remote_addr=_fit(remote_addr, AUDIT_REMOTE_ADDR),
+    )
+    return upload.id
+
+
+def load_accepted(
+    session: Session,
+    validation: Validation,
+    *,
+    file: str,
+    sha: str,
+    size: int,
+    uploader: str | None,
+    stored_path: str,
+    remote_addr: str | None = None,
+) -> tuple[int, list[int]]:
+    """Insert the accepted upload with its submissions and assessments; supersede what they replace."""
+    rnd = validation.round
+    if rnd is None or validation.framework_version is None or validation.has_errors:
+        raise ValueError("only a file that passed validation is loaded")
+    upload = _upload(
+        session,
+        status="accepted",
+        file=file,
+        sha=sha,
+        size=size,
+        round_id=rnd.id,
+        uploader=uploader,
+        validation=validation,
+        stored_path=stored_path,
+    )
+    _issues(session, upload.id, validation.issues)
+    codes = [r.code for r in validation.returns]
+    previous: dict[str, int] = {
+        code: submission_id
+        for code, submission_id in session.execute(
+            select(m.Submission.municipality_code, m.Submission.id).where(
+                m.Submission.round_id == rnd.id,
+                m.Submission.status == "accepted",
+                m.Submission.municipality_code.in_(codes),
+            )
+        )
+    }
+    submissions = {
+        r.code: m.Submission(
+            upload_id=upload.id,
+            round_id=rnd.id,
+            municipality_code=r.code,
+            framework_version=validation.framework_version,
+            status="accepted",
+        )
+        for r in validation.returns
+    }
+    session.add_all(submissions.values())
+    session.flush()
+    for code, old_id in previous.items():
+        session.execute(
+            update(m.Submission)
+            .where(m.Submission.id == old_id)
+            .values(status="superseded", superseded_by_id=submissions[code].id)
+        )
+    session.execute(
+        update(m.Assessment)
+        .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
+        .values(is_current=False)
+    )
+    session.execute(
+        insert(m.Assessment),
+        [
+            {
+                "submission_id": submissions[r.code].id,
+                "round_id": rnd.id,
+                "municipality_code": r.code,
+                "framework_version": validation.framework_version,
+                "point_number": point.number,
+                "status": point.status,
+                "not_applicable": point.not_applicable,
+                "comment": point.comment,
+                "is_current": True,
+            }
+            for r in validation.returns
+            for point in r.points
+        ],
+    )
+    record(
+        session,
+        "upload",
+        actor=_fit(uploader, AUDIT_ACTOR),
+        detail={
+            "upload_id": upload.id,
+            "file": file,
+            "round": rnd.label,
+            "municipalities": codes,
+            "superseded_submissions": sorted(previous.values()),
+        },
+        remote_addr=_fit(remote_addr, AUDIT_REMOTE_ADDR),
+    )
+    return upload.id, [submissions[code].id for code in codes]
