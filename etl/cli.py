@@ -21,6 +21,7 @@ LAZY_COMMANDS = {
     "template": "etl.template_cli:template",
     "ingest": "etl.ingest_cli:ingest",
     "report": "dashboard.report_cli:report",
+    "export": "dashboard.export_cli:export",
     "demo": "dashboard.demo:demo",
     "serve": "dashboard.app:serve",
 }
