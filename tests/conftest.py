@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,9 @@ class SqliteFactory:
         shutil.copyfile(self.templates[with_reference], copy)
         return f"sqlite:///{copy}"
 
+    def discard(self, url: str) -> None:
+        engine_for(url).dispose()
+
     def close(self) -> None:
         pass
 
@@ -63,6 +67,20 @@ class PostgresFactory:
         self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         self.templates: dict[bool, str] = {}
         self.created: list[str] = []
+        # DROP DATABASE costs up to a second; dropping in the background overlaps it with the next tests.
+        self.dropper = ThreadPoolExecutor(max_workers=1)
+
+    def _drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def discard(self, url: str) -> None:
+        """Drop a test's database once the test is over (its engine is disposed first)."""
+        engine_for(url).dispose()
+        name = make_url(url).database
+        if name in self.created:
+            self.created.remove(name)
+            self.dropper.submit(self._drop, name)
 
     def _create(self, name: str, template: str | None = None) -> str:
         with self.admin.connect() as conn:
@@ -79,10 +97,10 @@ class PostgresFactory:
         return self._create(f"raak_t_{uuid.uuid4().hex[:12]}", self.templates[with_reference])
 
     def close(self) -> None:
-        engine_for.cache_clear()  # engines still open keep connections; FORCE below ends them
-        with self.admin.connect() as conn:
-            for name in reversed(self.created):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine_for.cache_clear()  # engines still open keep connections; FORCE ends them
+        for name in reversed(self.created):
+            self.dropper.submit(self._drop, name)
+        self.dropper.shutdown(wait=True)
         self.admin.dispose()
 
 
@@ -106,23 +124,26 @@ def database_factories(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
         factory.close()  # type: ignore[attr-defined]
 
 
-def _fresh_url(request: pytest.FixtureRequest, factories: dict[str, object], with_reference: bool) -> str:
+def _fresh_url(request: pytest.FixtureRequest, factories: dict[str, object], with_reference: bool) -> Iterator[str]:
     backend = request.param
     if backend not in factories:
         pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    return factories[backend].fresh(with_reference)  # type: ignore[attr-defined]
+    factory = factories[backend]
+    url = factory.fresh(with_reference)  # type: ignore[attr-defined]
+    yield url
+    factory.discard(url)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_db_url(request: pytest.FixtureRequest, database_factories: dict[str, object]) -> str:
+def empty_db_url(request: pytest.FixtureRequest, database_factories: dict[str, object]) -> Iterator[str]:
     """URL of a fresh database with the schema migrated and no data."""
-    return _fresh_url(request, database_factories, with_reference=False)
+    yield from _fresh_url(request, database_factories, with_reference=False)
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, database_factories: dict[str, object]) -> str:
+def db_url(request: pytest.FixtureRequest, database_factories: dict[str, object]) -> Iterator[str]:
     """URL of a fresh database with the schema and the reference data (framework, scale, geography)."""
-    return _fresh_url(request, database_factories, with_reference=True)
+    yield from _fresh_url(request, database_factories, with_reference=True)
 
 
 @pytest.fixture
