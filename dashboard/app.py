@@ -1,11 +1,14 @@
 """The Dash app: one `dcc.Location` router over the pages in `dashboard.pages`, plus `raak serve`.
 
-Every view is a function of the URL alone (`render`), so a copied link reproduces it and the callbacks are plain
-functions the tests call directly. Numbers come from `dashboard.report`; nothing here queries assessments.
+Every view is a function of the URL and the logged-in user (`render`), so a copied link reproduces it and the
+callbacks are plain functions the tests call directly. Access is decided here, in the server, for every request:
+`dashboard.auth` keeps anonymous visitors out, `render` refuses pages and subjects outside the user's role and
+regions. Numbers come from `dashboard.report`; nothing here queries assessments.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,20 +17,52 @@ import click
 import dash
 import flask
 from dash import ALL, MATCH, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine, inspect
 
 from dashboard import components as c
+from dashboard.auth import (
+    CSRF_FIELD,
+    LOGOUT_PATH,
+    Principal,
+    csrf_token,
+    current_principal,
+    init_auth,
+    require_role,
+)
 from dashboard.cache import init_cache
 from dashboard.data import NotFoundError
 from dashboard.demo import DEFAULT_HOST, DEFAULT_PORT, is_demo_database
 from dashboard.i18n import LANGUAGES, Lang, t
-from dashboard.pages import LANG_PARAM, POINT_PARAM, ROUND_PARAM, View, language_of, parse_query, routes
+from dashboard.pages import (
+    LANG_PARAM,
+    POINT_PARAM,
+    ROUND_PARAM,
+    View,
+    admin,
+    export,
+    language_of,
+    may_open,
+    page_roles,
+    parse_query,
+    routes,
+    upload,
+)
 from dashboard.report import round_labels, round_report
+from etl.config import get_settings
 from etl.db import get_engine
 from etl.issues import UserError
+from etl.models import ROLES
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
-NAV_PAGES = (("/", "nav.national"), ("/punten", "nav.points"), ("/aanlevering", "nav.completeness"))
+NAV_PAGES = (
+    ("/", "nav.national"),
+    ("/punten", "nav.points"),
+    ("/aanlevering", "nav.completeness"),
+    ("/export", "nav.export"),
+    ("/upload", "nav.upload"),
+    ("/beheer", "nav.admin"),
+)
 NAV_TARGETS = {"region": "/regio/{}", "municipality": "/gemeente/{}", "point": "/punten"}
 
 
@@ -43,13 +78,14 @@ def default_round(engine: Engine, rounds: tuple[str, ...]) -> str | None:
     return str(national["round_label"].iloc[-1]) if not national.empty else rounds[-1]
 
 
-def make_view(engine: Engine, pathname: str | None, search: str | None) -> View:
+def make_view(engine: Engine, pathname: str | None, search: str | None, user: Principal) -> View:
     """What the URL asks for, with the round defaulted (an unknown `?ronde=` is kept, so the page can say so)."""
     params = parse_query(search)
     rounds = tuple(round_labels(engine))
     asked = params.get(ROUND_PARAM)
     return View(
         engine=engine,
+        user=user,
         path=pathname or "/",
         params=params,
         lang=language_of(search),
@@ -59,8 +95,35 @@ def make_view(engine: Engine, pathname: str | None, search: str | None) -> View:
     )
 
 
+def nav_pages(user: Principal) -> list[tuple[str, str]]:
+    """The NAV_PAGES this user's role may open."""
+    modules = routes()
+    return [
+        (path, key)
+        for path, key in NAV_PAGES
+        if any(pattern.match(path) and user.role in page_roles(module) for pattern, module in modules)
+    ]
+
+
+def user_box(view: View) -> html.Form:
+    """Who is logged in, in which role, and the log-out button (a POST with the CSRF token)."""
+    scope = f" · {', '.join(view.user.regions)}" if view.user.regions else ""
+    return html.Form(
+        [
+            html.Span(f"{view.user.email} ({view.t(f'role.{view.user.role}')}{scope})", id="user-name"),
+            dcc.Input(type="hidden", name=CSRF_FIELD, value=csrf_token()),
+            dcc.Input(type="hidden", name="lang", value=view.lang),
+            html.Button(view.t("nav.logout"), type="submit", id="logout-button", className="button"),
+        ],
+        method="POST",
+        action=LOGOUT_PATH,
+        className="user-box",
+    )
+
+
 def header(view: View) -> list[Any]:
-    """Brand, page links, round selector and language switch; links keep round and language."""
+    """Brand, the page links the user may open, round selector, language switch and the user; links keep round
+    and language."""
     links = [
         dcc.Link(
             view.t(key),
@@ -68,7 +131,7 @@ def header(view: View) -> list[Any]:
             className="nav-link active" if view.path == path else "nav-link",
             id=f"nav-{path.strip('/') or 'home'}",
         )
-        for path, key in NAV_PAGES
+        for path, key in nav_pages(view.user)
     ]
     languages: dict[Lang, str] = {lang: view.href(**{LANG_PARAM: lang}) for lang in LANGUAGES}
     return [
@@ -81,21 +144,28 @@ def header(view: View) -> list[Any]:
         ),
         html.Nav(links, className="main-nav"),
         html.Div(
-            [c.round_selector(view.rounds, view.round_label, view.lang), c.language_switch(languages, view.lang)],
+            [
+                c.round_selector(view.rounds, view.round_label, view.lang),
+                c.language_switch(languages, view.lang),
+                user_box(view),
+            ],
             className="controls",
         ),
     ]
 
 
 def page_body(view: View) -> Any:
-    """The page the path names, or a message: unknown page, unknown round/region/municipality, no rounds yet."""
+    """The page the path names, or a message: no access, unknown page, unknown round/region/municipality, no
+    rounds yet."""
     for pattern, module in routes():
         match = pattern.match(view.path)
         if match is None:
             continue
-        if view.round_label is None and module.NEEDS_ROUND:
-            return c.empty_state(view.t("empty.no_rounds"), element_id="no-rounds")
         try:
+            if not may_open(view, module, **match.groupdict()):
+                return forbidden(view)
+            if view.round_label is None and module.NEEDS_ROUND:
+                return c.empty_state(view.t("empty.no_rounds"), element_id="no-rounds")
             return module.layout(view, **match.groupdict())
         except NotFoundError as exc:
             return not_found(view, exc.message_en if view.lang == "en" else exc.message_nl)
@@ -114,9 +184,23 @@ def not_found(view: View, message: str) -> html.Div:
     )
 
 
-def render(engine: Engine, pathname: str | None, search: str | None) -> tuple[list[Any], Any, Any]:
-    """Header, demo banner and page for a URL; the page root carries path, round and language as data attributes."""
-    view = make_view(engine, pathname, search)
+def forbidden(view: View) -> html.Div:
+    """What a user sees of a page or subject outside their role or regions: that, and nothing of its content."""
+    return html.Div(
+        [
+            html.H1(view.t("error.forbidden")),
+            html.P(view.t(f"error.forbidden.{view.user.role}"), id="forbidden-message"),
+            dcc.Link(view.t("error.back"), href=view.href("/", **{ROUND_PARAM: None})),
+        ],
+        className="not-found",
+        id="forbidden",
+    )
+
+
+def render(engine: Engine, pathname: str | None, search: str | None, user: Principal) -> tuple[list[Any], Any, Any]:
+    """Header, demo banner and page for a URL as `user` may see it; the page root carries path, round and language
+    as data attributes."""
+    view = make_view(engine, pathname, search, user)
     banner = html.Div(view.t("demo.banner"), className="demo-banner", id="demo-banner") if view.demo else None
     root = html.Div(
         page_body(view),
@@ -177,9 +261,13 @@ def click_href(
 # --- the app ------------------------------------------------------------------------------------------------
 
 
-def create_app(engine: Engine | None = None) -> dash.Dash:
-    """The dashboard over `engine` (default: the configured DATABASE_URL), with its cache and callbacks."""
+def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -> dash.Dash:
+    """The dashboard over `engine` (default: the configured DATABASE_URL), with log-in, cache and callbacks.
+
+    Sessions are signed with `secret_key` (default: SECRET_KEY); without one the app refuses to start.
+    """
     engine = engine or get_engine()
+    settings = get_settings()
     app = dash.Dash(
         __name__,
         title="RAAK Monitor",
@@ -198,6 +286,8 @@ def create_app(engine: Engine | None = None) -> dash.Dash:
         ],
         className="app",
     )
+    init_auth(app.server, engine, secret_key or settings.secret_key)
+    app.server.config["MAX_CONTENT_LENGTH"] = upload.max_request_bytes(settings)
     init_cache(app.server)
 
     @app.callback(
@@ -208,7 +298,10 @@ def create_app(engine: Engine | None = None) -> dash.Dash:
         Input("url", "search"),
     )
     def _route(pathname: str | None, search: str | None) -> tuple[Any, ...]:
-        return render(engine, pathname, search)
+        user = current_principal()
+        if user is None:  # the gate answers 401 first; never draw a page without a user
+            raise PreventUpdate
+        return render(engine, pathname, search, user)
 
     @app.callback(
         Output("url", "href", allow_duplicate=True),
@@ -255,16 +348,26 @@ def create_app(engine: Engine | None = None) -> dash.Dash:
         prevent_initial_call=True,
     )
     def _download(_csv: int | None, _xlsx: int | None, data: dict[str, Any], filename: str) -> Any:
+        require_role(*ROLES)  # every role may download what its pages show; the data comes from the page itself
         triggered = dash.ctx.triggered_id
         fmt = "csv" if isinstance(triggered, dict) and triggered["type"] == c.CSV_BUTTON else "xlsx"
         return c.download(fmt, data, filename) or dash.no_update
 
+    upload.register_callbacks(app, engine)
+    admin.register_callbacks(app, engine)
+    export.register_callbacks(app, engine)
     return app
 
 
 def create_server() -> flask.Flask:
-    """The Flask server for gunicorn: `gunicorn 'dashboard.app:create_server()'`."""
-    return create_app().server
+    """The Flask server for gunicorn: `gunicorn 'dashboard.app:create_server()'`; refuses to start (one line on
+    stderr) without a usable SECRET_KEY or database."""
+    try:
+        engine = get_engine()
+        check_database(engine)
+        return create_app(engine).server
+    except UserError as exc:
+        sys.exit(f"Error: {exc}")
 
 
 def check_database(engine: Engine) -> None:
@@ -276,11 +379,12 @@ def check_database(engine: Engine) -> None:
         )
 
 
-def run(engine: Engine, host: str, port: int, debug: bool) -> None:
-    """Serve the dashboard until interrupted."""
+def run(engine: Engine, host: str, port: int, debug: bool, *, secret_key: str | None = None) -> None:
+    """Serve the dashboard until interrupted (sessions signed with `secret_key`, default SECRET_KEY)."""
     check_database(engine)
+    app = create_app(engine, secret_key=secret_key)
     click.echo(f"RAAK Monitor on http://{host}:{port}/ (Ctrl+C stops it)")
-    create_app(engine).run(host=host, port=port, debug=debug)
+    app.run(host=host, port=port, debug=debug)
 
 
 @click.command("serve")

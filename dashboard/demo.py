@@ -3,7 +3,9 @@
 The synthetic model (plain functions, no database) gives every region its own pace and emphasis: coverage rises
 from about 10 % in 2008 to 40-95 % in 2011, some points lag nationally, prevention runs ahead of protection in some
 regions and behind it in others. Every return is written as a real workbook (`write_template` → `fill_template`)
-and loaded with `etl.ingest`, so the demo exercises exactly what a coordinator's upload does.
+and loaded with `etl.ingest`, so the demo exercises exactly what a coordinator's upload does. `raak demo` also
+makes one user of each role (new passwords, printed, each time it starts) and signs sessions with a random key kept
+in the instance folder.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 import multiprocessing
 import os
 import random
+import secrets
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,6 +38,7 @@ from etl.migrate import upgrade
 from etl.reference import load_reference
 from etl.rounds import add_round, set_round_open
 from etl.template import fill_template, framework_versions, write_template
+from etl.users import add_user, generate_password, reset_password
 
 DEFAULT_SEED = 2007
 DEFAULT_PORT = 8050
@@ -42,6 +46,10 @@ DEFAULT_HOST = "127.0.0.1"
 DEMO_UPLOADER = "demo"
 DEMO_ACTION = "demo.created"
 MAX_WORKBOOK_WORKERS = 4  # processes writing workbooks while the main process ingests
+SECRET_KEY_FILE = "secret_key"  # in the instance folder, readable by its owner only
+SECRET_KEY_FILE_MODE = 0o600
+SECRET_KEY_BYTES = 32
+DEMO_USERS = (("nji@demo.raak", "nji"), ("coordinator@demo.raak", "coordinator"), ("steering@demo.raak", "steering"))
 
 # --- the synthetic model ------------------------------------------------------------------------------
 
@@ -412,6 +420,66 @@ def load_demo(
     return DemoSummary(seed, tuple(r.label for r in rounds), accepted, rejected, total - len(delivered))
 
 
+# --- log-ins -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo user's log-in, printed once by `raak demo`."""
+
+    email: str
+    role: str
+    regions: tuple[str, ...]
+    password: str
+
+
+def demo_region(session: Session) -> str:
+    """The demo coordinator's region: the first with an accepted return in the newest open round (else the first)."""
+    with_returns = (
+        select(m.Upload.region_code)
+        .join(m.Round, m.Round.id == m.Upload.round_id)
+        .where(m.Upload.status == "accepted", m.Round.is_open, m.Upload.region_code.is_not(None))
+        .order_by(m.Round.reference_date.desc(), m.Upload.region_code)
+        .limit(1)
+    )
+    code = session.scalar(with_returns) or session.scalar(select(m.Region.code).order_by(m.Region.code).limit(1))
+    if code is None:
+        raise DemoError("no regions loaded; run `raak reference load`")
+    return code
+
+
+def demo_logins(engine: Engine) -> list[DemoLogin]:
+    """One user of each role with a new generated password (created the first time, re-passworded after that)."""
+    logins = []
+    with session_scope(engine) as session:
+        region = demo_region(session)
+        existing = set(session.scalars(select(m.User.email)))
+        for email, role in DEMO_USERS:
+            password = generate_password()
+            regions = (region,) if role == "coordinator" else ()
+            if email in existing:
+                reset_password(session, email, password, actor=DEMO_UPLOADER)
+            else:
+                add_user(session, email, role, password, regions=regions, actor=DEMO_UPLOADER)
+            logins.append(DemoLogin(email, role, regions, password))
+    return logins
+
+
+def demo_secret_key(instance_dir: Path) -> str:
+    """The demo's session key: random, made once, in a file only its owner can read."""
+    path = instance_dir / SECRET_KEY_FILE
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_KEY_FILE_MODE)
+    except FileExistsError:
+        os.chmod(path, SECRET_KEY_FILE_MODE)
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        key = secrets.token_hex(SECRET_KEY_BYTES)
+        handle.write(key)
+    return key
+
+
 # --- the command ------------------------------------------------------------------------------------------------
 
 
@@ -462,9 +530,14 @@ def demo(reset: bool, port: int, host: str, no_serve: bool, seed: int) -> None:
             f"{', '.join(summary.rounds)}; {summary.municipalities_without_return} municipality-rounds without a "
             f"return. Seed {summary.seed}, {time.monotonic() - started:.0f} s."
         )
+    if is_demo_database(engine):
+        click.echo("Log in on /login as (passwords are new each time `raak demo` starts):")
+        for login in demo_logins(engine):
+            scope = f" for {', '.join(login.regions)}" if login.regions else ""
+            click.echo(f"  {login.role:<12} {login.email:<24} {login.password}{scope}")
     if no_serve:
-        click.echo(f"Start the dashboard with `raak serve --port {port}`.")
+        click.echo(f"Start the dashboard with `raak demo --port {port}`: it serves this database as it is.")
         return
     from dashboard.app import run
 
-    run(engine, host, port, debug=False)
+    run(engine, host, port, debug=False, secret_key=demo_secret_key(get_settings().instance_dir))

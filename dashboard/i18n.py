@@ -31,6 +31,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.completeness": ("Aanlevering", "Completeness"),
     "nav.round": ("Ronde", "Round"),
     "nav.language": ("Taal", "Language"),
+    "nav.upload": ("Aanleveren", "Upload"),
+    "nav.admin": ("Beheer", "Administration"),
+    "nav.logout": ("Uitloggen", "Log out"),
+    "role.nji": ("NJi", "NJi"),
+    "role.coordinator": ("regiocoördinator", "regional coordinator"),
+    "role.steering": ("stuurgroep", "steering group"),
     "demo.banner": (
         "Synthetische demodata: gemaakt met `raak demo`, geen echte gegevens van gemeenten.",
         "Synthetic demo data: made by `raak demo`, not real data from municipalities.",
@@ -80,6 +86,56 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.not_found": ("Niet gevonden", "Not found"),
     "error.unknown_page": ("Deze pagina bestaat niet.", "This page does not exist."),
     "error.back": ("Terug naar het landelijke overzicht", "Back to the national overview"),
+    "error.forbidden": ("Geen toegang", "No access"),
+    "error.refused": ("Verzoek geweigerd", "Request refused"),
+    "error.forbidden.coordinator": (
+        "Deze pagina valt buiten uw rol of uw regio's. U ziet de landelijke overzichten en de details van uw eigen "
+        "regio's.",
+        "This page is outside your role or your regions. You see the national views and the detail of your own "
+        "regions.",
+    ),
+    "error.forbidden.steering": (
+        "Deze pagina is niet voor de stuurgroep: u leest alle overzichten en exporteert ze, maar levert niets aan en "
+        "beheert niets.",
+        "This page is not for the steering group: you read and export every view, but upload and manage nothing.",
+    ),
+    "error.forbidden.nji": ("U heeft geen toegang tot deze pagina.", "You have no access to this page."),
+    "error.login_required": (
+        "U bent niet (meer) ingelogd; log opnieuw in op /login.",
+        "You are not logged in (any more); log in again at /login.",
+    ),
+    "error.csrf": (
+        "Het verzoek mist een geldig beveiligingstoken; herlaad de pagina en probeer het opnieuw.",
+        "The request lacks a valid security token; reload the page and try again.",
+    ),
+    "error.cross_origin": (
+        "Het verzoek komt van een andere website en is geweigerd.",
+        "The request comes from another web site and was refused.",
+    ),
+    "error.request_too_large": (
+        "Het verzoek is groter dan {limit} MB, de grens voor één keer uploaden; upload minder bestanden tegelijk.",
+        "The request is larger than {limit} MB, the limit for one upload; upload fewer files at once.",
+    ),
+    # log-in
+    "login.title": ("Inloggen", "Log in"),
+    "login.email": ("E-mailadres", "E-mail address"),
+    "login.password": ("Wachtwoord", "Password"),
+    "login.submit": ("Inloggen", "Log in"),
+    "login.help": (
+        "Geen account of wachtwoord vergeten? Vraag het NJi (`raak users add` / `raak users reset-password`).",
+        "No account, or forgot your password? Ask NJi (`raak users add` / `raak users reset-password`).",
+    ),
+    "login.failed": (
+        "Inloggen mislukt: controleer uw e-mailadres en wachtwoord.",
+        "Log-in failed: check your e-mail address and password.",
+    ),
+    "login.throttled": (
+        "Te veel mislukte pogingen. Probeer het over {seconds} seconden opnieuw.",
+        "Too many failed attempts. Try again in {seconds} seconds.",
+    ),
+    "login.expired": ("Het formulier was verlopen; probeer het opnieuw.", "The form had expired; please try again."),
+    "login.logged_out": ("U bent uitgelogd.", "You are logged out."),
+    "logout.confirm": ("Wilt u uitloggen?", "Do you want to log out?"),
     # downloads
     "download.csv": ("Download CSV", "Download CSV"),
     "download.xlsx": ("Download Excel", "Download Excel"),
@@ -205,6 +261,159 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.deadline": ("Deadline: {date}", "Deadline: {date}"),
     "round.open": ("open voor aanlevering", "open for returns"),
     "round.closed": ("gesloten", "closed"),
+    "severity.error": ("fout", "error"),
+    "severity.warning": ("waarschuwing", "warning"),
+    # upload page
+    "upload.title": ("Aanleveren", "Upload returns"),
+    "upload.scope.all": ("U kunt aanleveren voor alle regio's.", "You can upload for every region."),
+    "upload.scope.regions": ("U kunt aanleveren voor: {regions}.", "You can upload for: {regions}."),
+    "upload.no_rounds": (
+        "Er is nog geen ronde; NJi opent er een op de pagina Beheer.",
+        "There is no round yet; NJi opens one on the Administration page.",
+    ),
+    "upload.no_open_round": (
+        "Er is geen open ronde: alle rondes zijn gesloten en weigeren aanleveringen.",
+        "No round is open: every round is closed and refuses returns.",
+    ),
+    "upload.drop": (
+        "Sleep een of meer ingevulde werkmappen hierheen, of",
+        "Drag one or more filled workbooks here, or",
+    ),
+    "upload.choose": ("kies bestanden", "choose files"),
+    "upload.limits": (
+        "Per keer hoogstens {files} bestanden van elk hoogstens {size} MB, {sheets} werkbladen en {rows} rijen per "
+        "werkblad.",
+        "At most {files} files at once, each at most {size} MB, {sheets} sheets and {rows} rows per sheet.",
+    ),
+    "upload.too_many": (
+        "Te veel bestanden tegelijk: de grens is {limit} per keer. Er is niets verstuurd.",
+        "Too many files at once: the limit is {limit} per upload. Nothing was sent.",
+    ),
+    "upload.too_large": (
+        "Samen zijn deze bestanden te groot: de grens is {limit} MB per keer. Er is niets verstuurd.",
+        "Together these files are too large: the limit is {limit} MB per upload. Nothing was sent.",
+    ),
+    "upload.unreadable_request": (
+        "De upload kon niet worden gelezen; kies de bestanden opnieuw.",
+        "The upload could not be read; choose the files again.",
+    ),
+    "upload.unreadable_file": (
+        "{file}: de inhoud kwam niet leesbaar aan; er is niets opgeslagen. Kies het bestand opnieuw.",
+        "{file}: the contents did not arrive readably; nothing was stored. Choose the file again.",
+    ),
+    "upload.status.accepted": ("geaccepteerd", "accepted"),
+    "upload.status.rejected": ("afgewezen", "rejected"),
+    "upload.status.duplicate": ("al ontvangen", "duplicate"),
+    "upload.outcome.accepted": (
+        "Verwerkt in ronde {round}; de overzichten tonen het meteen.",
+        "Loaded into round {round}; the views show it at once.",
+    ),
+    "upload.outcome.rejected": (
+        "Niets van dit bestand is verwerkt (ronde {round}). Herstel de meldingen hieronder en upload opnieuw.",
+        "Nothing of this file was loaded (round {round}). Fix the issues below and upload again.",
+    ),
+    "upload.outcome.duplicate": (
+        "Precies dit bestand is al eerder geaccepteerd voor ronde {round}; er is niets veranderd.",
+        "Exactly this file was accepted earlier for round {round}; nothing changed.",
+    ),
+    "upload.covered": ("Gemeenten: {municipalities}", "Municipalities: {municipalities}"),
+    "upload.would_cover": ("Het bestand bevat: {municipalities}", "The file covers: {municipalities}"),
+    "upload.view_region": ("Bekijk regio {region}", "View region {region}"),
+    "upload.annotated": ("Download de gemarkeerde kopie", "Download the annotated copy"),
+    "upload.annotated.hint": (
+        "Daarin is elke foute cel rood gemaakt, met de melding als opmerking, en staan alle meldingen op het blad "
+        "'Fouten'.",
+        "In it every wrong cell is red, with the message as a comment, and the sheet 'Fouten' lists every issue.",
+    ),
+    "upload.template.title": ("Template downloaden", "Download the template"),
+    "upload.template.text": (
+        "De werkmap om in te vullen voor een regio en de gekozen ronde: één blad per gemeente.",
+        "The workbook to fill in for a region and the chosen round: one sheet per municipality.",
+    ),
+    "upload.template.prefill": (
+        "Vooraf invullen met de laatst geaccepteerde statussen",
+        "Prefill with the last accepted statuses",
+    ),
+    "upload.template.button": ("Download template", "Download template"),
+    "upload.template.choose": ("Kies een regio en een ronde.", "Choose a region and a round."),
+    "upload.template.failed": ("Geen template: {reason}", "No template: {reason}"),
+    # administration page
+    "admin.title": ("Beheer", "Administration"),
+    "admin.rounds": ("Rondes", "Rounds"),
+    "admin.rounds.text": (
+        "Een gesloten ronde weigert aanleveringen. Elke wijziging komt in het auditlog.",
+        "A closed round refuses returns. Every change goes into the audit log.",
+    ),
+    "admin.reference_date": ("Peildatum", "Reference date"),
+    "admin.division_year": ("Gemeentelijke indeling", "Municipal division"),
+    "admin.state": ("Status", "State"),
+    "admin.deadline": ("Deadline", "Deadline"),
+    "admin.actions": ("Openen / sluiten", "Open / close"),
+    "admin.open": ("Openen", "Open"),
+    "admin.close": ("Sluiten", "Close"),
+    "admin.save": ("Opslaan", "Save"),
+    "admin.no_rounds": ("Nog geen rondes.", "No rounds yet."),
+    "admin.add.title": ("Nieuwe ronde", "New round"),
+    "admin.add": ("Ronde toevoegen", "Add round"),
+    "admin.add.need_reference": ("Geef de peildatum van de nieuwe ronde.", "Give the new round's reference date."),
+    "admin.invalid_date": ("Dat is geen datum (JJJJ-MM-DD).", "That is not a date (YYYY-MM-DD)."),
+    "admin.failed": ("Niet uitgevoerd: {reason}", "Not done: {reason}"),
+    "admin.done.open": ("Ronde {round} is geopend.", "Round {round} is open."),
+    "admin.done.close": ("Ronde {round} is gesloten.", "Round {round} is closed."),
+    "admin.done.deadline": ("Deadline van ronde {round}: {date}.", "Deadline of round {round}: {date}."),
+    "admin.done.add": ("Ronde {round} is toegevoegd en open.", "Round {round} is added and open."),
+    "admin.users": ("Gebruikers", "Users"),
+    "admin.users.text": (
+        "Toevoegen, uitschakelen en wachtwoorden: `raak users add|disable|reset-password`.",
+        "Adding, disabling and passwords: `raak users add|disable|reset-password`.",
+    ),
+    "admin.email": ("E-mailadres", "E-mail address"),
+    "admin.role": ("Rol", "Role"),
+    "admin.active": ("Actief", "Active"),
+    "admin.audit": ("Auditlog", "Audit log"),
+    "admin.audit.text": (
+        "De nieuwste {rows} regels: wie deed wat, wanneer (UTC) en vanaf welk adres.",
+        "The newest {rows} entries: who did what, when (UTC) and from which address.",
+    ),
+    "admin.at": ("Tijdstip", "When"),
+    "admin.actor": ("Wie", "Who"),
+    "admin.action": ("Actie", "Action"),
+    "admin.remote_addr": ("Adres", "Address"),
+    "admin.detail": ("Details", "Detail"),
+    # export page
+    "nav.export": ("Export", "Export"),
+    "export.title": ("Export voor de stuurgroep", "Export for the steering group"),
+    "export.intro": (
+        "Een PDF-rapportage van de ronde, elke grafiek als PNG (drukkwaliteit) en SVG, en de cijfers als Excel, "
+        "samen in één zip. Een landelijke export duurt ongeveer een minuut; u kunt intussen gewoon verder werken.",
+        "A PDF report of the round, every chart as PNG (print quality) and SVG, and the numbers as Excel, together "
+        "in one zip. A national export takes about a minute; you can carry on working meanwhile.",
+    ),
+    "export.round": ("Ronde", "Round"),
+    "export.region": ("Regio", "Region"),
+    "export.region.all": ("Alle regio's (landelijke rapportage)", "Every region (national report)"),
+    "export.lang": ("Taal van de export", "Language of the export"),
+    "export.formats": ("Formaten", "Formats"),
+    "export.format.pdf": ("PDF-rapportage", "PDF report"),
+    "export.format.png": ("Grafieken als PNG", "Charts as PNG"),
+    "export.format.svg": ("Grafieken als SVG", "Charts as SVG"),
+    "export.format.xlsx": ("Cijfers als Excel", "Numbers as Excel"),
+    "export.start": ("Export maken", "Make the export"),
+    "export.no_formats": ("Kies ten minste één formaat.", "Choose at least one format."),
+    "export.queued": ("In de wachtrij …", "Waiting in the queue …"),
+    "export.step.": ("Export gestart …", "Export started …"),
+    "export.step.numbers": ("Cijfers verzameld …", "Numbers gathered …"),
+    "export.step.images": (
+        "Grafieken tekenen: stap {done} van {total} …",
+        "Drawing charts: step {done} of {total} …",
+    ),
+    "export.step.pdf": ("PDF-rapportage geschreven …", "PDF report written …"),
+    "export.step.xlsx": ("Excel-werkmap geschreven …", "Excel workbook written …"),
+    "export.step.done": ("Zip maken …", "Making the zip …"),
+    "export.done": ("Klaar.", "Done."),
+    "export.failed": ("Mislukt: {message}", "Failed: {message}"),
+    "export.download": ("Download {name}", "Download {name}"),
+    "export.unknown_job": ("Deze export bestaat niet (meer).", "This export does not exist (any more)."),
 }
 
 

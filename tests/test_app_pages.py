@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from test_demo import demo_engine  # noqa: F401  (the session fixture)
+from test_auth import SECRET_KEY, logged_in
+from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 
 from dashboard import figures
 from dashboard.app import click_href, create_app, render, round_href, target_href
+from dashboard.auth import Principal
 from dashboard.report import completeness_table, point_detail, region_detail, round_report
 from etl.db import session_scope
 from etl.rounds import add_round
@@ -49,8 +51,11 @@ def text(component: Any) -> str:
     return " ".join(parts)
 
 
+NJI = Principal(1, "nji@demo.raak", "nji")  # sees everything; scoping by role is tested in test_security.py
+
+
 def page(engine: Engine, path: str, search: str = "") -> Any:
-    return render(engine, path, search)[2]
+    return render(engine, path, search, NJI)[2]
 
 
 # --- national -------------------------------------------------------------------------------------------------
@@ -95,13 +100,13 @@ def test_unknown_round_region_and_page_name_what_exists(demo_engine: Engine) -> 
 
 
 def test_demo_data_is_marked_in_the_ui_and_real_data_is_not(demo_engine: Engine, engine: Engine) -> None:  # noqa: F811
-    banner = render(demo_engine, "/", "?lang=en")[1]
+    banner = render(demo_engine, "/", "?lang=en", NJI)[1]
     assert "Synthetic demo data" in banner.children
-    assert render(engine, "/", "")[1] is None
+    assert render(engine, "/", "", NJI)[1] is None
 
 
 def test_map_toggle_and_language_links_keep_the_round(demo_engine: Engine) -> None:  # noqa: F811
-    header, _, layout = render(demo_engine, "/", "?ronde=2009")
+    header, _, layout = render(demo_engine, "/", "?ronde=2009", NJI)
     assert by_id(layout, "map-toggle-municipalities").href == "/?ronde=2009&kaart=gemeenten"
     assert by_id(header, "lang-en").href == "/?ronde=2009&lang=en"
     assert by_id(header, "nav-punten").href == "/punten?ronde=2009"
@@ -199,7 +204,7 @@ def test_map_clicks_open_the_region_or_municipality() -> None:
 
 
 def test_app_serves_its_layout_and_local_assets_only(demo_engine: Engine) -> None:  # noqa: F811
-    client = create_app(demo_engine).server.test_client()
+    client = logged_in(create_app(demo_engine, secret_key=SECRET_KEY), "nji@demo.raak", DEMO_PASSWORD).http
     index = client.get("/")
     assert index.status_code == 200
     html = index.get_data(as_text=True)

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
-from test_demo import demo_engine  # noqa: F401  (the session fixture)
+from test_auth import SECRET_KEY
+from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 from werkzeug.serving import make_server
 
 from dashboard import figures
@@ -59,7 +60,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 @pytest.fixture(scope="module")
 def base_url(demo_engine: Engine) -> Iterator[str]:  # noqa: F811
     """The app over the demo database, served by werkzeug in a background thread on a free port."""
-    server = make_server("127.0.0.1", 0, create_app(demo_engine).server, threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(demo_engine, secret_key=SECRET_KEY).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -80,6 +81,21 @@ def browser() -> Iterator[Any]:
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def login(driver: Any, base_url: str, email: str, password: str) -> None:
+    """Log in through the log-in form, as a person would, and wait for the dashboard."""
+    driver.get(f"{base_url}/login")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    wait(driver).until(EC.presence_of_element_located((By.ID, "page-root")))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def logged_in(browser: Any, base_url: str) -> None:
+    """Every page needs a log-in: log in once, as NJi (who sees every page)."""
+    login(browser, base_url, "nji@demo.raak", DEMO_PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """`raak demo`: the synthetic model is deterministic and plausible, and its returns go through the real ETL path.
 
 The session fixture `demo_engine` (one demo database per test run, shared by the xdist workers through a file
-lock) is imported by the app and browser tests.
+lock) is imported by the app and browser tests; its demo users (`DEMO_USERS`) log in with DEMO_PASSWORD.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from sqlalchemy import Engine, func, select
 from dashboard.demo import (
     DEMO_ACTION,
     DEMO_UPLOADER,
+    DEMO_USERS,
     NOT_APPLICABLE_TEXT,
     PointInfo,
+    demo_logins,
     demo_returns,
     demo_rounds,
     has_data,
@@ -32,11 +34,13 @@ from dashboard.demo import (
 from dashboard.report import round_report
 from etl import models as m
 from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import engine_for
+from etl.db import engine_for, session_scope
 from etl.framework import load_framework
 from etl.reference import REFERENCE_DIR
+from etl.users import authenticate, reset_password
 
 DEMO_SEED = 2007
+DEMO_PASSWORD = "demo password for the tests"
 
 
 def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -57,6 +61,10 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
             with pytest.MonkeyPatch.context() as patch:
                 patch.setenv("RAAK_INSTANCE_DIR", str(folder / "instance"))
                 load_demo(engine_for(url), seed=DEMO_SEED)
+            demo_logins(engine_for(url))
+            with session_scope(engine_for(url)) as session:
+                for email, _role in DEMO_USERS:
+                    reset_password(session, email, DEMO_PASSWORD, actor="test")
             (folder / "built").touch()
     yield engine_for(url)
 
@@ -206,6 +214,24 @@ def test_demo_reset_refuses_to_delete_a_database_it_did_not_make(use_database: s
     assert table_snapshot(engine) == before
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(m.AuditLog).where(m.AuditLog.action == DEMO_ACTION)) == 0
+
+
+def test_raak_demo_prints_a_working_log_in_for_each_role(
+    demo_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with sqlite3.connect(demo_engine.url.database) as source, sqlite3.connect(tmp_path / "raak.sqlite") as target:
+        source.backup(target)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("RAAK_INSTANCE_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    logins = [line.split() for line in result.output.splitlines() if "@demo.raak" in line]
+    assert [(role, email) for role, email, *_ in logins] == [(role, email) for email, role in DEMO_USERS]
+    with session_scope(engine_for(f"sqlite:///{tmp_path / 'raak.sqlite'}")) as session:
+        for role, email, password, *scope in logins:
+            user = authenticate(session, email, password)
+            assert user is not None and user.role == role
+            assert bool(scope) == (role == "coordinator") and user.regions == tuple(scope[1:])
 
 
 def test_demo_reset_deletes_an_earlier_demo_database(

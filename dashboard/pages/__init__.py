@@ -2,7 +2,8 @@
 
 The URL carries all state: the page and its subject in the path (`/regio/GG3406`), the round, language and view
 options in the query (`?ronde=2010&lang=en&kaart=gemeenten`), so a copied link reproduces the view. Each page
-module has `layout(view, **path_parameters)` returning components.
+module has `layout(view, **path_parameters)` returning components; it may name the `ROLES` that may open it (all
+by default) and an `allowed(view, **path_parameters)` check of the subject (a coordinator's own regions).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from urllib.parse import parse_qsl, urlencode
 
+import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard.auth import Principal
 from dashboard.i18n import Lang, normalize_language, t
+from etl.models import ROLES
 
 ROUND_PARAM, LANG_PARAM, POINT_PARAM = "ronde", "lang", "punt"
 KEPT_PARAMS = (ROUND_PARAM, LANG_PARAM)  # carried over to every other page; page options are not
@@ -22,9 +26,11 @@ KEPT_PARAMS = (ROUND_PARAM, LANG_PARAM)  # carried over to every other page; pag
 
 @dataclass(frozen=True)
 class View:
-    """One request's state: database, page path, query parameters, language, rounds and the chosen round."""
+    """One request's state: database, logged-in user, page path, query parameters, language, rounds and the chosen
+    round."""
 
     engine: Engine
+    user: Principal
     path: str
     params: dict[str, str]
     lang: Lang
@@ -51,6 +57,10 @@ class View:
         """An interface text in this view's language."""
         return t(key, self.lang, **values)
 
+    def in_scope(self, frame: pd.DataFrame, column: str = "region_code") -> pd.DataFrame:
+        """The rows of `frame` whose region the user may see in detail (a coordinator: their own regions)."""
+        return frame[frame[column].map(self.user.sees_region).astype(bool)]
+
 
 def parse_query(search: str | None) -> dict[str, str]:
     """`?ronde=2010&lang=en` → {"ronde": "2010", "lang": "en"} (last value wins)."""
@@ -64,7 +74,7 @@ def language_of(search: str | None) -> Lang:
 
 def routes() -> list[tuple[re.Pattern[str], ModuleType]]:
     """Path patterns and the page module that draws them; named groups become layout arguments."""
-    from dashboard.pages import completeness, framework, municipality, national, region
+    from dashboard.pages import admin, completeness, export, framework, municipality, national, region, upload
 
     return [
         (re.compile(r"^/?$"), national),
@@ -72,4 +82,20 @@ def routes() -> list[tuple[re.Pattern[str], ModuleType]]:
         (re.compile(r"^/gemeente/(?P<code>[^/]+)/?$"), municipality),
         (re.compile(r"^/punten/?$"), framework),
         (re.compile(r"^/aanlevering/?$"), completeness),
+        (re.compile(r"^/export/?$"), export),
+        (re.compile(r"^/upload/?$"), upload),
+        (re.compile(r"^/beheer/?$"), admin),
     ]
+
+
+def page_roles(module: ModuleType) -> tuple[str, ...]:
+    """The roles that may open a page module (every role unless it names its `ROLES`)."""
+    return tuple(getattr(module, "ROLES", ROLES))
+
+
+def may_open(view: View, module: ModuleType, **params: str) -> bool:
+    """Whether the view's user may see this page and subject: checked in the server for every request."""
+    if view.user.role not in page_roles(module):
+        return False
+    allowed = getattr(module, "allowed", None)
+    return allowed is None or bool(allowed(view, **params))

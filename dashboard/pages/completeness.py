@@ -1,5 +1,6 @@
 """Aanlevering / Completeness (`/aanlevering`): expected vs received returns per region, the last upload, and the
-rejected uploads with their issues."""
+rejected uploads with their issues. Coordinators see the chart of every region, but the table and the rejected
+files of their own regions (and their own uploads) only."""
 
 from __future__ import annotations
 
@@ -71,14 +72,24 @@ def rejected_list(view: View, rejected: pd.DataFrame, issues: pd.DataFrame) -> h
     return html.Div(blocks, id="rejected-list")
 
 
+def visible_rejections(view: View, rejected: pd.DataFrame, issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rejected uploads (and their issues) this user may see: for a coordinator, those of their own regions
+    and those they uploaded themselves."""
+    mine = rejected["region_code"].map(view.user.sees_region).astype(bool) | (rejected["uploader"] == view.user.email)
+    rejected = rejected[mine]
+    return rejected, issues[issues["upload_id"].isin(rejected["upload_id"])]
+
+
 def layout(view: View) -> list[Any]:
     """Completeness of the chosen round."""
     report = round_report(view.engine, view.round_label, lang=view.lang)
     table = completeness_table(view.engine, view.round_label)
     label, lang = table.round_label, view.lang
-    regions = table.regions.assign(
-        completeness_percent=(table.regions["completeness"] * 100).round(1),
-        last_upload_text=[_timestamp(v) for v in table.regions["last_upload"]],
+    own = view.in_scope(table.regions)
+    rejected, found = visible_rejections(view, table.rejected, table.issues)
+    regions = own.assign(
+        completeness_percent=(own["completeness"] * 100).round(1),
+        last_upload_text=[_timestamp(v) for v in own["last_upload"]],
     )
     columns = [
         ("region_name", view.t("col.region")),
@@ -91,7 +102,7 @@ def layout(view: View) -> list[Any]:
         ("last_upload_text", view.t("col.last_upload")),
     ]
     meta = f"{view.t('round', label=label)} · {view.t('source')}"
-    issues = table.issues.merge(table.rejected[["upload_id", "filename", "region_code"]], on="upload_id", how="left")
+    issues = found.merge(rejected[["upload_id", "filename", "region_code"]], on="upload_id", how="left")
     return [
         heading(view, report, "completeness.title"),
         html.Div(
@@ -111,7 +122,7 @@ def layout(view: View) -> list[Any]:
                 c.card(
                     "completeness-table",
                     c.data_grid("completeness-grid", regions, columns, links={"region_code": view.href("/regio/{}")}),
-                    table.regions,
+                    own,
                     f"raak_aanlevering_tabel_{label}",
                     lang,
                     title=view.t("table.completeness"),
@@ -122,7 +133,7 @@ def layout(view: View) -> list[Any]:
         ),
         c.card(
             "rejected",
-            rejected_list(view, table.rejected, table.issues),
+            rejected_list(view, rejected, found),
             issues,
             f"raak_afgewezen_{label}",
             lang,

@@ -45,16 +45,18 @@ def point_list(view: View, report: Any) -> html.Div:
 
 
 def point_panel(view: View, number: str) -> html.Section:
-    """One point: full text, national share and the regions where it lags (lowest first)."""
+    """One point: full text, national share and the regions where it lags (lowest first; for a coordinator, their
+    own regions)."""
     try:
         point_number = int(number)
     except ValueError:
         point_number = -1  # point_detail then says which points exist
     detail = point_detail(view.engine, view.round_label, point_number, lang=view.lang)
     point, label = detail.point, detail.round_label
-    regions = detail.regions.assign(
-        share_percent=(detail.regions["share"] * 100).round(1),
-        lags_text=[view.t("yes" if flag else "no") for flag in detail.regions["lags"]],
+    visible = view.in_scope(detail.regions)
+    regions = visible.assign(
+        share_percent=(visible["share"] * 100).round(1),
+        lags_text=[view.t("yes" if flag else "no") for flag in visible["lags"]],
     )
     columns = [
         ("region_name", view.t("col.region")),
@@ -79,7 +81,7 @@ def point_panel(view: View, number: str) -> html.Section:
     return c.card(
         "point",
         body,
-        detail.regions,
+        visible,
         f"raak_punt_{point['point_number']}_{label}",
         view.lang,
         title=view.t("points.detail", number=point["point_number"], title=point["title"]),

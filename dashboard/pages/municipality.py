@@ -8,10 +8,19 @@ from dash import dcc, html
 
 from dashboard import components as c
 from dashboard import figures
+from dashboard.data import municipality, snapshot
 from dashboard.pages import View
 from dashboard.report import municipality_detail
 
 NEEDS_ROUND = False
+
+
+def allowed(view: View, code: str) -> bool:
+    """Coordinators see the municipalities of their own regions only (an unknown code raises NotFoundError)."""
+    if view.user.role != "coordinator":
+        return True
+    with snapshot(view.engine) as conn:
+        return view.user.sees_region(municipality(conn, code)["region_code"])
 
 
 def layout(view: View, code: str) -> list[Any]:

@@ -16,6 +16,11 @@ from dashboard.report import region_detail, round_report
 NEEDS_ROUND = True
 
 
+def allowed(view: View, code: str) -> bool:
+    """Coordinators see the detail of their own regions only."""
+    return view.user.sees_region(code)
+
+
 def row_codes(figure: go.Figure, municipalities: Any) -> dict[str, str]:
     """Heatmap row label → municipality code (a row is the name, plus a note when there is no return)."""
     names = sorted(
@@ -31,7 +36,8 @@ def row_codes(figure: go.Figure, municipalities: Any) -> dict[str, str]:
 
 
 def region_selector(view: View, regions: Any, selected: str) -> html.Div:
-    """A dropdown of every region; choosing one opens its page in the same round."""
+    """A dropdown of every region the user may open; choosing one opens its page in the same round."""
+    regions = view.in_scope(regions)
     return html.Div(
         [
             html.Label(view.t("region.select"), className="control-label"),

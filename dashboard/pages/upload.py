@@ -1,0 +1,399 @@
+"""Aanleveren / Upload (`/upload`, NJi and coordinators): drop one or more filled workbooks for a round.
+
+Each file goes through `etl.ingest` with the logged-in user as uploader and, for a coordinator, their regions as the
+only ones allowed (a workbook for another region is rejected and stored nowhere). The page shows per file: accepted,
+rejected or duplicate, the municipalities it covered, every issue (sheet, cell, message) and, for a rejected
+workbook, the annotated copy. The size limits are checked before parsing: in the browser for the whole request,
+in `etl.ingest` for each file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+from sqlalchemy import Engine, select
+
+from dashboard import components as c
+from dashboard.auth import Principal, client_address, deny, require_role
+from dashboard.data import regions, rounds, snapshot
+from dashboard.i18n import DEFAULT_LANGUAGE, Lang, long_date, t
+from dashboard.pages import LANG_PARAM, ROUND_PARAM, View, language_of
+from etl import models as m
+from etl.config import Settings, get_settings
+from etl.db import session_scope
+from etl.ingest import IngestReport, ingest
+from etl.issues import UserError
+from etl.template import template_filename, write_template
+
+ROLES = ("nji", "coordinator")
+NEEDS_ROUND = False
+MAX_FILES_PER_UPLOAD = 10  # files per drop; with the per-file limit this bounds the request size
+DATA_URL_PREFIX_BYTES = 200  # "data:<mime type>;base64," before each file's contents
+REQUEST_OVERHEAD_BYTES = 1 << 20  # the rest of a callback request: ids, file names, state
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DEFAULT_FILENAME = "upload.xlsx"
+UPLOAD, BATCH, LIMITS, ROUND_SELECT = "upload-files", "upload-batch", "upload-limits", "upload-round"
+RESULTS, LIMIT_MESSAGE = "upload-results", "upload-limit-message"
+TEMPLATE_REGION, TEMPLATE_PREFILL, TEMPLATE_BUTTON = "template-region", "template-prefill", "template-button"
+TEMPLATE_DOWNLOAD, TEMPLATE_MESSAGE = "template-download", "template-message"
+
+# In the browser, before anything is sent: too many files or too many bytes for one request get a message naming
+# the limit, and the files go to the server callback (through the BATCH store) only when within both.
+GATE = """
+function (contents, names, limits) {
+    const none = window.dash_clientside.no_update;
+    if (!contents || !contents.length) { return [none, ""]; }
+    if (contents.length > limits.max_files) { return [none, limits.too_many]; }
+    const total = contents.reduce((sum, item) => sum + item.length, 0);
+    if (total > limits.max_bytes) { return [none, limits.too_large]; }
+    return [{contents: contents, filenames: names}, ""];
+}
+"""
+
+
+def max_request_bytes(settings: Settings) -> int:
+    """The largest callback request the server reads: MAX_FILES_PER_UPLOAD files of the maximum size, base64."""
+    per_file = 4 * math.ceil(settings.max_upload_bytes / 3) + DATA_URL_PREFIX_BYTES
+    return MAX_FILES_PER_UPLOAD * per_file + REQUEST_OVERHEAD_BYTES
+
+
+def megabytes(size: int) -> str:
+    """A byte count as whole megabytes, for messages."""
+    return f"{size / 1_000_000:.0f}"
+
+
+def default_round(all_rounds: pd.DataFrame) -> str | None:
+    """The round an upload goes to unless the user chooses: the latest open round (None when none is open)."""
+    open_rounds = all_rounds[all_rounds["is_open"]]
+    return str(open_rounds["label"].iloc[-1]) if not open_rounds.empty else None
+
+
+def round_options(all_rounds: pd.DataFrame, lang: Lang) -> list[dict[str, Any]]:
+    """Every round, closed ones marked and not selectable (the server refuses them anyway)."""
+    options = []
+    for row in all_rounds.itertuples():
+        deadline = f" · {t('col.deadline', lang, date=long_date(row.deadline, lang))}" if row.deadline else ""
+        state = t("round.open" if row.is_open else "round.closed", lang)
+        options.append(
+            {"label": f"{row.label} ({state}{deadline})", "value": row.label, "disabled": not bool(row.is_open)}
+        )
+    return options
+
+
+def scope_text(view: View, region_names: dict[str, str]) -> str:
+    """Which regions this user may upload for."""
+    if view.user.upload_regions is None:
+        return view.t("upload.scope.all")
+    names = ", ".join(f"{region_names.get(code, code)} ({code})" for code in view.user.regions)
+    return view.t("upload.scope.regions", regions=names)
+
+
+def template_card(view: View, region_names: dict[str, str]) -> html.Section:
+    """The empty (or prefilled) template of one of the user's regions for the chosen round."""
+    codes = list(region_names) if view.user.upload_regions is None else list(view.user.regions)
+    options = [{"label": f"{region_names.get(code, code)} ({code})", "value": code} for code in codes]
+    return html.Section(
+        [
+            html.H2(view.t("upload.template.title"), className="card-title"),
+            html.P(view.t("upload.template.text"), className="card-meta"),
+            html.Div(
+                [
+                    dcc.Dropdown(
+                        id=TEMPLATE_REGION,
+                        options=options,
+                        value=codes[0] if len(codes) == 1 else None,
+                        placeholder=view.t("region.select"),
+                        className="region-select",
+                    ),
+                    dcc.Checklist(
+                        id=TEMPLATE_PREFILL,
+                        options=[{"label": view.t("upload.template.prefill"), "value": "prefill"}],
+                        value=["prefill"],
+                    ),
+                    html.Button(view.t("upload.template.button"), id=TEMPLATE_BUTTON, className="button"),
+                ],
+                className="form-row",
+            ),
+            html.P(id=TEMPLATE_MESSAGE, className="upload-message"),
+            dcc.Download(id=TEMPLATE_DOWNLOAD),
+        ],
+        className="card",
+        id="card-template",
+    )
+
+
+def layout(view: View) -> list[Any]:
+    """The upload form: round, drop zone, limits, the template download, and room for the results."""
+    with snapshot(view.engine) as conn:
+        all_rounds, all_regions = rounds(conn), regions(conn)
+    region_names = dict(zip(all_regions["region_code"], all_regions["region_name"], strict=True))
+    heading = html.Div(
+        [
+            html.H1(view.t("upload.title"), id="page-title"),
+            html.P(scope_text(view, region_names), className="page-meta", id="upload-scope"),
+        ],
+        className="page-heading",
+    )
+    if all_rounds.empty:
+        return [heading, c.empty_state(view.t("upload.no_rounds"), element_id="upload-no-rounds")]
+    chosen = default_round(all_rounds)
+    settings = get_settings()
+    limits = {
+        "max_files": MAX_FILES_PER_UPLOAD,
+        "max_bytes": max_request_bytes(settings) - REQUEST_OVERHEAD_BYTES,
+        "too_many": view.t("upload.too_many", limit=MAX_FILES_PER_UPLOAD),
+        "too_large": view.t("upload.too_large", limit=megabytes(max_request_bytes(settings))),
+    }
+    drop = dcc.Upload(
+        html.Div([view.t("upload.drop"), " ", html.Span(view.t("upload.choose"), className="upload-link")]),
+        id=UPLOAD,
+        multiple=True,
+        className="upload-drop",
+        className_active="upload-drop active",
+    )
+    form = html.Section(
+        [
+            html.Div(
+                [
+                    html.Label(view.t("nav.round"), htmlFor=ROUND_SELECT, className="control-label"),
+                    dcc.Dropdown(
+                        id=ROUND_SELECT,
+                        options=round_options(all_rounds, view.lang),
+                        value=chosen,
+                        clearable=False,
+                        className="upload-round",
+                    ),
+                ],
+                className="control",
+            ),
+            html.P(view.t("upload.no_open_round"), className="upload-message", id="upload-no-open-round")
+            if chosen is None
+            else None,
+            drop,
+            html.P(
+                view.t(
+                    "upload.limits",
+                    files=MAX_FILES_PER_UPLOAD,
+                    size=megabytes(settings.max_upload_bytes),
+                    sheets=settings.max_sheets,
+                    rows=settings.max_rows_per_sheet,
+                ),
+                className="card-hint",
+            ),
+            html.P(id=LIMIT_MESSAGE, className="upload-message", role="alert"),
+            dcc.Store(id=LIMITS, data=limits),
+            dcc.Store(id=BATCH),
+        ],
+        className="card",
+        id="card-upload",
+    )
+    results = dcc.Loading(html.Div(id=RESULTS, className="upload-results"), type="dot")
+    return [heading, form, results, template_card(view, region_names)]
+
+
+# --- handling an upload (plain functions; the callbacks below wire them) -------------------------------------
+
+
+def decode(content: Any) -> bytes | None:
+    """The bytes of one `dcc.Upload` data URL (`data:<type>;base64,<data>`), or None when it is not one."""
+    if not isinstance(content, str) or not content.startswith("data:") or "," not in content:
+        return None
+    header, _, payload = content.partition(",")
+    if not header.endswith(";base64"):
+        return None
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def clean_filename(name: Any) -> str:
+    """The file's own name (a dropped folder's path or a Windows path reduced to the last part)."""
+    text = name if isinstance(name, str) else ""
+    return PurePosixPath(text.replace("\\", "/")).name.strip() or DEFAULT_FILENAME
+
+
+def message(text: str, element_id: str = "upload-error") -> html.P:
+    """A problem with the request itself (nothing was ingested), as an alert."""
+    return html.P(text, className="upload-message", id=element_id, role="alert")
+
+
+def covered(engine: Engine, codes: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The names of the municipalities an upload covered (code → name) and of their regions (code → name)."""
+    if not codes:
+        return {}, {}
+    M, R = m.Municipality, m.Region
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(M.code, M.name, R.code, R.name).outerjoin(R, R.code == M.region_code).where(M.code.in_(codes))
+        ).all()
+    return {code: name for code, name, _, _ in rows}, {region: name for _, _, region, name in rows if region}
+
+
+def issues_table(report: IngestReport, lang: Lang, index: int) -> html.Table:
+    """Every finding of one file: severity, sheet, cell and the message in the page's language (as text)."""
+    rows = [
+        html.Tr(
+            [
+                html.Td(t(f"severity.{issue.severity}", lang)),
+                html.Td(issue.sheet or ""),
+                html.Td(issue.cell or ""),
+                html.Td(issue.message_en if lang == "en" else issue.message_nl),
+            ]
+        )
+        for issue in report.issues
+    ]
+    head = html.Tr([html.Th(t(key, lang)) for key in ("col.severity", "col.sheet", "col.cell", "col.message")])
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="issues", id=f"upload-issues-{index}")
+
+
+def annotated_link(report: IngestReport, lang: Lang, index: int) -> html.A:
+    """The annotated copy of a rejected workbook as a download link (the bytes travel with the page, not stored)."""
+    content = base64.b64encode(report.annotated or b"").decode("ascii")
+    return html.A(
+        t("upload.annotated", lang),
+        href=f"data:{XLSX_MIME};base64,{content}",
+        download=f"{Path(report.file).stem}.annotated.xlsx",
+        id=f"upload-annotated-{index}",
+        className="button",
+    )
+
+
+def file_result(report: IngestReport, engine: Engine, lang: Lang, index: int) -> html.Section:
+    """What happened to one file."""
+    names, regions = covered(engine, report.municipalities)
+    municipalities = ", ".join(f"{names.get(code, code)} ({code})" for code in report.municipalities)
+    body: list[Any] = [
+        html.H3(
+            [
+                html.Span(t(f"upload.status.{report.status}", lang), className=f"badge badge-{report.status}"),
+                " ",
+                report.file,
+            ]
+        ),
+        html.P(t(f"upload.outcome.{report.status}", lang, round=report.round or "–"), className="upload-outcome"),
+    ]
+    if municipalities:
+        key = "upload.covered" if report.status != "rejected" else "upload.would_cover"
+        body.append(html.P(t(key, lang, municipalities=municipalities), id=f"upload-municipalities-{index}"))
+    if report.issues:
+        body.append(issues_table(report, lang, index))
+    if report.status == "rejected" and report.annotated:
+        body.append(html.P([annotated_link(report, lang, index), " ", t("upload.annotated.hint", lang)]))
+    if report.status == "accepted" and report.round:
+        query = urlencode({ROUND_PARAM: report.round, **({LANG_PARAM: lang} if lang != DEFAULT_LANGUAGE else {})})
+        links = [
+            dcc.Link(t("upload.view_region", lang, region=name), href=f"/regio/{code}?{query}")
+            for code, name in sorted(regions.items())
+        ]
+        body.append(html.P(links, className="upload-links"))
+    return html.Section(
+        body,
+        className=f"card upload-result upload-{report.status}",
+        id=f"upload-result-{index}",
+        **{"data-status": report.status},
+    )
+
+
+def handle_upload(
+    engine: Engine,
+    user: Principal,
+    batch: Any,
+    round_label: Any,
+    lang: Lang,
+    remote_addr: str | None = None,
+) -> list[Any]:
+    """Ingest every file of a batch as `user` (their regions only, unless nji) and describe each outcome."""
+    contents = batch.get("contents") if isinstance(batch, dict) else None
+    filenames = batch.get("filenames") if isinstance(batch, dict) else None
+    if not isinstance(contents, list) or not contents:
+        return [message(t("upload.unreadable_request", lang))]
+    if len(contents) > MAX_FILES_PER_UPLOAD:
+        return [message(t("upload.too_many", lang, limit=MAX_FILES_PER_UPLOAD))]
+    names = filenames if isinstance(filenames, list) and len(filenames) == len(contents) else [None] * len(contents)
+    chosen = round_label if isinstance(round_label, str) and round_label.strip() else None
+    results: list[Any] = []
+    for index, (content, raw_name) in enumerate(zip(contents, names, strict=True)):
+        name = clean_filename(raw_name)
+        data = decode(content)
+        if data is None:
+            results.append(message(t("upload.unreadable_file", lang, file=name), f"upload-result-{index}"))
+            continue
+        report = ingest(
+            data,
+            name,
+            round=chosen,
+            uploader=user.email,
+            allowed_regions=user.upload_regions,
+            engine=engine,
+            remote_addr=remote_addr,
+        )
+        results.append(file_result(report, engine, lang, index))
+    return results
+
+
+def template_bytes(engine: Engine, region: str, round_label: str, prefill: bool) -> tuple[bytes, str]:
+    """The template workbook of `region` and `round_label` (prefilled with the last accepted statuses if asked)."""
+    with tempfile.TemporaryDirectory(prefix="raak-template-") as folder, session_scope(engine) as session:
+        path = write_template(session, region, round_label, Path(folder), prefill=prefill)
+        return path.read_bytes(), template_filename(region, round_label)
+
+
+# --- callbacks ----------------------------------------------------------------------------------------------
+
+
+def register_callbacks(app: dash.Dash, engine: Engine) -> None:
+    """The browser-side size gate, the upload itself and the template download; each re-checks the role."""
+    app.clientside_callback(
+        GATE,
+        Output(BATCH, "data"),
+        Output(LIMIT_MESSAGE, "children"),
+        Input(UPLOAD, "contents"),
+        State(UPLOAD, "filename"),
+        State(LIMITS, "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(RESULTS, "children"),
+        Input(BATCH, "data"),
+        State(ROUND_SELECT, "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def _upload(batch: Any, round_label: Any, search: Any) -> list[Any]:
+        user = require_role(*ROLES)
+        lang = language_of(search if isinstance(search, str) else None)
+        return handle_upload(engine, user, batch, round_label, lang, client_address())
+
+    @app.callback(
+        Output(TEMPLATE_DOWNLOAD, "data"),
+        Output(TEMPLATE_MESSAGE, "children"),
+        Input(TEMPLATE_BUTTON, "n_clicks"),
+        State(TEMPLATE_REGION, "value"),
+        State(ROUND_SELECT, "value"),
+        State(TEMPLATE_PREFILL, "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def _template(_clicks: Any, region: Any, round_label: Any, prefill: Any, search: Any) -> tuple[Any, str]:
+        user = require_role(*ROLES)
+        lang = language_of(search if isinstance(search, str) else None)
+        if not isinstance(region, str) or not isinstance(round_label, str):
+            return dash.no_update, t("upload.template.choose", lang)
+        if not user.sees_region(region):
+            deny(f"template for region {region[:20]}")
+        try:
+            data, filename = template_bytes(engine, region, round_label, bool(prefill))
+        except UserError as exc:
+            return dash.no_update, t("upload.template.failed", lang, reason=str(exc))
+        return dcc.send_bytes(data, filename), ""

@@ -1,0 +1,392 @@
+"""Log-in, log-out, sessions, cookies, CSRF and the log-in back-off, through HTTP on the Flask test client.
+
+`Client` (a logged-in browser stand-in that sends Dash callbacks with the CSRF header) and `add_users` are shared
+with the upload, administration and security tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+from click.testing import CliRunner
+from corpus.builders import sqlite_only
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+from werkzeug.test import TestResponse
+
+from dashboard.app import create_app, create_server
+from dashboard.auth import CSRF_COOKIE, MissingSecretKey, safe_next
+from dashboard.demo import demo_secret_key
+from dashboard.security import (
+    FIRST_DELAY_SECONDS,
+    FREE_FAILURES_PER_ADDRESS,
+    FREE_FAILURES_PER_EMAIL,
+    MAX_DELAY_SECONDS,
+    backoff_seconds,
+    login_delay,
+)
+from etl import models as m
+from etl.cli import USAGE_ERROR_EXIT, main
+from etl.db import session_scope
+from etl.users import add_user, disable_user, reset_password
+
+SECRET_KEY = "test-secret-key-" + "k" * 32
+PASSWORD = "correct horse battery staple"
+COORDINATOR_REGION = "GG3906"  # GGD Den Haag: one municipality, 's-Gravenhage
+OTHER_REGION = "GG3406"  # GGD Amsterdam
+USERS = {
+    "nji": ("nji@test.nl", ()),
+    "coordinator": ("coordinator@test.nl", (COORDINATOR_REGION,)),
+    "steering": ("steering@test.nl", ()),
+}
+TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def add_users(engine: Engine, password: str = PASSWORD) -> dict[str, str]:
+    """One user of each role (the coordinator for COORDINATOR_REGION); role → e-mail address."""
+    with session_scope(engine) as session:
+        for role, (email, regions) in USERS.items():
+            add_user(session, email, role, password, regions=regions, actor="test")
+    return {role: email for role, (email, _) in USERS.items()}
+
+
+def component_id(value: Any) -> str:
+    """A component id as Dash writes it in callback names: dict ids as compact JSON with sorted keys."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, dict) else str(value)
+
+
+def output_key(outputs: list[tuple[Any, str]]) -> str:
+    """Dash's name of a callback by its outputs: `id.prop`, or `..a.x...b.y..` for several."""
+    names = [f"{component_id(i)}.{p}" for i, p in outputs]
+    return names[0] if len(names) == 1 else ".." + "...".join(names) + ".."
+
+
+def prop(ident: Any, name: str, value: Any = None) -> dict[str, Any]:
+    """One input or state entry of a callback request."""
+    return {"id": ident, "property": name, "value": value}
+
+
+class Client:
+    """The app's Flask test client as a browser would use it: log in through the form, then send Dash callbacks
+    with the `_csrf_token` cookie as the X-CSRFToken header (as dash-renderer does)."""
+
+    def __init__(self, app: dash.Dash) -> None:
+        self.app = app
+        self.http: FlaskClient = app.server.test_client()
+
+    def name(self, outputs: list[tuple[Any, str]]) -> str:
+        """The registered name of the callback with these outputs (`allow_duplicate` ones carry an @hash)."""
+        wanted = output_key(outputs)
+        found = [key for key in self.app.callback_map if re.sub(r"@[0-9a-f]+", "", key) == wanted]
+        return found[0] if found else wanted
+
+    def form_token(self) -> str:
+        """The CSRF token of a fresh log-in form."""
+        found = TOKEN_FIELD.search(self.http.get("/login").get_data(as_text=True))
+        assert found, "the log-in page has no CSRF field"
+        return found.group(1)
+
+    def login(self, email: str, password: str = PASSWORD, **fields: str) -> TestResponse:
+        """Submit the log-in form (with its CSRF token) as a person would."""
+        data = {"email": email, "password": password, "csrf_token": self.form_token(), **fields}
+        return self.http.post("/login", data=data)
+
+    @property
+    def csrf(self) -> str:
+        """The `_csrf_token` cookie the server set (empty before log-in)."""
+        cookie = self.http.get_cookie(CSRF_COOKIE)
+        return cookie.value if cookie else ""
+
+    def callback(
+        self,
+        outputs: list[tuple[Any, str]],
+        inputs: list[Any],
+        state: list[Any] | None = None,
+        *,
+        changed: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        output: str | None = None,
+    ) -> TestResponse:
+        """POST /_dash-update-component exactly as dash-renderer would for these outputs, inputs and state
+        (`output`: the callback's name when its outputs are pattern-matching, e.g. `{"card":["MATCH"],...}.data`)."""
+        first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
+        described = [{"id": i, "property": p} for i, p in outputs]
+        body = {
+            "output": output or self.name(outputs),
+            "outputs": described if len(described) > 1 else described[0],
+            "inputs": inputs,
+            "state": state or [],
+            "changedPropIds": changed or [f"{component_id(first['id'])}.{first['property']}"],
+        }
+        return self.http.post(
+            "/_dash-update-component", json=body, headers={"X-CSRFToken": self.csrf, **(headers or {})}
+        )
+
+    def route(self, path: str, search: str = "", headers: dict[str, str] | None = None) -> TestResponse:
+        """The router callback: header, banner and page for a URL."""
+        return self.callback(
+            [("header", "children"), ("banner", "children"), ("page", "children")],
+            [prop("url", "pathname", path), prop("url", "search", search)],
+            headers=headers,
+        )
+
+    def page(self, path: str, search: str = "") -> str:
+        """The JSON of the page the router draws for a URL (fails on anything but 200)."""
+        response = self.route(path, search)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return json.dumps(response.get_json()["response"]["page"]["children"], ensure_ascii=False)
+
+
+def logged_in(app: dash.Dash, email: str, password: str = PASSWORD) -> Client:
+    client = Client(app)
+    response = client.login(email, password)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def app(engine: Engine) -> dash.Dash:
+    add_users(engine)
+    return create_app(engine, secret_key=SECRET_KEY)
+
+
+def audit_rows(engine: Engine, action: str) -> list[m.AuditLog]:
+    with session_scope(engine) as session:
+        return list(session.scalars(select(m.AuditLog).where(m.AuditLog.action == action).order_by(m.AuditLog.id)))
+
+
+# --- anonymous visitors -----------------------------------------------------------------------------------------
+
+
+@sqlite_only
+def test_anonymous_visitor_gets_only_the_login_page(app: dash.Dash) -> None:
+    http = app.server.test_client()
+    for path in ("/", "/regio/GG3906", "/upload", "/beheer", "/assets/style.css", "/nergens"):
+        response = http.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login?next=")
+    for path in ("/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/_favicon.ico"):
+        response = http.get(path)
+        assert response.status_code == 401, path
+        assert response.get_json()["error"] == "login_required"
+    callback = http.post("/_dash-update-component", json={"output": "page.children"})
+    assert callback.status_code == 401 and "log in" in callback.get_json()["message_en"]
+    assert http.get("/assets/login.css").status_code == 200
+    page = http.get("/login?lang=en")
+    assert page.status_code == 200 and TOKEN_FIELD.search(page.get_data(as_text=True))
+    assert "E-mail address" in page.get_data(as_text=True)
+    assert "E-mailadres" in http.get("/login").get_data(as_text=True)
+
+
+@sqlite_only
+def test_wrong_password_and_unknown_user_get_the_same_generic_answer_and_are_audited(
+    app: dash.Dash, engine: Engine
+) -> None:
+    client = Client(app)
+    wrong = client.login(USERS["nji"][0], "not the password")
+    unknown = client.login("nobody@test.nl", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    messages = [
+        re.search(r'id="login-error"[^>]*>([^<]+)<', r.get_data(as_text=True)).group(1) for r in (wrong, unknown)
+    ]
+    assert messages[0] == messages[1] and "controleer uw e-mailadres en wachtwoord" in messages[0]
+    failed = audit_rows(engine, "login.failed")
+    assert [row.actor for row in failed] == [USERS["nji"][0], "nobody@test.nl"]
+    assert all(row.remote_addr == "127.0.0.1" for row in failed)
+    assert all("not the password" not in (row.detail or "") for row in failed)
+    assert client.http.get("/").status_code == 302  # still not logged in
+
+
+@sqlite_only
+def test_login_opens_the_page_asked_for_with_hardened_cookies(app: dash.Dash, engine: Engine) -> None:
+    client = Client(app)
+    response = client.login(USERS["coordinator"][0], next="/regio/GG3906?ronde=2009")
+    assert response.status_code == 302 and response.headers["Location"] == "/regio/GG3906?ronde=2009"
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    session_cookie, csrf_cookie = cookies["raak_session"], cookies[CSRF_COOKIE]
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie and "Secure" not in session_cookie
+    assert "HttpOnly" not in csrf_cookie and "SameSite=Strict" in csrf_cookie
+    page = client.http.get("/")
+    assert page.status_code == 200
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    login = audit_rows(engine, "login")
+    assert [(row.actor, row.remote_addr) for row in login] == [(USERS["coordinator"][0], "127.0.0.1")]
+
+
+@sqlite_only
+def test_session_cookie_is_secure_when_configured(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
+    add_users(engine)
+    app = create_app(engine, secret_key=SECRET_KEY)
+    client = Client(app)
+    token = TOKEN_FIELD.search(client.http.get("/login", base_url="https://localhost").get_data(as_text=True)).group(1)
+    response = client.http.post(
+        "/login",
+        data={"email": USERS["nji"][0], "password": PASSWORD, "csrf_token": token},
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},
+    )
+    assert response.status_code == 302
+    assert all("Secure" in cookie for cookie in response.headers.getlist("Set-Cookie"))
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "expected"),
+    [
+        ("/regio/GG3406?ronde=2010", "/regio/GG3406?ronde=2010"),
+        ("//evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/login", "/"),
+        (None, "/"),
+    ],
+)
+def test_after_login_only_pages_of_this_site_are_opened(asked: str | None, expected: str) -> None:
+    assert safe_next(asked) == expected
+
+
+@sqlite_only
+def test_login_and_callbacks_without_the_csrf_token_are_refused(app: dash.Dash) -> None:
+    http = app.server.test_client()
+    response = http.post("/login", data={"email": USERS["nji"][0], "password": PASSWORD})
+    assert response.status_code == 400 and "verlopen" in response.get_data(as_text=True)
+    assert http.get("/").status_code == 302
+    client = logged_in(app, USERS["nji"][0])
+    good = client.route("/")
+    assert good.status_code == 200
+    forged = client.callback(
+        [("header", "children"), ("banner", "children"), ("page", "children")],
+        [prop("url", "pathname", "/"), prop("url", "search", "")],
+        headers={"X-CSRFToken": "forged"},
+    )
+    assert forged.status_code == 400 and forged.get_json()["error"] == "csrf"
+
+
+@sqlite_only
+def test_a_post_from_another_site_is_refused_even_with_a_token(app: dash.Dash) -> None:
+    client = logged_in(app, USERS["nji"][0])
+    response = client.callback(
+        [("header", "children"), ("banner", "children"), ("page", "children")],
+        [prop("url", "pathname", "/"), prop("url", "search", "")],
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 403 and response.get_json()["error"] == "cross_origin"
+    same = client.route("/")
+    assert same.status_code == 200
+
+
+@sqlite_only
+def test_logout_is_a_post_with_the_token_and_ends_the_session(app: dash.Dash, engine: Engine) -> None:
+    client = logged_in(app, USERS["steering"][0])
+    confirm = client.http.get("/logout")  # asks, and changes nothing
+    assert confirm.status_code == 200 and 'action="/logout"' in confirm.get_data(as_text=True)
+    assert client.route("/").status_code == 200
+    stale = client.http.post("/logout")  # a form without its token: refused, in words, and still logged in
+    assert stale.status_code == 400 and "beveiligingstoken" in stale.get_data(as_text=True)
+    assert client.route("/").status_code == 200
+    response = client.http.post("/logout", data={"csrf_token": client.csrf, "lang": "en"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?lang=en")
+    assert "logged out" in client.http.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.http.get("/").status_code == 302
+    assert client.route("/").status_code == 401
+    assert [row.actor for row in audit_rows(engine, "logout")] == [USERS["steering"][0]]
+
+
+@sqlite_only
+def test_a_password_reset_or_disabling_ends_existing_sessions(app: dash.Dash, engine: Engine) -> None:
+    nji, steering = logged_in(app, USERS["nji"][0]), logged_in(app, USERS["steering"][0])
+    assert nji.route("/").status_code == steering.route("/").status_code == 200
+    with session_scope(engine) as session:
+        reset_password(session, USERS["nji"][0], "another long password", actor="test")
+        disable_user(session, USERS["steering"][0], actor="test")
+    assert nji.route("/").status_code == 401
+    assert steering.route("/").status_code == 401
+    assert logged_in(app, USERS["nji"][0], "another long password").route("/").status_code == 200
+    assert Client(app).login(USERS["steering"][0]).status_code == 401
+
+
+@sqlite_only
+def test_a_session_cookie_taken_to_another_browser_is_dropped(app: dash.Dash) -> None:
+    client = logged_in(app, USERS["nji"][0])
+    assert client.route("/").status_code == 200
+    assert client.route("/", headers={"User-Agent": "another browser"}).status_code == 401
+    assert client.route("/").status_code == 401  # and stays dropped
+
+
+# --- back-off ---------------------------------------------------------------------------------------------------
+
+
+def test_backoff_starts_after_the_free_failures_and_doubles_up_to_the_maximum() -> None:
+    free = FREE_FAILURES_PER_EMAIL
+    assert [backoff_seconds(n, free) for n in range(free)] == [0] * free
+    assert backoff_seconds(free, free) == FIRST_DELAY_SECONDS
+    assert backoff_seconds(free + 3, free) == FIRST_DELAY_SECONDS * 8
+    assert backoff_seconds(free + 1000, free) == MAX_DELAY_SECONDS
+
+
+@sqlite_only
+def test_repeated_failures_back_off_per_email_even_for_the_right_password(app: dash.Dash, engine: Engine) -> None:
+    client = Client(app)
+    email = USERS["nji"][0]
+    for _ in range(FREE_FAILURES_PER_EMAIL):
+        assert client.login(email, "wrong password").status_code == 401
+    throttled = client.login(email, PASSWORD)
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) == FIRST_DELAY_SECONDS
+    assert "Probeer het over" in throttled.get_data(as_text=True)
+    assert client.http.get("/").status_code == 302  # the right password did not log in while throttled
+    assert [row.actor for row in audit_rows(engine, "login.throttled")] == [email]
+    assert client.login(USERS["steering"][0]).status_code == 302  # another address in the same office still can
+    with session_scope(engine) as session:
+        later = datetime.now(UTC) + timedelta(seconds=FIRST_DELAY_SECONDS + 1)
+        assert login_delay(session, email, "127.0.0.1", later) == 0
+        forgotten = datetime.now(UTC) + timedelta(hours=1)
+        assert login_delay(session, email, "127.0.0.1", forgotten) == 0
+
+
+@sqlite_only
+def test_many_failures_from_one_address_back_off_for_every_email(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        for n in range(FREE_FAILURES_PER_ADDRESS):
+            session.add(m.AuditLog(action="login.failed", actor=f"guess{n}@test.nl", remote_addr="192.0.2.7"))
+    with session_scope(engine) as session:
+        assert login_delay(session, "someone@test.nl", "192.0.2.7") == FIRST_DELAY_SECONDS
+        assert login_delay(session, "someone@test.nl", "192.0.2.8") == 0
+
+
+# --- the secret key ---------------------------------------------------------------------------------------------
+
+
+@sqlite_only
+def test_server_refuses_to_start_without_a_secret_key(
+    use_database: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(MissingSecretKey, match="SECRET_KEY is not set"):
+        create_app(engine)
+    with pytest.raises(MissingSecretKey, match="too short"):
+        create_app(engine, secret_key="short")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == USAGE_ERROR_EXIT
+    assert result.output.count("\n") == 1 and "SECRET_KEY is not set" in result.output
+    with pytest.raises(SystemExit, match="SECRET_KEY is not set"):
+        create_server()
+    monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
+    assert create_server().config["SECRET_KEY"] == SECRET_KEY
+
+
+def test_demo_secret_key_is_random_kept_and_private(tmp_path: Path) -> None:
+    key = demo_secret_key(tmp_path / "instance")
+    assert len(key) >= 32 and demo_secret_key(tmp_path / "instance") == key
+    assert stat.S_IMODE((tmp_path / "instance" / "secret_key").stat().st_mode) == 0o600
+    assert demo_secret_key(tmp_path / "other") != key

@@ -1,0 +1,133 @@
+"""A coordinator in real headless Chromium: log in, drop a valid and an invalid workbook on /upload, see both
+outcomes, download the annotated copy, and see the region's coverage change (the page's screenshot is saved to
+docs/screenshots/upload.png); and a browser whose session ended is sent to the log-in page and back."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from corpus.builders import ALL_POINTS_3, add_rounds, filled, region_municipalities, sqlite_only
+from sqlalchemy import Engine
+from test_auth import COORDINATOR_REGION, PASSWORD, SECRET_KEY, USERS, add_users
+from test_browser import CHROME_ARGUMENTS, CHROMEDRIVER, CHROMIUM, WINDOW, kpi, login, screenshot, wait, wait_for_page
+from werkzeug.serving import make_server
+
+from dashboard import figures
+from dashboard.app import create_app
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="browser tests need Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
+    ),
+    sqlite_only,
+]
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+DOWNLOAD_SECONDS = 30
+
+
+@pytest.fixture
+def site(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app over a fresh database with round 2009 open and one user of each role, on a free port."""
+    monkeypatch.setenv("RAAK_STORAGE_DIR", str(tmp_path / "returns"))
+    add_rounds(engine, "2009")
+    add_users(engine)
+    server = make_server("127.0.0.1", 0, create_app(engine, secret_key=SECRET_KEY).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def downloads(tmp_path: Path) -> Path:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def chromium(downloads: Path) -> Iterator[Any]:
+    """Headless Chromium that saves downloads into `downloads` without asking."""
+    profile = tempfile.mkdtemp(prefix="raak-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (*CHROME_ARGUMENTS, f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={profile}"):
+        options.add_argument(argument)
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.set_window_size(*WINDOW)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_coordinator_uploads_a_valid_and_an_invalid_workbook_and_sees_both_outcomes(
+    engine: Engine, site: str, chromium: Any, downloads: Path, tmp_path: Path
+) -> None:
+    codes = region_municipalities(engine, COORDINATOR_REGION)
+    valid, invalid = tmp_path / "den_haag_2009.xlsx", tmp_path / "den_haag_fout.xlsx"
+    valid.write_bytes(
+        filled(engine, COORDINATOR_REGION, "2009", tmp_path / "a", {c: dict(ALL_POINTS_3) for c in codes})
+    )
+    invalid.write_bytes(filled(engine, COORDINATOR_REGION, "2009", tmp_path / "b", {codes[0]: {1: "ja", 2: 3}}))
+
+    login(chromium, site, USERS["coordinator"][0], PASSWORD)
+    region = f"/regio/{COORDINATOR_REGION}"
+    chromium.get(f"{site}{region}?ronde=2009")
+    wait_for_page(chromium, region, round_label="2009")
+    assert kpi(chromium, "completeness") == figures.percent(0, "nl")
+
+    chromium.get(f"{site}/upload")
+    wait_for_page(chromium, "/upload")
+    drop = chromium.find_element(By.CSS_SELECTOR, "#upload-files input[type=file]")
+    drop.send_keys(f"{valid}\n{invalid}")
+    wait(chromium).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-result")) == 2)
+    results = {
+        element.find_element(By.TAG_NAME, "h3").text.split(" ", 1)[1]: element
+        for element in chromium.find_elements(By.CSS_SELECTOR, ".upload-result")
+    }
+    accepted, rejected = results[valid.name], results[invalid.name]
+    assert accepted.get_attribute("data-status") == "accepted" and "'s-Gravenhage (GM0518)" in accepted.text
+    assert rejected.get_attribute("data-status") == "rejected"
+    assert "Punt 1: 'ja' is geen geldige status" in rejected.text and "D10" in rejected.text
+    screenshot(chromium, "upload")
+
+    rejected.find_element(By.CSS_SELECTOR, "a[download]").click()
+    annotated = downloads / f"{invalid.stem}.annotated.xlsx"
+    wait(chromium).until(lambda _: annotated.exists() and annotated.stat().st_size > 0)
+    assert "Fouten" in openpyxl.load_workbook(annotated).sheetnames
+
+    accepted.find_element(By.LINK_TEXT, "Bekijk regio GGD Den Haag").click()
+    wait_for_page(chromium, region, round_label="2009")
+    assert kpi(chromium, "completeness") == figures.percent(1, "nl")
+    assert kpi(chromium, "coverage") == figures.percent(1, "nl")
+
+
+def test_an_ended_session_sends_the_browser_to_the_login_page_and_back(site: str, chromium: Any) -> None:
+    login(chromium, site, USERS["steering"][0], PASSWORD)
+    chromium.get(f"{site}/punten?ronde=2009")
+    wait_for_page(chromium, "/punten", round_label="2009")
+    chromium.delete_cookie("raak_session")  # as when it expires, or the password was reset elsewhere
+    chromium.find_element(By.ID, "nav-aanlevering").click()
+    wait(chromium).until(lambda d: "/login?next=" in d.current_url)
+    chromium.find_element(By.ID, "email").send_keys(USERS["steering"][0])
+    chromium.find_element(By.ID, "password").send_keys(PASSWORD)
+    chromium.find_element(By.ID, "login-submit").click()
+    wait_for_page(chromium, "/aanlevering", round_label="2009")
