@@ -74,9 +74,15 @@ def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame
 
 
+# Audit actions about sessions and people, which change no number: a log-in must not empty every cached report.
+SESSION_ACTION_PREFIXES = ("login", "logout", "access.", "user.")
+
+
 def data_version(conn: Connection) -> str:
     """Changes whenever data changes: every ingest, rejection, round change and reference load writes an audit row."""
-    row = conn.execute(select(m.AuditLog.id, m.AuditLog.at).order_by(m.AuditLog.id.desc()).limit(1)).first()
+    A = m.AuditLog
+    data_actions = ~or_(*(A.action.startswith(prefix, autoescape=True) for prefix in SESSION_ACTION_PREFIXES))
+    row = conn.execute(select(A.id, A.at).where(data_actions).order_by(A.id.desc()).limit(1)).first()
     return "empty" if row is None else f"{row.id}@{row.at.isoformat()}"
 
 

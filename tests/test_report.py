@@ -387,6 +387,21 @@ def test_an_ingest_shows_up_in_the_next_report_without_invalidation(engine: Engi
     assert after.national["coverage"] == pytest.approx(DEN_HAAG_COVERAGE / EXPECTED)
 
 
+def test_log_ins_and_user_changes_keep_the_cached_reports(engine: Engine):
+    add_rounds(engine, "2010")
+    with snapshot(engine) as conn:
+        before = data_version(conn)
+    with session_scope(engine) as session:
+        for action in ("login", "login.failed", "logout", "access.denied", "user.add"):
+            record(session, action, actor="someone@example.org")
+    with snapshot(engine) as conn:
+        assert data_version(conn) == before
+    with session_scope(engine) as session:
+        record(session, "round.close", actor="nji@example.org")
+    with snapshot(engine) as conn:
+        assert data_version(conn) != before
+
+
 def test_cache_config_uses_redis_when_redis_url_is_set():
     assert cache_config(None)["CACHE_TYPE"] == "SimpleCache"
     config = cache_config("redis://cache.example:6379/0")
