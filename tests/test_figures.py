@@ -314,7 +314,7 @@ def test_municipality_history_shows_every_point_in_every_round():
 
 
 def test_workbook_comments_reach_the_hover_as_text_not_html():
-    cells = CELLS.assign(comment=["<b>vet</b> <a href='x'>link</a>"] + list(CELLS["comment"].iloc[1:]))
+    cells = CELLS.assign(comment=["<b>vet</b> <a href='x'>link</a>", *CELLS["comment"].iloc[1:]])
     figure = figures.region_heatmap_figure(
         cells, MUNICIPALITIES[MUNICIPALITIES["region_code"] == "GG3406"], SCALE, region_name="A", round_label="2010"
     )

@@ -263,7 +263,8 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("is_current", sa.Boolean(), nullable=False),
         sa.CheckConstraint(
-            "(not_applicable AND status IS NULL) OR (NOT not_applicable AND status IS NOT NULL AND status BETWEEN 0 AND 4)",
+            "(not_applicable AND status IS NULL) OR "
+            "(NOT not_applicable AND status IS NOT NULL AND status BETWEEN 0 AND 4)",
             name=op.f("ck_assessments_status_range"),
         ),
         sa.ForeignKeyConstraint(
