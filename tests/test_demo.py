@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from corpus.builders import sqlite_only
 from sqlalchemy import Engine, func, select
 
 from dashboard.demo import (
@@ -186,11 +187,10 @@ def test_demo_refuses_a_database_url_other_than_sqlite(monkeypatch: pytest.Monke
     assert "only writes its own SQLite database" in result.output and "secret" not in result.output
 
 
+@sqlite_only  # raak demo writes only its own SQLite database
 def test_demo_serves_existing_data_without_loading_it_twice(
     use_database: str, table_snapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not use_database.startswith("sqlite"):
-        pytest.skip("raak demo works on SQLite only")
     engine = engine_for(use_database)
     runner = CliRunner()
     assert runner.invoke(main, ["rounds", "add", "2008", "--reference-date", "2008-12-31"]).exit_code == 0
@@ -201,9 +201,8 @@ def test_demo_serves_existing_data_without_loading_it_twice(
     assert table_snapshot(engine) == before
 
 
+@sqlite_only
 def test_demo_reset_refuses_to_delete_a_database_it_did_not_make(use_database: str, table_snapshot) -> None:
-    if not use_database.startswith("sqlite"):
-        pytest.skip("raak demo works on SQLite only")
     engine = engine_for(use_database)
     runner = CliRunner()
     assert runner.invoke(main, ["rounds", "add", "2008", "--reference-date", "2008-12-31"]).exit_code == 0
