@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +65,18 @@ DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "De
 VERA = ("Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf")  # shipped with ReportLab: the fallback
 MONO_FILE = "DejaVuSansMono.ttf"
 FAMILY, MONO = "RaakSans", "RaakMono"
-METRICS_DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+# docs/metrics.md in a checkout; an installed wheel has it under <prefix>/share/raak-monitor (pyproject data-files).
+METRICS_DOC_CANDIDATES = (
+    Path(__file__).resolve().parents[1] / "docs" / "metrics.md",
+    Path(sys.prefix) / "share" / "raak-monitor" / "metrics.md",
+)
+
+
+def metrics_doc() -> Path:
+    """The method document the PDF quotes: the checkout's copy, else the installed one."""
+    return next((path for path in METRICS_DOC_CANDIDATES if path.is_file()), METRICS_DOC_CANDIDATES[0])
+
+
 METHOD_SKIPPED = ("Worked example", "Where the numbers come from", "`raak report`")  # examples and internals
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -745,7 +757,7 @@ class Builder:
 
     def method(self) -> list[Flowable]:
         flow = [*self.h1("h.method"), self.para(self.t("method.intro"))]
-        return flow + markdown_flowables(METRICS_DOC.read_text(encoding="utf-8"), self.styles)
+        return flow + markdown_flowables(metrics_doc().read_text(encoding="utf-8"), self.styles)
 
     def sources(self) -> list[Flowable]:
         report, sources, lang = self.report, self.content.sources, self.lang
