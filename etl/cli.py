@@ -219,14 +219,14 @@ def _set_open(label: str, is_open: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("docs/framework.md"),
-    show_default=True,
+    default=None,
+    help="Where to write (default: docs/framework.md of the checkout).",
 )
-def docs(out: Path) -> None:
+def docs(out: Path | None) -> None:
     """Regenerate docs/framework.md from the framework data file."""
-    from etl.framework import load_framework, load_status_scale, render_markdown
+    from etl.framework import write_framework_docs
 
-    out.write_text(render_markdown(load_framework(), load_status_scale()), encoding="utf-8")
+    out = write_framework_docs(out)
     click.echo(f"Wrote {out}.")
 
 

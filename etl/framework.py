@@ -133,13 +133,6 @@ class StatusScale:
                 return status
         raise KeyError(f"status {value!r} is not on the scale")
 
-    def by_key(self, key: str) -> Status:
-        """Return the status with this key (e.g. ``implemented``); ``KeyError`` if there is none."""
-        for status in self.statuses:
-            if status.key == key:
-                return status
-        raise KeyError(f"no status with key {key!r}")
-
     @property
     def values(self) -> tuple[int, ...]:
         """All values on the scale, lowest first."""

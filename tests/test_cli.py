@@ -74,3 +74,11 @@ def test_db_upgrade_creates_the_default_sqlite_database(tmp_path: Path, monkeypa
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "instance" / "raak.sqlite").is_file()
+
+
+def test_raak_docs_writes_the_framework_page_from_the_data(tmp_path: Path) -> None:
+    out = tmp_path / "framework.md"
+    result = CliRunner().invoke(main, ["docs", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    committed = Path(__file__).resolve().parents[1] / "docs" / "framework.md"
+    assert out.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
