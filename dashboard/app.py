@@ -168,7 +168,7 @@ def page_body(view: View) -> Any:
                 return c.empty_state(view.t("empty.no_rounds"), element_id="no-rounds")
             return module.layout(view, **match.groupdict())
         except NotFoundError as exc:
-            return not_found(view, exc.message_en if view.lang == "en" else exc.message_nl)
+            return not_found(view, exc.message(view.lang))
     return not_found(view, view.t("error.unknown_page"))
 
 

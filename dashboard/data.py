@@ -29,11 +29,6 @@ SUGGESTIONS_SHOWN = 10  # how many known names an unknown-name message lists
 class NotFoundError(UserError):
     """An unknown round, region, municipality or point; the message lists what does exist."""
 
-    def __init__(self, message_en: str, message_nl: str) -> None:
-        self.message_en = message_en
-        self.message_nl = message_nl
-        super().__init__(message_en)
-
 
 def not_found(kind_en: str, kind_nl: str, value: object, known: Sequence[object]) -> NotFoundError:
     """A NotFoundError naming the unknown value and (some of) the known ones, in English and Dutch."""

@@ -40,7 +40,19 @@ def has_errors(issues: list[Issue]) -> bool:
 
 
 class UserError(Exception):
-    """A problem the user can fix (bad input, unknown name); the CLI shows it as one line and exits 2."""
+    """A problem the user can fix (bad input, unknown name); the CLI shows it as one line and exits 2.
+
+    The English text is the exception's message; pages in Dutch show `message_nl` when the raiser gave one.
+    """
+
+    def __init__(self, message_en: str, message_nl: str | None = None) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_nl = message_nl or message_en
+
+    def message(self, lang: str) -> str:
+        """The message in `lang` ("nl" or "en")."""
+        return self.message_nl if lang == "nl" else self.message_en
 
 
 class InputRejected(UserError):

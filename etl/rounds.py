@@ -17,12 +17,20 @@ class RoundError(UserError):
     """A round operation that cannot be done, with a message fit for the user."""
 
 
+def _deadline_error(deadline: date, reference_date: date) -> RoundError:
+    return RoundError(
+        f"deadline {deadline} lies before the reference date {reference_date}",
+        f"deadline {deadline} ligt vóór de peildatum {reference_date}",
+    )
+
+
 def get_round(session: Session, label: str) -> Round:
     """The round with `label`, or a RoundError naming the rounds that exist."""
     found = session.scalar(select(Round).where(Round.label == label))
     if found is None:
-        known = ", ".join(session.scalars(select(Round.label).order_by(Round.reference_date))) or "none"
-        raise RoundError(f"unknown round {label!r} (known: {known})")
+        labels = ", ".join(session.scalars(select(Round.label).order_by(Round.reference_date)))
+        known, known_nl = labels or "none", labels or "geen"
+        raise RoundError(f"unknown round {label!r} (known: {known})", f"onbekende ronde {label!r} (bekend: {known_nl})")
     return found
 
 
@@ -43,11 +51,11 @@ def add_round(
     """Create an open round; a label may be used once."""
     label = label.strip()
     if not label:
-        raise RoundError("a round needs a label, e.g. 2009")
+        raise RoundError("a round needs a label, e.g. 2009", "een ronde heeft een naam nodig, bijvoorbeeld 2009")
     if session.scalar(select(Round).where(Round.label == label)) is not None:
-        raise RoundError(f"round {label!r} exists already")
+        raise RoundError(f"round {label!r} exists already", f"ronde {label!r} bestaat al")
     if deadline is not None and deadline < reference_date:
-        raise RoundError(f"deadline {deadline} lies before the reference date {reference_date}")
+        raise _deadline_error(deadline, reference_date)
     new = Round(
         label=label,
         reference_date=reference_date,
@@ -78,7 +86,7 @@ def set_deadline(session: Session, label: str, deadline: date | None, *, actor: 
     """Change a round's submission deadline."""
     found = get_round(session, label)
     if deadline is not None and deadline < found.reference_date:
-        raise RoundError(f"deadline {deadline} lies before the reference date {found.reference_date}")
+        raise _deadline_error(deadline, found.reference_date)
     found.deadline = deadline
     record(session, "round.deadline", actor=actor, detail={"round": label, "deadline": deadline})
     return found

@@ -92,7 +92,7 @@ def test_deadlines_are_set_and_a_wrong_date_gets_a_message(engine: Engine, nji: 
     assert act(nji, admin.SAVE, deadline="2010-02-01") == (200, "Deadline van ronde 2009: 1 februari 2010.")
     assert str(round_row(engine).deadline) == "2010-02-01"
     status, message = act(nji, admin.SAVE, deadline="2009-01-01")
-    assert status == 200 and message.startswith("Niet uitgevoerd:") and "before the reference date" in message
+    assert status == 200 and message.startswith("Niet uitgevoerd:") and "ligt vóór de peildatum" in message
     assert act(nji, admin.SAVE, deadline="1 februari") == (200, "Dat is geen datum (JJJJ-MM-DD).")
     assert str(round_row(engine).deadline) == "2010-02-01"
     assert act(nji, admin.SAVE, deadline="") == (200, "Deadline van ronde 2009: –.")
@@ -110,7 +110,7 @@ def test_a_round_is_added_from_the_page(engine: Engine, nji: Client) -> None:
     )
     added = round_row(engine, "2010")
     assert added.is_open and str(added.deadline) == "2011-02-01"
-    assert act(nji, admin.ADD, "2010", reference="2010-12-31")[1].startswith("Niet uitgevoerd: round '2010' exists")
+    assert act(nji, admin.ADD, "2010", reference="2010-12-31")[1].startswith("Niet uitgevoerd: ronde '2010' bestaat al")
     assert act(nji, admin.ADD, "2011") == (200, "Geef de peildatum van de nieuwe ronde.")
     page = nji.page("/beheer")
     assert "round-state-2010" in page and "round-state-2009" in page

@@ -83,3 +83,12 @@ def test_database_rejects_an_assessment_of_an_unknown_point(engine: Engine) -> N
     round_id, submission_id = _submission(engine)
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         session.add(_assessment(round_id, submission_id, point_number=36))
+
+
+def test_round_errors_speak_dutch_and_english(engine: Engine) -> None:
+    from etl.rounds import RoundError, get_round
+
+    with pytest.raises(RoundError) as caught, session_scope(engine) as session:
+        get_round(session, "1999")
+    assert caught.value.message("en") == "unknown round '1999' (known: none)"
+    assert caught.value.message("nl") == "onbekende ronde '1999' (bekend: geen)"

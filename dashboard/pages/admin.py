@@ -236,7 +236,7 @@ def change_round(
     except ValueError:
         return t("admin.invalid_date", lang)
     except UserError as exc:
-        return t("admin.failed", lang, reason=str(exc))
+        return t("admin.failed", lang, reason=exc.message(lang))
 
 
 def current_state(session: Any, label: str) -> bool:
