@@ -157,7 +157,7 @@ def audit(action: str, actor: str | None, detail: dict[str, Any] | None = None) 
     """Record a web action with who (actor) and from where (the client address)."""
     engine: Engine = current_app.extensions[EXTENSION]
     with session_from(engine, client_address()) as session:
-        record(session, action, actor=actor[:MAX_EMAIL_LENGTH] if actor else None, detail=detail)
+        record(session, action, actor=actor, detail=detail)
 
 
 def deny(reason: str) -> NoReturn:

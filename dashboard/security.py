@@ -134,7 +134,7 @@ def session_from(engine: Engine, remote_addr: str | None) -> Iterator[Session]:
         def stamp(flushing: Session, _context: object, _instances: object) -> None:
             for entry in flushing.new:
                 if isinstance(entry, m.AuditLog) and entry.remote_addr is None:
-                    entry.remote_addr = remote_addr
+                    entry.remote_addr = m.fit_to_column(remote_addr, m.AuditLog.__table__.c.remote_addr)
 
         event.listen(session, "before_flush", stamp)
         yield session

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from etl.models import AuditLog
+from etl.models import AuditLog, fit_to_column
 
 
 def cli_actor() -> str:
@@ -24,12 +24,16 @@ def record(
     detail: dict[str, Any] | None = None,
     remote_addr: str | None = None,
 ) -> None:
-    """Add an audit entry to the caller's transaction, so it is kept exactly when the action is."""
+    """Add an audit entry to the caller's transaction, so it is kept exactly when the action is.
+
+    Actor and address may come from a form or a file: they are cut to fit their columns here, for every caller.
+    """
+    columns = AuditLog.__table__.c
     session.add(
         AuditLog(
             action=action,
-            actor=actor,
-            remote_addr=remote_addr,
+            actor=fit_to_column(actor, columns.actor),
+            remote_addr=fit_to_column(remote_addr, columns.remote_addr),
             detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
         )
     )

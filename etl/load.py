@@ -8,7 +8,6 @@ its issues (rejected) and an audit entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import false, insert, select, update
 from sqlalchemy.orm import Session
@@ -17,14 +16,6 @@ from etl import models as m
 from etl.audit import record
 from etl.issues import Issue
 from etl.validate import Validation
-
-AUDIT_ACTOR = m.AuditLog.__table__.c.actor
-AUDIT_REMOTE_ADDR = m.AuditLog.__table__.c.remote_addr
-
-
-def _fit(value: str | None, column: Any) -> str | None:
-    """Text from the file or the caller as the column can hold it: no NUL characters, at most its length."""
-    return value.replace("\x00", "")[: getattr(column.type, "length", None)] if value else value
 
 
 def take_write_lock(session: Session) -> None:
@@ -80,14 +71,16 @@ def _upload(
     columns = m.Upload.__table__.c
     upload = m.Upload(
         round_id=round_id,
-        filename=_fit(file, columns.filename),
+        filename=m.fit_to_column(file, columns.filename),
         sha256=sha,
         size_bytes=size,
         stored_path=stored_path,
-        uploader=_fit(uploader, columns.uploader),
+        uploader=m.fit_to_column(uploader, columns.uploader),
         status=status,
-        region_code=_fit((validation.region_code if validation else None) or region_code, columns.region_code),
-        template_version=_fit(validation.template_version if validation else None, columns.template_version),
+        region_code=m.fit_to_column(
+            (validation.region_code if validation else None) or region_code, columns.region_code
+        ),
+        template_version=m.fit_to_column(validation.template_version if validation else None, columns.template_version),
         framework_version=validation.framework_version if validation else None,
     )
     session.add(upload)
@@ -105,10 +98,10 @@ def _issues(session: Session, upload_id: int, issues: Sequence[Issue]) -> None:
                     "upload_id": upload_id,
                     "severity": issue.severity,
                     "code": issue.code,
-                    "sheet": _fit(issue.sheet, columns.sheet),
-                    "cell": _fit(issue.cell, columns.cell),
-                    "message_nl": _fit(issue.message_nl, columns.message_nl),
-                    "message_en": _fit(issue.message_en, columns.message_en),
+                    "sheet": m.fit_to_column(issue.sheet, columns.sheet),
+                    "cell": m.fit_to_column(issue.cell, columns.cell),
+                    "message_nl": m.fit_to_column(issue.message_nl, columns.message_nl),
+                    "message_en": m.fit_to_column(issue.message_en, columns.message_en),
                 }
                 for issue in issues
             ],
@@ -145,9 +138,9 @@ def record_rejection(
     record(
         session,
         "upload.rejected",
-        actor=_fit(uploader, AUDIT_ACTOR),
+        actor=uploader,
         detail={"upload_id": upload.id, "file": file, "errors": errors},
-        remote_addr=_fit(remote_addr, AUDIT_REMOTE_ADDR),
+        remote_addr=remote_addr,
     )
     return upload.id
 
@@ -179,9 +172,9 @@ def record_duplicate(
     record(
         session,
         "upload.duplicate",
-        actor=_fit(uploader, AUDIT_ACTOR),
+        actor=uploader,
         detail={"upload_id": upload.id, "file": file, "duplicate_of": earlier.id},
-        remote_addr=_fit(remote_addr, AUDIT_REMOTE_ADDR),
+        remote_addr=remote_addr,
     )
     return upload.id
 
@@ -268,7 +261,7 @@ def load_accepted(
     record(
         session,
         "upload",
-        actor=_fit(uploader, AUDIT_ACTOR),
+        actor=uploader,
         detail={
             "upload_id": upload.id,
             "file": file,
@@ -276,6 +269,6 @@ def load_accepted(
             "municipalities": codes,
             "superseded_submissions": sorted(previous.values()),
         },
-        remote_addr=_fit(remote_addr, AUDIT_REMOTE_ADDR),
+        remote_addr=remote_addr,
     )
     return upload.id, [submissions[code].id for code in codes]

@@ -7,6 +7,7 @@ index allowing at most one current assessment per (round, municipality, point).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -43,6 +44,11 @@ ROLES = ("nji", "coordinator", "steering")
 def utcnow() -> datetime:
     """Timezone-aware now, for default timestamps."""
     return datetime.now(UTC)
+
+
+def fit_to_column(value: str | None, column: Any) -> str | None:
+    """Text from a file or a caller as `column` can hold it: no NUL characters, at most its length."""
+    return value.replace("\x00", "")[: getattr(column.type, "length", None)] if value else value
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
