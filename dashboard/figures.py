@@ -817,7 +817,9 @@ def _status_heatmap(
                 comment = "" if pd.isna(cell["comment"]) else str(cell["comment"])
                 if len(comment) > HOVER_COMMENT_CHARS:
                     comment = comment[: HOVER_COMMENT_CHARS - 1] + "…"
-                comment = html.escape(comment)  # plotly hover renders tags; a workbook comment is plain text
+                # plotly hover renders tags but decodes only &amp; &lt; &gt; (and numeric) entities: escape those
+                # three once; html.escape's default &quot; would show literally
+                comment = html.escape(comment, quote=False)
                 z_row.append(index[cell["key"]])
                 text_row.append(short[cell["key"]])
                 custom_row.append([str(cell["title"]), str(cell["label"]), comment, row_key])

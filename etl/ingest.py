@@ -35,7 +35,7 @@ from etl.load import (
     upload_municipalities,
 )
 from etl.read import Reader, ReadResult, Workbook, clean_text, read_issue, read_workbook
-from etl.validate import Findings, resolve_round, validate, workbook_meta
+from etl.validate import Findings, Validation, resolve_round, validate, workbook_meta
 
 UploadStatus = Literal["accepted", "rejected", "duplicate"]
 DEFAULT_FILENAME = "upload"
@@ -164,10 +164,9 @@ def ingest_read(
     """Validate and load a file that was already read (the second half of :func:`ingest`), in one transaction."""
     findings = Findings(received.name, list(result.issues))
     round, region = _argument(round), _argument(region)
+    allowed = frozenset(code.strip().upper() for code in allowed_regions) if allowed_regions is not None else None
     with session_scope(engine) as session:
-        report = _ingest(
-            session, result.workbook, received, findings, round, region, uploader, allowed_regions, remote_addr
-        )
+        report = _ingest(session, result.workbook, received, findings, round, region, uploader, allowed, remote_addr)
     if report.status == "rejected" and result.workbook is not None:  # outside the transaction: holds no lock
         report = replace(report, annotated=annotate(result.workbook, report.issues))
     return report
@@ -181,10 +180,13 @@ def _ingest(
     round_label: str | None,
     region: str | None,
     uploader: str | None,
-    allowed_regions: Collection[str] | None,
+    allowed_regions: frozenset[str] | None,
     remote_addr: str | None,
 ) -> IngestReport:
-    """The database part: lock, resolve the round, detect a duplicate, validate, then record or load."""
+    """The database part: lock, resolve the round, detect a duplicate, validate, then record or load.
+
+    Nothing outside `allowed_regions` (None: every region) is looked up for the answer or recorded under.
+    """
     take_write_lock(session)
     if workbook is None:
         rnd = session.scalar(select(m.Round).where(m.Round.label == round_label)) if round_label else None
@@ -200,7 +202,9 @@ def _ingest(
     }
     if rnd is not None:
         lock_round(session, rnd.id)  # from here on, what we read about this round stays true until commit
-        earlier = accepted_upload_with_hash(session, rnd.id, received.sha) if workbook is not None else None
+        earlier = None
+        if workbook is not None:  # only an earlier file the uploader may see counts: see accepted_upload_with_hash
+            earlier = accepted_upload_with_hash(session, rnd.id, received.sha, allowed_regions)
         if earlier is not None:
             findings.add("duplicate_file", round=rnd.label, upload_id=earlier.id)
             upload_id = record_duplicate(session, **facts, round_id=rnd.id, earlier=earlier)
@@ -219,7 +223,7 @@ def _ingest(
             round_id=rnd.id if rnd else None,
             issues=findings.issues,
             validation=validation,
-            region_code=_known_region(session, region),
+            region_code=_rejection_region(session, validation, region, allowed_regions),
         )
         label = rnd.label if rnd else None
         return IngestReport(received.name, "rejected", label, upload_id, [], municipalities, findings.issues)
@@ -238,6 +242,17 @@ def _known_region(session: Session, region: str | None) -> str | None:
     """The region the caller stated, when it exists (an unreadable file is still recorded against it)."""
     code = region.upper() if region else None
     return code if code and session.get(m.Region, code) is not None else None
+
+
+def _rejection_region(
+    session: Session, validation: Validation | None, region: str | None, allowed: frozenset[str] | None
+) -> str | None:
+    """The region a rejection is filed under: the file's own when the uploader may submit for it, else the
+    uploader's only region, else none (the upload row still names the uploader) — never a region outside scope."""
+    found = (validation.region_code if validation else None) or _known_region(session, region)
+    if allowed is None or found in allowed:
+        return found
+    return next(iter(allowed)) if len(allowed) == 1 else None
 
 
 class _CallableModule(types.ModuleType):

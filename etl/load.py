@@ -7,7 +7,7 @@ its issues (rejected) and an audit entry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import false, insert, select, update
 from sqlalchemy.orm import Session
@@ -34,14 +34,36 @@ def lock_round(session: Session, round_id: int) -> None:
         session.execute(select(m.Round.id).where(m.Round.id == round_id).with_for_update())
 
 
-def accepted_upload_with_hash(session: Session, round_id: int, sha: str) -> m.Upload | None:
-    """An earlier accepted upload of exactly these bytes for this round."""
-    return session.scalar(
+def accepted_upload_with_hash(
+    session: Session, round_id: int, sha: str, allowed_regions: Collection[str] | None = None
+) -> m.Upload | None:
+    """An earlier accepted upload of exactly these bytes for this round, within the uploader's regions.
+
+    An upload outside them is never named: "duplicate" would tell a coordinator that another region's file was
+    accepted. `allowed_regions` None means every region (NJi, the command line).
+    """
+    earlier = session.scalars(
         select(m.Upload)
         .where(m.Upload.round_id == round_id, m.Upload.sha256 == sha, m.Upload.status == "accepted")
         .order_by(m.Upload.id)
-        .limit(1)
     )
+    return next((upload for upload in earlier if upload_in_scope(session, upload, allowed_regions)), None)
+
+
+def upload_in_scope(session: Session, upload: m.Upload, allowed_regions: Collection[str] | None) -> bool:
+    """Whether the upload's region and the region of every municipality it delivered lie within `allowed_regions`."""
+    if allowed_regions is None:
+        return True
+    if upload.region_code is not None and upload.region_code not in allowed_regions:
+        return False
+    regions = set(
+        session.scalars(
+            select(m.Municipality.region_code)
+            .join(m.Submission, m.Submission.municipality_code == m.Municipality.code)
+            .where(m.Submission.upload_id == upload.id)
+        )
+    )
+    return bool(regions) and regions <= set(allowed_regions)
 
 
 def upload_municipalities(session: Session, upload_id: int) -> list[str]:
@@ -68,6 +90,7 @@ def _upload(
     region_code: str | None = None,
     stored_path: str | None = None,
 ) -> m.Upload:
+    """The upload row, filed under `region_code` exactly (the caller decides which region may carry it)."""
     columns = m.Upload.__table__.c
     upload = m.Upload(
         round_id=round_id,
@@ -77,9 +100,7 @@ def _upload(
         stored_path=stored_path,
         uploader=m.fit_to_column(uploader, columns.uploader),
         status=status,
-        region_code=m.fit_to_column(
-            (validation.region_code if validation else None) or region_code, columns.region_code
-        ),
+        region_code=m.fit_to_column(region_code, columns.region_code),
         template_version=m.fit_to_column(validation.template_version if validation else None, columns.template_version),
         framework_version=validation.framework_version if validation else None,
     )
@@ -121,7 +142,11 @@ def record_rejection(
     region_code: str | None,
     remote_addr: str | None = None,
 ) -> int:
-    """The rejected upload, its issues and one audit entry; nothing else."""
+    """The rejected upload, its issues and one audit entry; nothing else.
+
+    `region_code` is the region the rejection is filed under: the caller passes one within the uploader's scope,
+    so a rejected attempt never shows up in (or moves the counters of) a region the uploader may not submit for.
+    """
     upload = _upload(
         session,
         status="rejected",
@@ -203,6 +228,7 @@ def load_accepted(
         round_id=rnd.id,
         uploader=uploader,
         validation=validation,
+        region_code=validation.region_code,
         stored_path=stored_path,
     )
     _issues(session, upload.id, validation.issues)

@@ -347,7 +347,8 @@ def _region(
         findings.add("region_unknown", meta_sheet if from_meta else None, cell if from_meta else None, region=region)
         return None
     if allowed is not None and region not in allowed:
-        findings.add("region_not_allowed", allowed=_listing(sorted(allowed)) or "-", region=region)
+        location = (meta_sheet, cell) if from_meta else (None, None)
+        findings.add("region_not_allowed", *location, allowed=_listing(sorted(allowed)) or "-", region=region)
     return region
 
 
@@ -377,7 +378,8 @@ class _Context:
     """Reference data looked up once per file."""
 
     round: m.Round | None
-    region: str | None
+    region: str | None  # the stated region, when the uploader may submit for it
+    refused_region: str | None  # the stated region outside the uploader's scope (already reported once)
     allowed_regions: Collection[str] | None
     framework_version: str
     points: tuple[int, ...]
@@ -419,15 +421,32 @@ def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings
             actual=region or "-",
             region=ctx.region,
         )
-    elif ctx.region is None and ctx.allowed_regions is not None and region not in ctx.allowed_regions:
+    return code
+
+
+def _outside_scope(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings) -> bool:
+    """Whether the sheet's municipality lies outside the uploader's regions (reported once, at its code cell).
+
+    Runs before any other check of the sheet: nothing about such a municipality is read, computed or returned.
+    A municipality of no region counts as outside a coordinator's scope.
+    """
+    if ctx.allowed_regions is None or found.position is None:
+        return False
+    code = parse_municipality_code(found.value)
+    if code is None or code not in ctx.municipalities:
+        return False
+    region = ctx.municipalities[code][1]
+    if region in ctx.allowed_regions:
+        return False
+    if region is None or region != ctx.refused_region:  # the stated region was refused on the meta sheet already
         findings.add(
             "region_not_allowed",
             sheet.name,
-            cell,
+            cell_ref(*found.position),
             allowed=_listing(sorted(ctx.allowed_regions)) or "-",
             region=region or "-",
         )
-    return code
+    return True
 
 
 def _read_points(
@@ -538,7 +557,8 @@ def _context(
     allowed: Collection[str] | None,
     framework_version: str,
 ) -> _Context:
-    """The reference data one file is checked against, read once."""
+    """The reference data one file is checked against, read once; a stated region outside `allowed` is refused."""
+    refused = region if allowed is not None and region is not None and region not in allowed else None
     municipalities = {
         code: (name, region_of)
         for code, name, region_of in session.execute(
@@ -554,13 +574,18 @@ def _context(
             select(m.Point.number).where(m.Point.framework_version == framework_version).order_by(m.Point.number)
         )
     )
-    return _Context(rnd, region, allowed, framework_version, points, municipalities, division, default_parser())
+    stated = None if refused else region
+    return _Context(
+        rnd, stated, refused, allowed, framework_version, points, municipalities, division, default_parser()
+    )
 
 
 def _municipality_sheet(
     workbook: Workbook, sheet: Sheet, found: CodeCell, ctx: _Context, seen: dict[str, str], findings: Findings
 ) -> MunicipalityReturn | None:
-    """Check one municipality sheet; its return, or None (errors, or no return for this municipality)."""
+    """Check one municipality sheet; its return, or None (errors, outside scope, or no return)."""
+    if _outside_scope(sheet, found, ctx, findings):
+        return None
     code = _check_code(sheet, found, ctx, findings)
     if code is not None and found.position is not None:
         if code in seen:
@@ -596,10 +621,11 @@ def validate(
     allowed = {code.upper() for code in allowed_regions} if allowed_regions is not None else None
     template_version = _template_version(meta, findings, meta_sheet)
     framework_version = _framework_version(session, meta, findings, meta_sheet)
-    region_code = _region(session, meta, region, allowed, findings, meta_sheet)
+    stated_region = _region(session, meta, region, allowed, findings, meta_sheet)
     if framework_version is None:
-        return Validation(rnd, region_code, None, template_version, [], findings.issues)
-    ctx = _context(session, rnd, region_code, allowed, framework_version)
+        scoped = stated_region if allowed is None or stated_region in allowed else None
+        return Validation(rnd, scoped, None, template_version, [], findings.issues)
+    ctx = _context(session, rnd, stated_region, allowed, framework_version)
 
     returns: list[MunicipalityReturn] = []
     seen: dict[str, str] = {}  # municipality → the sheet it was first found on
@@ -616,8 +642,9 @@ def validate(
         findings.add("no_municipality_sheet")
     elif not returns and not findings.has_errors:
         findings.add("no_returns")
-    _decrease_warnings(session, ctx, returns, findings)
-    if region_code is None:  # not stated: the region of the municipalities, when they share one
+    _decrease_warnings(session, ctx, returns, findings)  # `returns` holds municipalities within scope only
+    region_code = ctx.region
+    if region_code is None:  # not stated (or refused): the region of the municipalities, when they share one
         regions = {ctx.municipalities[r.code][1] for r in returns}
         region_code = regions.pop() if len(regions) == 1 else None
     return Validation(rnd, region_code, framework_version, template_version, returns, findings.issues)
