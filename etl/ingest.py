@@ -164,10 +164,21 @@ def ingest_read(
     """Validate and load a file that was already read (the second half of :func:`ingest`), in one transaction."""
     findings = Findings(received.name, list(result.issues))
     round, region = _argument(round), _argument(region)
-    with session_scope(engine) as session:
-        report = _ingest(
-            session, result.workbook, received, findings, round, region, uploader, allowed_regions, remote_addr
-        )
+    with storage.Staging(get_settings().storage_dir) as staging:  # a failed transaction leaves no stored file
+        with session_scope(engine) as session:
+            report = _ingest(
+                session,
+                result.workbook,
+                received,
+                findings,
+                round,
+                region,
+                uploader,
+                allowed_regions,
+                remote_addr,
+                staging,
+            )
+        staging.promote()  # committed: the original gets its final name
     if report.status == "rejected" and result.workbook is not None:  # outside the transaction: holds no lock
         report = replace(report, annotated=annotate(result.workbook, report.issues))
     return report
@@ -183,8 +194,10 @@ def _ingest(
     uploader: str | None,
     allowed_regions: Collection[str] | None,
     remote_addr: str | None,
+    staging: storage.Staging,
 ) -> IngestReport:
-    """The database part: lock, resolve the round, detect a duplicate, validate, then record or load."""
+    """The database part: lock, resolve the round, detect a duplicate, validate, then record or load (an accepted
+    file's original is staged, to be promoted by the caller after the commit)."""
     take_write_lock(session)
     if workbook is None:
         rnd = session.scalar(select(m.Round).where(m.Round.label == round_label)) if round_label else None
@@ -223,7 +236,7 @@ def _ingest(
         )
         label = rnd.label if rnd else None
         return IngestReport(received.name, "rejected", label, upload_id, [], municipalities, findings.issues)
-    stored_path = storage.store(received.data, get_settings().storage_dir)
+    stored_path = staging.add(received.data)
     upload_id, submission_ids = load_accepted(session, validation, **facts, stored_path=stored_path)
     label = validation.round.label if validation.round else None
     return IngestReport(received.name, "accepted", label, upload_id, submission_ids, municipalities, findings.issues)
