@@ -257,7 +257,7 @@ def job_panel(job_id: str, lang: Lang) -> html.Div:
         [
             dcc.Store(id=JOB, data=job_id),
             dcc.Interval(id=INTERVAL, interval=POLL_MILLISECONDS, n_intervals=0),
-            html.Progress(id=PROGRESS, value="0", max="1"),
+            html.Progress(id=PROGRESS, value="0", max="1", **{"aria-labelledby": STATUS}),
             html.P(t("upload.job.queued", lang), id=STATUS, role="status", **{"aria-live": "polite"}),
             html.Div(id=FILES),
         ],
