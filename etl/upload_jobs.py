@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, undefer
 
 from etl import models as m
@@ -299,9 +299,3 @@ def annotated_copy(
             return None
         row = session.get(m.UploadJobFile, (canonical, position), options=[undefer(m.UploadJobFile.annotated)])
         return (row.filename, row.annotated) if row is not None and row.annotated else None
-
-
-def job_count(engine: Engine) -> int:
-    """How many jobs are recorded (for tests and the admin's eye)."""
-    with session_scope(engine) as session:
-        return session.scalar(select(func.count()).select_from(m.UploadJob)) or 0
