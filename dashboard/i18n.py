@@ -325,6 +325,40 @@ STRINGS: dict[str, tuple[str, str]] = {
         "'Fouten'.",
         "In it every wrong cell is red, with the message as a comment, and the sheet 'Fouten' lists every issue.",
     ),
+    "upload.job.queued": (
+        "Ontvangen; de bestanden staan in de wachtrij …",
+        "Received; the files are waiting in the queue …",
+    ),
+    "upload.job.file": ("Bestand {number} van {total}: {file} …", "File {number} of {total}: {file} …"),
+    "upload.job.state.queued": ("in de wachtrij", "queued"),
+    "upload.job.state.running": ("bezig", "processing"),
+    "upload.job.state.done": ("klaar", "done"),
+    "upload.job.state.failed": ("gestopt", "stopped"),
+    "upload.job.done": ("Klaar.", "Done."),
+    "upload.job.failed": ("Gestopt.", "Stopped."),
+    "upload.job.summary": (
+        "{accepted} geaccepteerd, {rejected} afgewezen, {duplicate} al ontvangen.",
+        "{accepted} accepted, {rejected} rejected, {duplicate} duplicate.",
+    ),
+    "upload.job.stopped": (
+        "Deze upload is gestopt na {done} van {total} bestanden (de server is herstart). De resultaten hieronder "
+        "gelden; upload de overige bestanden opnieuw.",
+        "This upload stopped after {done} of {total} files (the server restarted). The results below stand; "
+        "upload the other files again.",
+    ),
+    "upload.job.unknown": (
+        "Deze upload bestaat niet (meer) of is niet van u.",
+        "This upload does not exist (any more) or is not yours.",
+    ),
+    "upload.file_failed": (
+        "{file}: de verwerking is mislukt; er is niets van opgeslagen. Probeer het opnieuw of meld het bij NJi.",
+        "{file}: processing failed; nothing of it was stored. Try again or tell NJi.",
+    ),
+    "upload.recent.title": ("Uw recente uploads", "Your recent uploads"),
+    "upload.recent.item": (
+        "{moment}: {files} bestand(en), {accepted} geaccepteerd ({state})",
+        "{moment}: {files} file(s), {accepted} accepted ({state})",
+    ),
     "upload.template.title": ("Template downloaden", "Download the template"),
     "upload.template.text": (
         "De werkmap om in te vullen voor een regio en de gekozen ronde: één blad per gemeente.",

@@ -1,4 +1,4 @@
-"""Exports started from the dashboard run in the background; their state lives in a job folder.
+"""Background work started from the dashboard: exports (state in a job folder) and the queue uploads run on.
 
 A job runs on this process's export thread, so a long export never holds up a request. Its progress and, when
 done, its zip are files under `instance/exports/<job id>/`, so every web worker process (gunicorn) can show the
@@ -14,10 +14,12 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -31,6 +33,7 @@ FILES_FOLDER = "files"
 JOB_MAX_AGE = timedelta(days=1)
 STALE_AFTER = timedelta(minutes=15)  # a job whose progress has not moved this long died with its process
 MAX_RUNNING_EXPORTS = 1  # per process: each export drives its own Chromium; later ones wait their turn
+MAX_RUNNING_UPLOADS = 1  # per process: ingests of one round serialise on its lock anyway; later ones wait
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 FAILED_NL = "De export is mislukt; probeer het opnieuw of meld het bij NJi."
 FAILED_EN = "The export failed; try again or tell NJi."
@@ -156,3 +159,45 @@ def start_export(engine: Engine, request: ExportRequest) -> str:
     _write(folder, JobStatus(job_id, QUEUED))
     _executor.submit(_run, engine, request, folder, job_id)
     return job_id
+
+
+# --- the queue uploads run on ----------------------------------------------------------------------------------
+
+
+class TaskQueue(Protocol):
+    """Where background tasks go: `enqueue(task, *args)` with plain-text arguments (ids, URLs), so a shared queue
+    (RQ or Celery on Redis, several machines) can take the place of the in-process one without other changes."""
+
+    def enqueue(self, task: Callable[..., None], *args: str) -> None: ...
+
+
+class ThreadQueue:
+    """The default queue: this process's worker threads (a task's state lives in the database, not here)."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+
+    def enqueue(self, task: Callable[..., None], *args: str) -> None:
+        self._executor.submit(_logged, task, *args)
+
+
+def _logged(task: Callable[..., None], *args: str) -> None:
+    try:
+        task(*args)
+    except Exception:
+        log.exception("background task %s%r failed", getattr(task, "__name__", task), args)
+
+
+_upload_queue: TaskQueue = ThreadQueue(MAX_RUNNING_UPLOADS, "raak-upload")
+
+
+def upload_queue() -> TaskQueue:
+    """The queue upload jobs run on."""
+    return _upload_queue
+
+
+def use_upload_queue(queue: TaskQueue) -> TaskQueue:
+    """Run upload jobs on `queue` from now on (a shared queue, or a test's); returns the one it replaces."""
+    global _upload_queue
+    previous, _upload_queue = _upload_queue, queue
+    return previous

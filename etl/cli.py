@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "export": "dashboard.export_cli:export",
     "demo": "dashboard.demo:demo",
     "serve": "dashboard.app:serve",
+    "storage": "etl.storage_cli:storage_group",
 }
 
 

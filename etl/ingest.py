@@ -165,8 +165,21 @@ def ingest_read(
     findings = Findings(received.name, list(result.issues))
     round, region = _argument(round), _argument(region)
     allowed = frozenset(code.strip().upper() for code in allowed_regions) if allowed_regions is not None else None
-    with session_scope(engine) as session:
-        report = _ingest(session, result.workbook, received, findings, round, region, uploader, allowed, remote_addr)
+    with storage.Staging(get_settings().storage_dir) as staging:  # a failed transaction leaves no stored file
+        with session_scope(engine) as session:
+            report = _ingest(
+                session,
+                result.workbook,
+                received,
+                findings,
+                round,
+                region,
+                uploader,
+                allowed,
+                remote_addr,
+                staging,
+            )
+        staging.promote()  # committed: the original gets its final name
     if report.status == "rejected" and result.workbook is not None:  # outside the transaction: holds no lock
         report = replace(report, annotated=annotate(result.workbook, report.issues))
     return report
@@ -182,8 +195,10 @@ def _ingest(
     uploader: str | None,
     allowed_regions: frozenset[str] | None,
     remote_addr: str | None,
+    staging: storage.Staging,
 ) -> IngestReport:
-    """The database part: lock, resolve the round, detect a duplicate, validate, then record or load.
+    """The database part: lock, resolve the round, detect a duplicate, validate, then record or load (an accepted
+    file's original is staged, to be promoted by the caller after the commit).
 
     Nothing outside `allowed_regions` (None: every region) is looked up for the answer or recorded under.
     """
@@ -227,7 +242,7 @@ def _ingest(
         )
         label = rnd.label if rnd else None
         return IngestReport(received.name, "rejected", label, upload_id, [], municipalities, findings.issues)
-    stored_path = storage.store(received.data, get_settings().storage_dir)
+    stored_path = staging.add(received.data)
     upload_id, submission_ids = load_accepted(session, validation, **facts, stored_path=stored_path)
     label = validation.round.label if validation.round else None
     return IngestReport(received.name, "accepted", label, upload_id, submission_ids, municipalities, findings.issues)

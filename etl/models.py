@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -39,6 +40,8 @@ UPLOAD_STATUSES = ("accepted", "rejected", "duplicate")
 SUBMISSION_STATUSES = ("accepted", "superseded")
 SEVERITIES = ("error", "warning")
 ROLES = ("nji", "coordinator", "steering")
+JOB_STATES = ("queued", "running", "done", "failed")
+JOB_FILE_STATES = ("pending", "accepted", "rejected", "duplicate", "unreadable", "failed")
 
 
 def utcnow() -> datetime:
@@ -310,3 +313,40 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- uploads from the dashboard, processed as background jobs ---
+
+
+class UploadJob(Base):
+    """One drop of files on the upload page, processed in the background; its owner (or NJi) reads the outcome."""
+
+    __tablename__ = "upload_jobs"
+    __table_args__ = (CheckConstraint(_in("state", JOB_STATES), name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    allowed_regions: Mapped[str | None] = mapped_column(Text)  # JSON list; NULL: every region (NJi)
+    round_label: Mapped[str | None] = mapped_column(String(32))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    files: Mapped[list[UploadJobFile]] = relationship(order_by="UploadJobFile.position")
+
+
+class UploadJobFile(Base):
+    """One file of an upload job: its bytes while it waits, then its outcome and the upload row etl recorded."""
+
+    __tablename__ = "upload_job_files"
+    __table_args__ = (CheckConstraint(_in("state", JOB_FILE_STATES), name="state"),)
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("upload_jobs.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    filename: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # emptied once processed
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id"), index=True)
+    result: Mapped[str | None] = mapped_column(Text)  # the IngestReport as JSON
+    annotated: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # a rejected workbook, marked up

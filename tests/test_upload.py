@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,14 @@ def text_of(node: Any) -> str:
     return " ".join(parts)
 
 
-def send(client: Client, files: list[tuple[str, bytes]], round_label: str | None = "2009", lang: str = "nl") -> Any:
-    """What the browser sends after a drop (through the size gate): the files as data URLs."""
+JOB_TABLES = {"upload_jobs", "upload_job_files"}  # where the page's upload jobs keep their outcome
+JOB_WAIT_SECONDS = 120  # a generous bound so a broken job fails the test instead of hanging it
+POLL_SECONDS = 0.05
+
+
+def start(client: Client, files: list[tuple[str, bytes]], round_label: str | None = "2009", lang: str = "nl") -> Any:
+    """What the browser sends after a drop (through the size gate): the files as data URLs. The answer holds the
+    job panel (or, for a request refused outright, the message)."""
     contents = [f"data:application/octet-stream;base64,{base64.b64encode(data).decode()}" for _, data in files]
     batch = {"contents": contents, "filenames": [name for name, _ in files]}
     return client.callback(
@@ -69,9 +76,54 @@ def send(client: Client, files: list[tuple[str, bytes]], round_label: str | None
     )
 
 
-def outcomes(response: Any) -> list[Outcome]:
+def job_of(response: Any) -> str | None:
+    """The job id in an upload answer's panel, if a job was started."""
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    results = response.get_json()["response"][upload.RESULTS]["children"]
+    stores = [c for c in walk(response.get_json()["response"][upload.RESULTS]["children"]) if c.get("type") == "Store"]
+    return next((c["props"]["data"] for c in stores if c["props"].get("id") == upload.JOB), None)
+
+
+def poll(client: Client, job_id: str, lang: str = "nl", ticks: int = 1) -> Any:
+    """One tick of the page's poll of a job."""
+    return client.callback(
+        [
+            (upload.PROGRESS, "value"),
+            (upload.PROGRESS, "max"),
+            (upload.STATUS, "children"),
+            (upload.FILES, "children"),
+            (upload.INTERVAL, "disabled"),
+        ],
+        [prop(upload.INTERVAL, "n_intervals", ticks)],
+        [prop(upload.JOB, "data", job_id), prop("url", "search", f"?lang={lang}")],
+    )
+
+
+def wait_for_job(client: Client, job_id: str, lang: str = "nl") -> Any:
+    """Poll as the page does until the job is finished; the last poll's answer."""
+    deadline = time.monotonic() + JOB_WAIT_SECONDS
+    ticks = 0
+    while time.monotonic() < deadline:
+        ticks += 1
+        response = poll(client, job_id, lang, ticks)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        if response.get_json()["response"][upload.INTERVAL]["disabled"]:
+            return response
+        time.sleep(POLL_SECONDS)
+    pytest.fail(f"upload job {job_id} did not finish")
+
+
+def send(client: Client, files: list[tuple[str, bytes]], round_label: str | None = "2009", lang: str = "nl") -> Any:
+    """Upload as the browser does and follow the job to its end: the answer showing every file's outcome."""
+    response = start(client, files, round_label, lang)
+    job_id = job_of(response) if response.status_code == 200 else None
+    return wait_for_job(client, job_id, lang) if job_id else response
+
+
+def outcomes(response: Any) -> list[Outcome]:
+    """Each file's outcome in a poll's answer (or the messages of a request refused outright)."""
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    answer = response.get_json()["response"]
+    results = answer[upload.FILES]["children"] if upload.FILES in answer else answer[upload.RESULTS]["children"]
     return [Outcome(item["props"].get("data-status"), text_of(item), item) for item in results]
 
 
@@ -157,7 +209,9 @@ def test_an_invalid_workbook_lists_each_issue_and_offers_the_annotated_copy(
     ] in cells
     link = next(c for c in walk(result.component) if c.get("props", {}).get("id") == "upload-annotated-0")["props"]
     assert link["download"] == "den_haag.annotated.xlsx"
-    annotated = openpyxl.load_workbook(io.BytesIO(base64.b64decode(link["href"].split(",", 1)[1])))
+    download = coordinator.http.get(link["href"])
+    assert download.status_code == 200 and download.headers["Content-Disposition"].endswith("den_haag.annotated.xlsx")
+    annotated = openpyxl.load_workbook(io.BytesIO(download.data))
     assert "Fouten" in annotated.sheetnames
 
 
@@ -169,7 +223,7 @@ def test_the_same_file_twice_is_a_duplicate_and_changes_nothing(
     before = table_snapshot(engine)
     [again] = outcomes(send(coordinator, [("b.xlsx", data)]))
     assert again.status == "duplicate" and "al eerder geaccepteerd" in again.text and "GM0518" in again.text
-    assert changed_tables(before, table_snapshot(engine)) == {"uploads", "audit_log"}
+    assert changed_tables(before, table_snapshot(engine)) == {"uploads", "audit_log", *JOB_TABLES}
 
 
 def test_a_closed_round_refuses_uploads_with_a_clear_message(

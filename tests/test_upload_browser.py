@@ -1,5 +1,6 @@
-"""A coordinator in real headless Chromium: log in, drop a valid and an invalid workbook on /upload, see both
-outcomes, download the annotated copy, and see the region's coverage change (the page's screenshot is saved to
+"""A coordinator in real headless Chromium: log in, drop a valid and an invalid workbook on /upload, follow the
+background job to both outcomes, download the annotated copy, see the region's coverage change and find the upload
+again in the list of recent ones (the page's screenshot is saved to
 docs/screenshots/upload.png); and a browser whose session ended is sent to the log-in page and back."""
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ def test_coordinator_uploads_a_valid_and_an_invalid_workbook_and_sees_both_outco
     drop = chromium.find_element(By.CSS_SELECTOR, "#upload-files input[type=file]")
     drop.send_keys(f"{valid}\n{invalid}")
     wait(chromium).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-result")) == 2)
+    status = chromium.find_element(By.ID, "upload-status")
+    wait(chromium).until(lambda _: status.text.startswith("Klaar."))  # the background job's progress, polled
+    assert status.text == "Klaar. 1 geaccepteerd, 1 afgewezen, 0 al ontvangen."
+    progress = chromium.find_element(By.ID, "upload-progress")
+    assert (progress.get_attribute("value"), progress.get_attribute("max")) == ("2", "2")
     results = {
         element.find_element(By.TAG_NAME, "h3").text.split(" ", 1)[1]: element
         for element in chromium.find_elements(By.CSS_SELECTOR, ".upload-result")
@@ -118,6 +124,12 @@ def test_coordinator_uploads_a_valid_and_an_invalid_workbook_and_sees_both_outco
     wait_for_page(chromium, region, round_label="2009")
     assert kpi(chromium, "completeness") == figures.percent(1, "nl")
     assert kpi(chromium, "coverage") == figures.percent(1, "nl")
+
+    chromium.get(f"{site}/upload")  # later, or after a lost connection: the upload is listed with its results
+    wait_for_page(chromium, "/upload")
+    chromium.find_element(By.ID, "upload-recent-0").click()
+    wait(chromium).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-result")) == 2)
+    assert chromium.find_element(By.ID, "upload-status").text.startswith("Klaar.")
 
 
 def test_an_ended_session_sends_the_browser_to_the_login_page_and_back(site: str, chromium: Any) -> None:

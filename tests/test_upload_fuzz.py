@@ -19,6 +19,7 @@ from test_auth import COORDINATOR_REGION, SECRET_KEY, USERS, Client, add_users, 
 from test_upload import send, text_of
 
 from dashboard.app import create_app
+from dashboard.pages import upload
 
 EXAMPLES = 40
 FUZZ_SETTINGS = settings(
@@ -47,7 +48,7 @@ def check(engine: Engine, client: Client, name: str, data: bytes, snapshot: Call
     before = snapshot(engine)
     response = send(client, [(name, data)])
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    [result] = response.get_json()["response"]["upload-results"]["children"]
+    [result] = response.get_json()["response"][upload.FILES]["children"]
     status = result["props"].get("data-status")
     assert status in {"accepted", "rejected", "duplicate"}, text_of(result)
     after = snapshot(engine)
@@ -58,7 +59,7 @@ def check(engine: Engine, client: Client, name: str, data: bytes, snapshot: Call
         assert len(after["audit_log"]) == len(before["audit_log"]) + 1
         assert "upload-issues-0" in str(result)  # every rejection says why
     elif status == "duplicate":
-        assert changed <= {"uploads", "audit_log"}
+        assert changed <= {"uploads", "audit_log", "upload_jobs", "upload_job_files"}
 
 
 @FUZZ_SETTINGS

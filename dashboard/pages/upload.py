@@ -1,16 +1,19 @@
 """Aanleveren / Upload (`/upload`, NJi and coordinators): drop one or more filled workbooks for a round.
 
-Each file goes through `etl.ingest` with the logged-in user as uploader and, for a coordinator, their regions as the
-only ones allowed (a workbook for another region is rejected and stored nowhere). The page shows per file: accepted,
-rejected or duplicate, the municipalities it covered, every issue (sheet, cell, message) and, for a rejected
-workbook, the annotated copy. The size limits are checked before parsing: in the browser for the whole request,
-in `etl.ingest` for each file.
+The upload request only checks what was sent (role, count, size) and records a background job
+(`etl.upload_jobs`); the job feeds each file to `etl.ingest` with the logged-in user as uploader and, for a
+coordinator, their regions as the only ones allowed (a workbook for another region is rejected and stored nowhere).
+The page polls the job: "file 3 of 10", then per file accepted, rejected or duplicate, the municipalities it
+covered, every issue (sheet, cell, message) and, for a rejected workbook, the annotated copy. The results stay in
+the database, so the page lists the user's recent uploads and `?taak=<id>` shows one again, from any worker. The
+size limits are checked before parsing: in the browser for the whole request, in `etl.ingest` for each file.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import math
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -18,19 +21,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
+import flask
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine, select
 
 from dashboard import components as c
-from dashboard.auth import Principal, client_address, deny, require_role
+from dashboard import jobs
+from dashboard.auth import Principal, client_address, current_principal, deny, require_role
 from dashboard.data import regions, rounds, snapshot
 from dashboard.i18n import DEFAULT_LANGUAGE, Lang, long_date, t
 from dashboard.pages import LANG_PARAM, ROUND_PARAM, View, language_of
 from etl import models as m
+from etl import upload_jobs
 from etl.config import Settings, get_settings
 from etl.db import session_scope
-from etl.ingest import IngestReport, ingest
+from etl.ingest import IngestReport
 from etl.issues import UserError
 from etl.template import template_filename, write_template
 
@@ -45,6 +51,11 @@ UPLOAD, BATCH, LIMITS, ROUND_SELECT = "upload-files", "upload-batch", "upload-li
 RESULTS, LIMIT_MESSAGE = "upload-results", "upload-limit-message"
 TEMPLATE_REGION, TEMPLATE_PREFILL, TEMPLATE_BUTTON = "template-region", "template-prefill", "template-button"
 TEMPLATE_DOWNLOAD, TEMPLATE_MESSAGE = "template-download", "template-message"
+JOB, INTERVAL, PROGRESS, STATUS = "upload-job", "upload-interval", "upload-progress", "upload-status"
+FILES, RECENT = "upload-file-results", "upload-recent"
+JOB_PARAM = "taak"  # `/upload?taak=<job id>` shows that upload's results again
+POLL_MILLISECONDS = 1000
+ANNOTATED_ROUTE = "/upload/annotated/<job_id>/<int:position>"
 
 # In the browser, before anything is sent: too many files or too many bytes for one request get a message naming
 # the limit, and the files go to the server callback (through the BATCH store) only when within both.
@@ -196,8 +207,62 @@ def layout(view: View) -> list[Any]:
         className="card",
         id="card-upload",
     )
-    results = dcc.Loading(html.Div(id=RESULTS, className="upload-results"), type="dot")
-    return [heading, form, results, template_card(view, region_names)]
+    shown = view.params.get(JOB_PARAM)
+    readable = upload_jobs.job_view(view.engine, shown, view.user.email, sees_all=sees_all(view.user))
+    panel = job_panel(readable.job_id, view.lang) if readable else None
+    results = dcc.Loading(
+        html.Div(panel, id=RESULTS, className="upload-results"),
+        type="dot",
+        target_components={RESULTS: "children"},  # while sending, not while polling
+    )
+    return [heading, form, results, recent_card(view), template_card(view, region_names)]
+
+
+def sees_all(user: Principal) -> bool:
+    """NJi reads every upload job; anyone else only their own."""
+    return user.role == "nji"
+
+
+def recent_card(view: View) -> html.Section | None:
+    """The user's latest uploads, each a link to its results (found again after a lost connection)."""
+    recent = upload_jobs.recent_jobs(view.engine, view.user.email)
+    if not recent:
+        return None
+    items = [
+        html.Li(
+            dcc.Link(
+                view.t(
+                    "upload.recent.item",
+                    moment=job.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    files=len(job.files),
+                    accepted=job.count("accepted"),
+                    state=view.t(f"upload.job.state.{job.state}"),
+                ),
+                href=view.href(**{JOB_PARAM: job.job_id}),
+                id=f"upload-recent-{index}",
+            )
+        )
+        for index, job in enumerate(recent)
+    ]
+    return html.Section(
+        [html.H2(view.t("upload.recent.title"), className="card-title"), html.Ul(items)],
+        className="card",
+        id=RECENT,
+    )
+
+
+def job_panel(job_id: str, lang: Lang) -> html.Div:
+    """Where a job's progress and results appear; the poll fills it until the job is finished."""
+    return html.Div(
+        [
+            dcc.Store(id=JOB, data=job_id),
+            dcc.Interval(id=INTERVAL, interval=POLL_MILLISECONDS, n_intervals=0),
+            html.Progress(id=PROGRESS, value="0", max="1", **{"aria-labelledby": STATUS}),
+            html.P(t("upload.job.queued", lang), id=STATUS, role="status", **{"aria-live": "polite"}),
+            html.Div(id=FILES),
+        ],
+        className="upload-job",
+    )
 
 
 # --- handling an upload (plain functions; the callbacks below wire them) -------------------------------------
@@ -256,19 +321,25 @@ def issues_table(report: IngestReport, lang: Lang, index: int) -> html.Table:
     return html.Table([html.Thead(head), html.Tbody(rows)], className="issues", id=f"upload-issues-{index}")
 
 
-def annotated_link(report: IngestReport, lang: Lang, index: int) -> html.A:
-    """The annotated copy of a rejected workbook as a download link (the bytes travel with the page, not stored)."""
-    content = base64.b64encode(report.annotated or b"").decode("ascii")
+def annotated_name(filename: str) -> str:
+    """`den_haag.xlsx` → `den_haag.annotated.xlsx`."""
+    return f"{Path(filename).stem}.annotated.xlsx"
+
+
+def annotated_link(report: IngestReport, lang: Lang, index: int, href: str) -> html.A:
+    """The annotated copy of a rejected workbook as a download link (kept with the job's results)."""
     return html.A(
         t("upload.annotated", lang),
-        href=f"data:{XLSX_MIME};base64,{content}",
-        download=f"{Path(report.file).stem}.annotated.xlsx",
+        href=href,
+        download=annotated_name(report.file),
         id=f"upload-annotated-{index}",
         className="button",
     )
 
 
-def file_result(report: IngestReport, engine: Engine, lang: Lang, index: int) -> html.Section:
+def file_result(
+    report: IngestReport, engine: Engine, lang: Lang, index: int, annotated_href: str | None = None
+) -> html.Section:
     """What happened to one file."""
     names, regions = covered(engine, report.municipalities)
     municipalities = ", ".join(f"{names.get(code, code)} ({code})" for code in report.municipalities)
@@ -287,8 +358,10 @@ def file_result(report: IngestReport, engine: Engine, lang: Lang, index: int) ->
         body.append(html.P(t(key, lang, municipalities=municipalities), id=f"upload-municipalities-{index}"))
     if report.issues:
         body.append(issues_table(report, lang, index))
-    if report.status == "rejected" and report.annotated:
-        body.append(html.P([annotated_link(report, lang, index), " ", t("upload.annotated.hint", lang)]))
+    if report.status == "rejected" and annotated_href:
+        body.append(
+            html.P([annotated_link(report, lang, index, annotated_href), " ", t("upload.annotated.hint", lang)])
+        )
     if report.status == "accepted" and report.round:
         query = urlencode({ROUND_PARAM: report.round, **({LANG_PARAM: lang} if lang != DEFAULT_LANGUAGE else {})})
         links = [
@@ -312,7 +385,8 @@ def handle_upload(
     lang: Lang,
     remote_addr: str | None = None,
 ) -> list[Any]:
-    """Ingest every file of a batch as `user` (their regions only, unless nji) and describe each outcome."""
+    """Check the request and queue its files as a job of `user` (their regions only, unless nji); the answer comes
+    at once and holds the panel that follows the job."""
     contents = batch.get("contents") if isinstance(batch, dict) else None
     filenames = batch.get("filenames") if isinstance(batch, dict) else None
     if not isinstance(contents, list) or not contents:
@@ -321,24 +395,86 @@ def handle_upload(
         return [message(t("upload.too_many", lang, limit=MAX_FILES_PER_UPLOAD))]
     names = filenames if isinstance(filenames, list) and len(filenames) == len(contents) else [None] * len(contents)
     chosen = round_label if isinstance(round_label, str) and round_label.strip() else None
-    results: list[Any] = []
-    for index, (content, raw_name) in enumerate(zip(contents, names, strict=True)):
-        name = clean_filename(raw_name)
-        data = decode(content)
-        if data is None:
-            results.append(message(t("upload.unreadable_file", lang, file=name), f"upload-result-{index}"))
-            continue
-        report = ingest(
-            data,
-            name,
-            round=chosen,
-            uploader=user.email,
-            allowed_regions=user.upload_regions,
-            engine=engine,
-            remote_addr=remote_addr,
-        )
-        results.append(file_result(report, engine, lang, index))
-    return results
+    files = [
+        upload_jobs.IncomingFile(clean_filename(raw_name), decode(content))
+        for content, raw_name in zip(contents, names, strict=True)
+    ]
+    if all(incoming.data is None for incoming in files):  # nothing to process: say so now, record nothing
+        return [
+            message(t("upload.unreadable_file", lang, file=incoming.name), f"upload-result-{index}")
+            for index, incoming in enumerate(files)
+        ]
+    job_id = upload_jobs.create_job(
+        engine,
+        owner=user.email,
+        allowed_regions=user.upload_regions,
+        round_label=chosen,
+        remote_addr=remote_addr,
+        files=files,
+    )
+    jobs.upload_queue().enqueue(upload_jobs.run_job, *job_arguments(engine, job_id))
+    return [job_panel(job_id, lang)]
+
+
+def job_arguments(engine: Engine, job_id: str) -> tuple[str, ...]:
+    """The task's arguments: the job id, and the database URL only when the app runs on another database than the
+    configured one (tests, the demo), so a shared queue never carries a password it need not."""
+    url = engine.url.render_as_string(hide_password=False)
+    return (job_id,) if url == get_settings().database_url else (job_id, url)
+
+
+def job_status_text(job: upload_jobs.JobView | None, lang: Lang) -> str:
+    """One line on the job: queued, "file 3 of 10: name", or the summary once finished."""
+    if job is None:
+        return t("upload.job.unknown", lang)
+    if job.stopped:
+        return t("upload.job.stopped", lang, done=job.done, total=len(job.files))
+    if job.finished:
+        counts = {state: job.count(state) for state in ("accepted", "rejected", "duplicate")}
+        head = t("upload.job.done" if job.state == upload_jobs.DONE else "upload.job.failed", lang)
+        return f"{head} {t('upload.job.summary', lang, **counts)}"
+    current = job.current
+    if job.state == upload_jobs.QUEUED or current is None:
+        return t("upload.job.queued", lang)
+    return t("upload.job.file", lang, number=current.position + 1, total=len(job.files), file=current.filename)
+
+
+def outcome_component(
+    outcome: upload_jobs.FileOutcome, job_id: str, engine: Engine, lang: Lang, href: Any
+) -> html.Section | html.P:
+    """One processed file of a job as the page shows it."""
+    index = outcome.position
+    if outcome.report is None:
+        key = "upload.unreadable_file" if outcome.state == upload_jobs.UNREADABLE else "upload.file_failed"
+        return message(t(key, lang, file=outcome.filename), f"upload-result-{index}")
+    annotated = href(job_id, index) if outcome.has_annotated else None
+    return file_result(outcome.report, engine, lang, index, annotated)
+
+
+def poll_job(
+    engine: Engine, user: Principal, job_id: Any, lang: Lang, href: Any
+) -> tuple[str, str, str, list[Any], bool]:
+    """What the page shows of a job now: progress value and max, the status line, the processed files' results,
+    and whether to stop polling. `href(job_id, position)` is the annotated copy's download URL."""
+    job = upload_jobs.job_view(engine, job_id, user.email, sees_all=sees_all(user))
+    if job is None:
+        return "0", "1", job_status_text(None, lang), [], True
+    results = [outcome_component(outcome, job.job_id, engine, lang, href) for outcome in job.files if outcome.processed]
+    return str(job.done), str(max(len(job.files), 1)), job_status_text(job, lang), results, job.finished
+
+
+def send_annotated(engine: Engine, job_id: str, position: int) -> flask.Response:
+    """The annotated copy of a rejected file, to the job's owner (and NJi) only: 404 for anyone else."""
+    user = current_principal()
+    if user is None or not user.has_role(*ROLES):
+        flask.abort(403)
+    found = upload_jobs.annotated_copy(engine, job_id, position, user.email, sees_all=sees_all(user))
+    if found is None:
+        flask.abort(404)
+    filename, data = found
+    return flask.send_file(
+        io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=annotated_name(filename)
+    )
 
 
 def template_bytes(engine: Engine, region: str, round_label: str, prefill: bool) -> tuple[bytes, str]:
@@ -374,6 +510,28 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         user = require_role(*ROLES)
         lang = language_of(search if isinstance(search, str) else None)
         return handle_upload(engine, user, batch, round_label, lang, client_address())
+
+    app.server.add_url_rule(
+        ANNOTATED_ROUTE, "upload_annotated", lambda job_id, position: send_annotated(engine, job_id, position)
+    )
+
+    def annotated_href(job_id: str, position: int) -> str:
+        return app.get_relative_path(f"/upload/annotated/{job_id}/{position}")
+
+    @app.callback(
+        Output(PROGRESS, "value"),
+        Output(PROGRESS, "max"),
+        Output(STATUS, "children"),
+        Output(FILES, "children"),
+        Output(INTERVAL, "disabled"),
+        Input(INTERVAL, "n_intervals"),
+        State(JOB, "data"),
+        State("url", "search"),
+    )
+    def _poll(_ticks: Any, job_id: Any, search: Any) -> tuple[str, str, str, list[Any], bool]:
+        user = require_role(*ROLES)
+        lang = language_of(search if isinstance(search, str) else None)
+        return poll_job(engine, user, job_id, lang, annotated_href)
 
     @app.callback(
         Output(TEMPLATE_DOWNLOAD, "data"),
