@@ -11,10 +11,9 @@ regions (plus the national views), **steering** reads national and regional view
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import cache
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
@@ -25,7 +24,6 @@ from flask import Blueprint, Flask, Response, current_app, redirect, render_temp
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf, validate_csrf
 from sqlalchemy import Engine, select
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import ValidationError
 
 from dashboard.i18n import Lang, normalize_language, t
@@ -42,7 +40,8 @@ from etl import models as m
 from etl.audit import record
 from etl.db import session_scope
 from etl.issues import UserError
-from etl.users import PASSWORD_METHOD, authenticate
+from etl.sessions import SESSION_LIFETIME, end_session, open_session, session_user
+from etl.users import dummy_hash, find_user, password_matches
 
 LOGIN_PATH, LOGOUT_PATH = "/login", "/logout"
 LOGIN_CSS = "/assets/login.css"  # the one asset an anonymous visitor may fetch
@@ -50,11 +49,11 @@ LOGGED_OUT_PARAM = "uitgelogd"
 CSRF_COOKIE = "_csrf_token"  # dash-renderer's default csrf_token_name; sent back as the X-CSRFToken header
 CSRF_FIELD = "csrf_token"
 SESSION_COOKIE = "raak_session"
-SESSION_LIFETIME = timedelta(hours=8)  # a working day after log-in; the cookie also ends with the browser session
 MIN_SECRET_KEY_LENGTH = 32
 MAX_EMAIL_LENGTH = 255
 MAX_PASSWORD_LENGTH = 1024  # hashing an enormous "password" would cost the server, not the attacker
-SESSION_TOKEN_CHARS = 16
+UNKNOWN_ACTOR = "unknown"  # the audit actor of a failed log-in for an address that is no user's ...
+ACTOR_HASH_CHARS = 12  # ... followed by this much of a keyed hash of what was typed, to correlate repeats
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 EXTENSION = "raak_auth"
 
@@ -65,8 +64,8 @@ class MissingSecretKey(UserError):
 
 @dataclass(frozen=True, eq=False)
 class Principal(flask_login.UserMixin):
-    """The logged-in user as every page and callback sees it; `session_token` changes with the password, so a
-    password reset ends every session of the old one."""
+    """The logged-in user as every page and callback sees it; `session_token` names their server-side session
+    (`etl.sessions`), which log-out and user changes delete."""
 
     user_id: int
     email: str
@@ -75,7 +74,7 @@ class Principal(flask_login.UserMixin):
     session_token: str = ""
 
     def get_id(self) -> str:
-        """What the session stores: the user and their password's token (see `load_principal`)."""
+        """What the signed cookie stores: the user and the token of their server-side session (see `load_principal`)."""
         return f"{self.user_id}:{self.session_token}"
 
     def has_role(self, *roles: str) -> bool:
@@ -94,44 +93,47 @@ class Principal(flask_login.UserMixin):
         return None if self.role == "nji" else self.regions if self.role == "coordinator" else ()
 
 
-def session_token(password_hash: str) -> str:
-    """A short digest of the password hash: sessions made before a password change no longer match."""
-    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:SESSION_TOKEN_CHARS]
-
-
-def _principal(session: Any, user: m.User) -> Principal:
+def _principal(session: Any, user: m.User, token: str) -> Principal:
     regions = tuple(
         session.scalars(
             select(m.UserRegion.region_code).where(m.UserRegion.user_id == user.id).order_by(m.UserRegion.region_code)
         )
     )
-    return Principal(user.id, user.email, user.role, regions, session_token(user.password_hash))
+    return Principal(user.id, user.email, user.role, regions, token)
 
 
 def load_principal(engine: Engine, user_id: str) -> Principal | None:
-    """The active user a session names, or None when disabled, deleted or re-passworded since."""
+    """The active user whose live server-side session the cookie names, or None (logged out, ended, disabled)."""
     number, _, token = user_id.partition(":")
-    if not number.isdecimal():
+    if not number.isdecimal() or not token:
         return None
     with session_scope(engine) as session:
-        user = session.get(m.User, int(number))
-        if user is None or not user.is_active or token != session_token(user.password_hash):
-            return None
-        return _principal(session, user)
+        user = session_user(session, int(number), token)
+        return _principal(session, user, token) if user is not None else None
 
 
-@cache
-def _dummy_hash() -> str:
-    return generate_password_hash("not a password of anyone", method=PASSWORD_METHOD)
+def login_actor(user: m.User | None, email: str, secret_key: str) -> str:
+    """Who a log-in attempt is recorded as: a known user's address, else `unknown:` and a keyed hash of the text.
+
+    Whatever was typed (maybe a password in the wrong field) never reaches the audit log, yet repeats of the same
+    text share one actor, so they can be correlated and the per-address back-off counts them.
+    """
+    if user is not None:
+        return user.email
+    digest = hmac.new(secret_key.encode("utf-8"), email.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"{UNKNOWN_ACTOR}:{digest[:ACTOR_HASH_CHARS]}"
 
 
-def verify(session: Any, email: str, password: str) -> Principal | None:
-    """The active user with these credentials, or None; takes as long for an unknown address as for a known one."""
-    user = session.scalar(select(m.User).where(m.User.email == email))
-    if user is None or len(password) > MAX_PASSWORD_LENGTH:
-        check_password_hash(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])
+def verify(session: Any, user: m.User | None, password: str) -> Principal | None:
+    """A new session for `user` when active and the password is theirs, else None.
+
+    Every failed path costs the same: exactly one password-hash check (against a dummy hash for an unknown or
+    disabled user, or an over-long password) and no further query.
+    """
+    matches = password_matches(user if len(password) <= MAX_PASSWORD_LENGTH else None, password[:MAX_PASSWORD_LENGTH])
+    if user is None or not matches:
         return None
-    return _principal(session, user) if authenticate(session, email, password) else None
+    return _principal(session, user, open_session(session, user.id))
 
 
 # --- helpers for pages and callbacks ------------------------------------------------------------------------
@@ -277,11 +279,13 @@ def _login() -> Response:
     email = request.form.get("email", "").strip().lower()[:MAX_EMAIL_LENGTH]
     password = request.form.get("password", "")
     engine: Engine = current_app.extensions[EXTENSION]
-    with session_from(engine, client_address()) as session:
-        wait = login_delay(session, email, client_address())
-        principal = None if wait else verify(session, email, password)
+    with session_from(engine, client_address()) as session:  # the same queries whoever fails (see verify)
+        user = find_user(session, email)
+        actor = login_actor(user, email, current_app.config["SECRET_KEY"])
+        wait = login_delay(session, actor, client_address())
+        principal = None if wait else verify(session, user, password)
         action = "login.throttled" if wait else "login" if principal else FAILED_LOGIN
-        record(session, action, actor=email or None, detail={"retry_after": wait} if wait else None)
+        record(session, action, actor=actor, detail={"retry_after": wait} if wait else None)
     if wait:
         response = login_page(lang, target, error=t("login.throttled", lang, seconds=wait), email=email, status=429)
         response.headers["Retry-After"] = str(wait)
@@ -294,7 +298,8 @@ def _login() -> Response:
 
 
 def _logout() -> Response:
-    """GET: ask. POST (with the CSRF token): audit, end the session and drop the CSRF cookie."""
+    """GET: ask. POST (with the CSRF token): audit, end this server-side session (the copied cookie with it; the
+    user's other browsers stay logged in) and drop the cookies."""
     lang = normalize_language(request.values.get("lang"))
     if request.method == "GET":  # a typed or bookmarked /logout: ask, and log out only by the form's POST
         form = {
@@ -306,7 +311,10 @@ def _logout() -> Response:
         return page(lang, t("nav.logout", lang), notice=t("logout.confirm", lang), form=form)
     principal = current_principal()
     if principal is not None:
-        audit("logout", principal.email)
+        engine: Engine = current_app.extensions[EXTENSION]
+        with session_from(engine, client_address()) as session:
+            end_session(session, principal.session_token)
+            record(session, "logout", actor=principal.email)
     flask_login.logout_user()
     flask.session.clear()
     response = redirect(f"{LOGIN_PATH}?{urlencode({'lang': lang, LOGGED_OUT_PARAM: 1})}")
@@ -333,7 +341,9 @@ def refusal(status: int, code: str, nl: str, en: str, **extra: Any) -> Response:
 def _gate() -> Response | None:
     """Only /login and its stylesheet without a session; a foreign Origin never gets to change anything."""
     if request.method in STATE_CHANGING and not same_origin(request):
-        return refusal(403, "cross_origin", t("error.cross_origin", "nl"), t("error.cross_origin", "en"))
+        named = request.headers.get("Origin") or request.headers.get("Referer")
+        code = "cross_origin" if named else "origin_missing"
+        return refusal(403, code, t(f"error.{code}", "nl"), t(f"error.{code}", "en"))
     if request.endpoint == "raak_auth.login" or request.path == LOGIN_CSS or current_principal() is not None:
         return None
     if wants_json():
@@ -406,7 +416,9 @@ def init_auth(server: Flask, engine: Engine, secret_key: str) -> None:
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,  # Flask refuses any session cookie signed longer ago
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: a page left open keeps working
         WTF_CSRF_FIELD_NAME=CSRF_FIELD,
+        WTF_CSRF_SSL_STRICT=False,  # its Referer-only check refused browsers that send no Referer; see same_origin
     )
+    dummy_hash()  # made now, so no log-in attempt pays for it (every failed log-in costs one hash check)
     server.extensions[EXTENSION] = engine
     manager = flask_login.LoginManager()
     manager.session_protection = "strong"  # a session cookie used from another address or browser is dropped

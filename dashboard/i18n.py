@@ -112,6 +112,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Het verzoek komt van een andere website en is geweigerd.",
         "The request comes from another web site and was refused.",
     ),
+    "error.origin_missing": (
+        "Het verzoek zegt niet van welke website het komt (geen Origin- of Referer-header) en is geweigerd; gebruik "
+        "een gewone browser.",
+        "The request does not say which web site it comes from (no Origin or Referer header) and was refused; use "
+        "an ordinary browser.",
+    ),
     "error.request_too_large": (
         "Het verzoek is groter dan {limit} MB, de grens voor één keer uploaden; upload minder bestanden tegelijk.",
         "The request is larger than {limit} MB, the limit for one upload; upload fewer files at once.",

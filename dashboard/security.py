@@ -107,12 +107,16 @@ def login_delay(session: Session, email: str, remote_addr: str | None, now: date
 def same_origin(request: Request) -> bool:
     """False when the browser says the request comes from another site (Origin, else Referer, names another host).
 
-    Clients that send neither (scripts, the test client) still need the CSRF token.
+    `Origin` alone is enough (privacy-minded browsers send no Referer), also over HTTPS, where it must then be an
+    `https://` origin. A request with neither header is a script's, not a browser's (browsers send `Origin` with
+    every POST): over plain HTTP it still needs the CSRF token; over HTTPS it is refused, as Flask-WTF's strict
+    Referer check did before (see docs/security.md).
     """
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if source is None:
-        return True
-    return urlsplit(source).netloc == request.host  # an opaque origin ("null") names no host: refused
+        return not request.is_secure
+    parts = urlsplit(source)  # an opaque origin ("null") names no host: refused
+    return parts.netloc == request.host and (parts.scheme == "https" or not request.is_secure)
 
 
 def harden(response: Response, request: Request, *, secure: bool) -> Response:

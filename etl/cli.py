@@ -307,3 +307,19 @@ def users_reset_password(email: str, generate_password: bool) -> None:
     click.echo(f"New password set for {email}.")
     if generated:
         click.echo(f"Password (shown once): {password}")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["nji", "coordinator", "steering"]))
+@click.option("--region", "regions", multiple=True, help="Region code a coordinator may upload for (repeatable).")
+def users_set_role(email: str, role: str, regions: tuple[str, ...]) -> None:
+    """Give a user another role (coordinators: one or more --region); their open sessions end."""
+    from etl.audit import cli_actor
+    from etl.db import session_scope
+    from etl.users import set_role
+
+    with session_scope() as session:
+        view = set_role(session, email, role, regions=regions, actor=cli_actor())
+    scope = f" for {', '.join(view.regions)}" if view.regions else ""
+    click.echo(f"{view.email} is now {view.role}{scope}; their open sessions are ended.")

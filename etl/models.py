@@ -304,6 +304,17 @@ class UserRegion(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
 
 
+class UserSession(Base):
+    """One logged-in browser: the signed cookie names it, so ending it (log-out, a user change) ends it everywhere."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the cookie's token, never the token
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditLog(Base):
     __tablename__ = "audit_log"
 

@@ -1,6 +1,7 @@
 """People who use the monitor: NJi staff, regional coordinators (scoped to regions) and the steering group.
 
-Passwords are hashed with scrypt (werkzeug) and never stored or logged in clear.
+Passwords are hashed with scrypt (werkzeug) and never stored or logged in clear. A password reset, disabling, or a
+change of role or regions ends every open session of the user (`etl.sessions`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -16,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from etl.audit import record
 from etl.issues import UserError
 from etl.models import ROLES, Region, User, UserRegion
+from etl.sessions import end_user_sessions
 
 MIN_PASSWORD_LENGTH = 12
 GENERATED_PASSWORD_BYTES = 12
@@ -54,6 +57,18 @@ def _get(session: Session, email: str) -> User:
     return user
 
 
+def _check_scope(session: Session, role: str, regions: tuple[str, ...]) -> None:
+    if role not in ROLES:
+        raise UserAdminError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role == "coordinator" and not regions:
+        raise UserAdminError("a coordinator needs at least one --region")
+    if role != "coordinator" and regions:
+        raise UserAdminError(f"role {role!r} sees every region; --region is only for coordinators")
+    unknown = sorted(set(regions) - set(session.scalars(select(Region.code).where(Region.code.in_(regions)))))
+    if unknown:
+        raise UserAdminError(f"unknown region(s): {', '.join(unknown)}")
+
+
 def _view(session: Session, user: User) -> UserView:
     regions = tuple(
         session.scalars(
@@ -70,15 +85,7 @@ def add_user(
     email = email.strip().lower()
     if not EMAIL_PATTERN.fullmatch(email):
         raise UserAdminError(f"{email!r} is not an e-mail address")
-    if role not in ROLES:
-        raise UserAdminError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if role == "coordinator" and not regions:
-        raise UserAdminError("a coordinator needs at least one --region")
-    if role != "coordinator" and regions:
-        raise UserAdminError(f"role {role!r} sees every region; --region is only for coordinators")
-    unknown = sorted(set(regions) - set(session.scalars(select(Region.code).where(Region.code.in_(regions)))))
-    if unknown:
-        raise UserAdminError(f"unknown region(s): {', '.join(unknown)}")
+    _check_scope(session, role, regions)
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise UserAdminError(f"user {email!r} exists already")
     _check_password(password)
@@ -99,6 +106,7 @@ def disable_user(session: Session, email: str, *, actor: str | None) -> None:
     """Stop a user from logging in; history keeps their name."""
     user = _get(session, email)
     user.is_active = False
+    end_user_sessions(session, user.id)
     record(session, "user.disable", actor=actor, detail={"email": user.email})
 
 
@@ -107,6 +115,7 @@ def reset_password(session: Session, email: str, password: str, *, actor: str | 
     _check_password(password)
     user = _get(session, email)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    end_user_sessions(session, user.id)
     record(session, "user.reset_password", actor=actor, detail={"email": user.email})
 
 
@@ -115,12 +124,43 @@ def set_regions(session: Session, email: str, regions: tuple[str, ...], *, actor
     user = _get(session, email)
     session.execute(delete(UserRegion).where(UserRegion.user_id == user.id))
     session.add_all(UserRegion(user_id=user.id, region_code=code) for code in sorted(set(regions)))
+    end_user_sessions(session, user.id)
     record(session, "user.regions", actor=actor, detail={"email": user.email, "regions": sorted(set(regions))})
+
+
+def set_role(session: Session, email: str, role: str, *, regions: tuple[str, ...] = (), actor: str | None) -> UserView:
+    """Give a user another role (a coordinator with its regions); their open sessions end."""
+    _check_scope(session, role, regions)
+    user = _get(session, email)
+    user.role = role
+    session.execute(delete(UserRegion).where(UserRegion.user_id == user.id))
+    session.add_all(UserRegion(user_id=user.id, region_code=code) for code in sorted(set(regions)))
+    end_user_sessions(session, user.id)
+    record(
+        session, "user.role", actor=actor, detail={"email": user.email, "role": role, "regions": sorted(set(regions))}
+    )
+    return _view(session, user)
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash of no one's password, checked when there is no usable user, so every failed log-in costs one hash."""
+    return generate_password_hash(secrets.token_urlsafe(GENERATED_PASSWORD_BYTES), method=PASSWORD_METHOD)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `user` is active and `password` is theirs; exactly one hash check whoever asks (no timing tells)."""
+    usable = user is not None and user.is_active
+    matches = check_password_hash(user.password_hash if usable else dummy_hash(), password)  # type: ignore[union-attr]
+    return usable and matches
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user (active or not) with this e-mail address."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 def authenticate(session: Session, email: str, password: str) -> UserView | None:
     """The active user with this e-mail and password, or None (the caller shows one generic message)."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.is_active or not check_password_hash(user.password_hash, password):
-        return None
-    return _view(session, user)
+    user = find_user(session, email)
+    return _view(session, user) if password_matches(user, password) and user is not None else None
