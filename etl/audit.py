@@ -2,7 +2,7 @@
 
 Every text stored here may come from a form, a file name or a crafted request, so each is bounded where it is
 recorded: actor, action and address to their columns, each text in the detail to MAX_DETAIL_TEXT characters, lists
-to MAX_DETAIL_ITEMS, and the whole detail to MAX_DETAIL_CHARS. A cut text ends in ELLIPSIS so a reader sees it.
+to MAX_DETAIL_ITEMS, and the whole detail to MAX_DETAIL_CHARS. A cut text ends in an ellipsis (models.ELLIPSIS) so a reader sees it.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from etl.models import AuditLog, fit_to_column
+from etl.models import AuditLog, fit_to_column, shorten
 
 MAX_DETAIL_TEXT = 255  # one text in the detail, e.g. a file name (as long as uploads.filename holds)
 MAX_DETAIL_ITEMS = 50  # items of one list in the detail, e.g. error codes
 MAX_DETAIL_DEPTH = 3  # nesting kept; anything deeper is stored as (bounded) text
 MAX_DETAIL_CHARS = 4000  # the whole detail as stored JSON
-ELLIPSIS = "…"
 JSON_ESCAPE_WIDTH = 6  # the most characters JSON writes for one character (a control character as \u001f)
 
 
@@ -30,8 +29,7 @@ def cli_actor() -> str:
 
 def bounded_text(value: str, limit: int = MAX_DETAIL_TEXT) -> str:
     """`value` cut to `limit` characters (marked with an ellipsis) and without NUL characters."""
-    value = value.replace("\x00", "")
-    return value if len(value) <= limit else value[: limit - len(ELLIPSIS)] + ELLIPSIS
+    return shorten(value, limit)
 
 
 def bounded(value: Any, depth: int = 0) -> Any:

@@ -94,7 +94,7 @@ def _upload(
     columns = m.Upload.__table__.c
     upload = m.Upload(
         round_id=round_id,
-        filename=m.fit_to_column(file, columns.filename),
+        filename=m.shorten(file, columns.filename.type.length),
         sha256=sha,
         size_bytes=size,
         stored_path=stored_path,

@@ -49,6 +49,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+ELLIPSIS = "…"
+
+
+def shorten(value: str, limit: int) -> str:
+    """`value` without NUL characters, cut to `limit` characters with an ellipsis so a reader sees it was cut."""
+    value = value.replace("\x00", "")
+    return value if len(value) <= limit else value[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
 def fit_to_column(value: str | None, column: Any) -> str | None:
     """Text from a file or a caller as `column` can hold it: no NUL characters, at most its length."""
     return value.replace("\x00", "")[: getattr(column.type, "length", None)] if value else value

@@ -148,7 +148,7 @@ def create_job(
                 m.UploadJobFile(
                     job_id=job_id,
                     position=position,
-                    filename=m.fit_to_column(incoming.name, name_column) or "",
+                    filename=m.shorten(incoming.name, name_column.type.length),
                     state=PENDING if incoming.data is not None else UNREADABLE,
                     content=incoming.data,
                 )
