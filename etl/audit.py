@@ -2,7 +2,7 @@
 
 Every text stored here may come from a form, a file name or a crafted request, so each is bounded where it is
 recorded: actor, action and address to their columns, each text in the detail to MAX_DETAIL_TEXT characters, lists
-to MAX_DETAIL_ITEMS, and the whole detail to MAX_DETAIL_CHARS. A cut text ends in an ellipsis (models.ELLIPSIS) so a reader sees it.
+to MAX_DETAIL_ITEMS, and the whole detail to MAX_DETAIL_CHARS. A cut text ends in an ellipsis so a reader sees it.
 """
 
 from __future__ import annotations
