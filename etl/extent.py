@@ -11,6 +11,7 @@ cells and rows only move the position (LibreOffice ends every sheet with them), 
 from __future__ import annotations
 
 import functools
+import itertools
 import posixpath
 import re
 import struct
@@ -47,6 +48,7 @@ BIFF_DIMENSIONS_LAYOUTS = {14: struct.Struct("<IIHH"), 10: struct.Struct("<HHHH"
 BIFF8_VERSION = 0x0600
 MAX_REF_LETTERS = 7  # beyond any sheet (Excel stops at XFD, 3 letters); longer is not an address
 MAX_REF_DIGITS = 10
+MAX_XLSX_LETTERS = 3  # the quick count accepts `A` to `ZZZ`
 MAX_REPEAT = 10**9  # a `number-…-repeated` above this is clamped: it is past every limit either way
 ADDRESS_CHARS = 32  # what the issue's cell column holds
 
@@ -148,9 +150,14 @@ def address(row: int, column: int) -> str:
 
 
 QUICK_SCAN_BYTES = 4 * 1024 * 1024  # sheet parts up to this size are counted whole; larger ones only streamed
-_ANY_CELL_TAG = re.compile(rb"<(?:[^\s<>/!?]+:)?c[\s/>]")
-# A whole `<c>` start tag, `r` first, double-quoted attributes only and no second `r`.
-_PLAIN_CELL_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?:\s+(?!r\s*=)[\w:.-]+="[^"<]*")*\s*/?>')
+# A whole `<c>` start tag: `r` first, then attributes other than `r`, single spaces, double quotes.
+_PLAIN_CELL_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?:[\w:]{2,20}|[^\Wr])="[^"<]*")* ?/?>')
+_ANY_CELL_TAG = re.compile(rb"<c[\s/>]")
+_PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # `<x:c …>`, or text that looks like it: left to the streaming scan
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_TAG_NAME_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
+# A prefixed `<x:c>`, or an `r` attribute written other than ` r="`: left to the streaming scan.
+_UNUSUAL_MARKUP = re.compile(rb"<[^\s/>]*:c[\s/>]|[\t\n\r]r\s*=|\sr\s+=| r='")
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")  # the common case; anything else goes through split_ref
 
 
@@ -163,8 +170,13 @@ def _local(name: str) -> str:
     return name[name.find(":") + 1 :]
 
 
+def _no_doctype(*_: object) -> None:
+    raise ValueError("a document type declaration, which no workbook part has")
+
+
 def _feed(parser: expat.XMLParserType, stream: zipfile.ZipExtFile) -> None:
-    """Parse a zip member in chunks, so a large part is never held whole."""
+    """Parse a zip member in chunks, so a large part is never held whole; a DTD (entity expansion) is refused."""
+    parser.StartDoctypeDeclHandler = _no_doctype
     while chunk := stream.read(XML_CHUNK_BYTES):
         parser.Parse(chunk, False)
     parser.Parse(b"", True)
@@ -215,8 +227,9 @@ def _scan_xlsx_sheet(meter: ExtentMeter, stream: zipfile.ZipExtFile) -> None:
 
 
 def xlsx_sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, part) for every sheet the workbook lists, namespace-agnostic, then any other worksheet part
-    in the package (named by its path), so no part a reader might resolve differently goes unscanned."""
+    """(sheet name, part) for every sheet the workbook lists (namespace-agnostic; the target as written and
+    normalised), then every other XML part of the package, named by its path: no part a reader might resolve
+    differently goes unscanned, and parts without cells cost one quick count."""
     names = set(archive.namelist())
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     try:
@@ -233,28 +246,31 @@ def xlsx_sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
         rel_id = next((value for key, value in sheet.attrib.items() if key.rsplit("}", 1)[-1] == "id"), None)
         target = targets.get(rel_id, "")
         if target:
-            part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
-            listed.append((sheet.get("name", part), part))
+            literal = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            for part in dict.fromkeys((literal, posixpath.normpath(literal))):
+                if part in names:
+                    listed.append((sheet.get("name", part), part))
     seen = {part for _, part in listed}
-    others = sorted(name for name in names if "worksheets/" in name and name.endswith(".xml") and name not in seen)
-    return [(name, part) for name, part in listed if part in names] + [(part, part) for part in others]
+    others = sorted(name for name in names if name.lower().endswith(".xml") and name not in seen)
+    return listed + [(part, part) for part in others]
 
 
 def _quick_xlsx_extent(xml: bytes) -> tuple[int, int] | None:
-    """(rows, columns) from A1 covering every `<c>` of a sheet, when each one is written the usual way, `r` first
-    (`<c r="B7" …>`, as Excel, LibreOffice and openpyxl write it); None when any `<c>` is not, or has no address.
+    """(rows, columns) from A1 covering every `<c>` of a sheet, when each start tag is written the usual way
+    (`<c r="B7" s="3" t="s">`: `r` first, single spaces, double quotes, as Excel, LibreOffice and openpyxl write
+    it); None when any `<c>` is written otherwise, so that the streaming scan decides.
 
-    Sound for the limits: every `<c>`-like start tag is counted, so one written another way makes the counts
-    differ; empty cells count too (an over-estimate, so within the limits here is within them for the reader)."""
-    tags = len(_ANY_CELL_TAG.findall(xml))
+    Sound for the limits: every `<c` start tag is counted, and a tag that is not wholly of that form (a second `r`,
+    which the reader would take, an `x:c` prefix, other spacing) makes the counts differ; empty cells count too,
+    an over-estimate. Regular expressions, not a parser, because this runs on every sheet of every upload."""
     refs = _PLAIN_CELL_TAG.findall(xml)
-    if len(refs) != tags:
+    if len(refs) != len(_ANY_CELL_TAG.findall(xml)) or _PREFIXED_CELL_TAG.search(xml):
         return None
     if not refs:
         return 0, 0
-    last_row = max(int(digits) for _, digits in refs)
-    last_letters = max((letters for letters, _ in refs), key=lambda letters: (len(letters), letters))
-    return last_row, column_index(last_letters.decode()) + 1
+    letters, rows = zip(*refs, strict=True)
+    last_letters = max(map(bytes.rjust, letters, itertools.repeat(MAX_XLSX_LETTERS)))  # b"  Z" < b" AA"
+    return max(map(int, rows)), column_index(last_letters.strip().decode()) + 1
 
 
 def scan_xlsx(archive: zipfile.ZipFile, limits: Limits) -> None:

@@ -305,3 +305,59 @@ def test_the_memory_cap_of_the_child_is_real() -> None:
     )
     assert done.returncode != 0 and b"MemoryError" in done.stderr
     assert resource.getrlimit(resource.RLIMIT_AS)[0] != MEMORY_CAP_BYTES  # the test process itself is not capped
+
+
+DODGES = {
+    # case: (sheet XML inside <sheetData>, expected (code, cell))
+    "a second r, which the reader takes": ('<row r="1"><c r="A1" r="XFD50"><v>1</v></c></row>', ("corrupt_file", None)),
+    "a prefixed cell": (
+        f'<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="{_MAIN_NS}" r="XFD50"><v>1</v></x:c></row>',
+        ("sheet_too_large", "XFD50"),
+    ),
+    "other spacing": (
+        '<row r="1"><c  r="A1"><v>1</v></c><c\tr = "XFD50"><v>1</v></c></row>',
+        ("sheet_too_large", "XFD50"),
+    ),
+    "a document type with entities, in a sheet the quick count cannot settle": (
+        "<row><c><v>1</v></c></row>",
+        ("corrupt_file", None),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(DODGES))
+def test_cells_written_to_dodge_the_quick_count_are_still_bounded(case: str) -> None:
+    """Markup a quick byte count could misread goes to the streaming parser; what it cannot parse is refused."""
+    from etl.config import get_settings
+    from etl.read import read_workbook
+
+    body, expected = DODGES[case]
+    data = xlsx({"Blad1": body})
+    if case.startswith("a document type"):
+        data = _replace_part(
+            data,
+            "xl/worksheets/sheet1.xml",
+            b'<?xml version="1.0"?>',
+            b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "x">]>',
+        )
+    result = read_workbook(data, "x.xlsx", get_settings())
+    assert [(issue.code, issue.cell) for issue in result.issues] == [expected]
+
+
+def test_a_sheet_part_reached_by_a_dotted_path_is_scanned() -> None:
+    from etl.config import get_settings
+    from etl.read import read_workbook
+
+    data = xlsx({"Blad1": A1 + '<row r="50"><c r="XFD50"><v>1</v></c></row>'})
+    data = _replace_part(data, "xl/_rels/workbook.xml.rels", b'Target="worksheets/', b'Target="../xl/worksheets/')
+    result = read_workbook(data, "x.xlsx", get_settings())
+    assert [(issue.code, issue.cell) for issue in result.issues] == [("sheet_too_large", "XFD50")]
+
+
+def _replace_part(data: bytes, part: str, old: bytes, new: bytes) -> bytes:
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for item in source.infolist():
+            content = source.read(item)
+            package.writestr(item, content.replace(old, new) if item.filename == part else content)
+    return out.getvalue()
