@@ -96,6 +96,14 @@ class ExtentMeter:
         self.earlier_cells += self.rows * self.columns
         self.sheet, self.rows, self.columns = sheet, 0, 0
 
+    def fits(self, rows: int, columns: int) -> bool:
+        """Whether the current sheet may span `rows` × `columns` from A1."""
+        return (
+            rows <= self.limits.rows
+            and columns <= self.limits.columns
+            and self.earlier_cells + rows * columns <= self.limits.cells
+        )
+
     def value(self, row: int, column: int) -> None:
         """A value at zero-based (row, column): grow the extent, or raise SheetTooLarge past a limit."""
         if row < self.rows and column < self.columns:
@@ -150,8 +158,8 @@ def address(row: int, column: int) -> str:
 
 
 QUICK_SCAN_BYTES = 4 * 1024 * 1024  # sheet parts up to this size are counted whole; larger ones only streamed
-# A whole `<c>` start tag: `r` first, then attributes other than `r`, single spaces, double quotes.
-_PLAIN_CELL_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?:[\w:]{2,20}|[^\Wr])="[^"<]*")* ?/?>')
+# A whole `<c>` start tag: `r` first, then attributes named by one or two lower-case letters but never `r`.
+_PLAIN_CELL_TAG = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: [a-qs-z][a-z]?="[^"<]*")* ?/?>')
 _ANY_CELL_TAG = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # `<x:c …>`, or text that looks like it: left to the streaming scan
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
@@ -228,8 +236,8 @@ def _scan_xlsx_sheet(meter: ExtentMeter, stream: zipfile.ZipExtFile) -> None:
 
 def xlsx_sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(sheet name, part) for every sheet the workbook lists (namespace-agnostic; the target as written and
-    normalised), then every other XML part of the package, named by its path: no part a reader might resolve
-    differently goes unscanned, and parts without cells cost one quick count."""
+    normalised), then every other part under a `worksheets/` folder, named by its path: no sheet part a reader
+    might resolve differently goes unscanned."""
     names = set(archive.namelist())
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     try:
@@ -251,18 +259,18 @@ def xlsx_sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
                 if part in names:
                     listed.append((sheet.get("name", part), part))
     seen = {part for _, part in listed}
-    others = sorted(name for name in names if name.lower().endswith(".xml") and name not in seen)
+    others = sorted(name for name in names if "worksheets/" in name.lower() and name not in seen)
     return listed + [(part, part) for part in others]
 
 
 def _quick_xlsx_extent(xml: bytes) -> tuple[int, int] | None:
     """(rows, columns) from A1 covering every `<c>` of a sheet, when each start tag is written the usual way
-    (`<c r="B7" s="3" t="s">`: `r` first, single spaces, double quotes, as Excel, LibreOffice and openpyxl write
-    it); None when any `<c>` is written otherwise, so that the streaming scan decides.
+    (`<c r="B7" s="3" t="s">`: `r` first, then short attribute names such as Excel, LibreOffice and openpyxl
+    write, single spaces, double quotes); None when any `<c>` is written otherwise, so the streaming scan decides.
 
-    Sound for the limits: every `<c` start tag is counted, and a tag that is not wholly of that form (a second `r`,
-    which the reader would take, an `x:c` prefix, other spacing) makes the counts differ; empty cells count too,
-    an over-estimate. Regular expressions, not a parser, because this runs on every sheet of every upload."""
+    Sound for the limits: every `<c` start tag must be one of the counted ones, so a second `r` (the reader takes
+    the last), an `x:c` prefix, other spacing or a cell without address is never missed; empty cells count too,
+    an over-estimate. Two regular expressions, not a parser, because this runs on every sheet of every upload."""
     refs = _PLAIN_CELL_TAG.findall(xml)
     if len(refs) != len(_ANY_CELL_TAG.findall(xml)) or _PREFIXED_CELL_TAG.search(xml):
         return None
@@ -276,26 +284,17 @@ def _quick_xlsx_extent(xml: bytes) -> tuple[int, int] | None:
 def scan_xlsx(archive: zipfile.ZipFile, limits: Limits) -> None:
     """Raise SheetTooLarge at the first value past the limits on any sheet of an .xlsx/.xlsm.
 
-    The quick count settles the usual file; a sheet it cannot settle, or a file it finds past the limits, is
-    streamed element by element, which also finds the exact cell to name."""
-    parts = xlsx_sheet_parts(archive)
-    cells = 0
-    for _, part in parts:
-        if archive.getinfo(part).file_size > QUICK_SCAN_BYTES:
-            break
-        quick = _quick_xlsx_extent(archive.read(part))
-        if quick is None or quick[0] > limits.rows or quick[1] > limits.columns:
-            break
-        cells += quick[0] * quick[1]
-        if cells > limits.cells:
-            break
-    else:
-        return
+    The quick count settles a usual sheet within the limits; any other sheet is streamed element by element,
+    which also finds the exact cell to name."""
     meter = ExtentMeter(limits)
-    for name, part in parts:
+    for name, part in xlsx_sheet_parts(archive):
         meter.start(name)
-        with archive.open(part) as stream:
-            _scan_xlsx_sheet(meter, stream)
+        quick = _quick_xlsx_extent(archive.read(part)) if archive.getinfo(part).file_size <= QUICK_SCAN_BYTES else None
+        if quick is not None and meter.fits(*quick):
+            meter.rows, meter.columns = quick
+        else:
+            with archive.open(part) as stream:
+                _scan_xlsx_sheet(meter, stream)
 
 
 # --- .ods -----------------------------------------------------------------------------------------------------
