@@ -27,7 +27,6 @@ import olefile
 Limit = Literal["rows", "columns", "cells"]
 XML_CHUNK_BYTES = 64 * 1024
 CONTENT_XML = "content.xml"
-XLSX_VALUE_TAGS = frozenset({"v", "is"})  # a `<c>` without one of these is empty to the reader (style only)
 ODS_CELL_TAGS = frozenset({"table-cell", "covered-table-cell"})
 
 # BIFF (.xls) record types.
@@ -314,7 +313,7 @@ def _repeat(attributes: dict[str, str], key: str) -> int:
 def scan_ods(archive: zipfile.ZipFile, limits: Limits) -> None:
     """Raise SheetTooLarge at the first value past the limits in an .ods; repeated empty cells only move on."""
     meter = ExtentMeter(limits)
-    state = {"depth": 0, "row": 0, "rows": 1, "column": 0, "columns": 1}
+    state = {"depth": 0, "in_row": 0, "in_cell": 0, "row": 0, "rows": 1, "column": 0, "columns": 1}
     pending: list[tuple[int, int]] = []  # far corner of the open cell, until it shows it holds a value
 
     def start(name: str, attributes: dict[str, str]) -> None:
@@ -322,6 +321,9 @@ def scan_ods(archive: zipfile.ZipFile, limits: Limits) -> None:
         if pending:  # any content inside a cell (text, annotation) is a value to the extent
             meter.value(*pending.pop())
         if tag in ODS_CELL_TAGS:
+            if state["in_cell"]:
+                raise ValueError("a cell inside a cell")
+            state["in_cell"] = 1
             state["columns"] = _repeat(attributes, "number-columns-repeated")
             corner = (state["row"] + state["rows"] - 1, state["column"] + state["columns"] - 1)
             if any(_local(key) == "value-type" for key in attributes):
@@ -329,6 +331,9 @@ def scan_ods(archive: zipfile.ZipFile, limits: Limits) -> None:
             else:
                 pending[:] = [corner]
         elif tag == "table-row":
+            if state["in_row"]:  # nesting would let an inner row hide the outer one's repeat count
+                raise ValueError("a row inside a row")
+            state["in_row"] = 1
             state["rows"] = _repeat(attributes, "number-rows-repeated")
             state["column"] = 0
         elif tag == "table":
@@ -342,8 +347,10 @@ def scan_ods(archive: zipfile.ZipFile, limits: Limits) -> None:
         if tag in ODS_CELL_TAGS:
             pending.clear()
             state["column"] += state["columns"]
+            state["in_cell"] = 0
         elif tag == "table-row":
             state["row"] += state["rows"]
+            state["in_row"] = 0
         elif tag == "table":
             state["depth"] = 0
 

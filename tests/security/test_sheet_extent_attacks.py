@@ -361,3 +361,23 @@ def _replace_part(data: bytes, part: str, old: bytes, new: bytes) -> bytes:
             content = source.read(item)
             package.writestr(item, content.replace(old, new) if item.filename == part else content)
     return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("rows", "detail"),
+    [
+        (
+            f'<table:table-row table:number-rows-repeated="100000"><table:table-row>{VALUE}</table:table-row>'
+            "</table:table-row>",
+            "a row inside a row",
+        ),
+        (f"<table:table-row><table:table-cell>{VALUE}</table:table-cell></table:table-row>", "a cell inside a cell"),
+    ],
+)
+def test_nesting_that_would_hide_a_repeat_count_is_refused(rows: str, detail: str) -> None:
+    """An inner row or cell must not reset the outer one's repeat count before it is counted."""
+    from etl.config import get_settings
+    from etl.read import read_workbook
+
+    result = read_workbook(ods({"Blad1": rows}), "nest.ods", get_settings())
+    assert [issue.code for issue in result.issues] == ["corrupt_file"] and detail in result.issues[0].message_en
