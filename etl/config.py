@@ -13,6 +13,8 @@ MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 MAX_SHEETS = 200
 MAX_ROWS_PER_SHEET = 5_000
+MAX_COLUMNS_PER_SHEET = 256  # a return uses ~5; 256 is also the most an .xls sheet can hold (column IV)
+MAX_CELLS_PER_FILE = 1_000_000  # rows × columns from A1, summed over the sheets; a region's return is ~10 000
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Settings:
     max_compression_ratio: int
     max_sheets: int
     max_rows_per_sheet: int
+    max_columns_per_sheet: int
+    max_cells_per_file: int
 
 
 def _int_env(name: str, default: int) -> int:
@@ -60,4 +64,6 @@ def get_settings() -> Settings:
         max_compression_ratio=_int_env("RAAK_MAX_COMPRESSION_RATIO", MAX_COMPRESSION_RATIO),
         max_sheets=_int_env("RAAK_MAX_SHEETS", MAX_SHEETS),
         max_rows_per_sheet=_int_env("RAAK_MAX_ROWS_PER_SHEET", MAX_ROWS_PER_SHEET),
+        max_columns_per_sheet=_int_env("RAAK_MAX_COLUMNS_PER_SHEET", MAX_COLUMNS_PER_SHEET),
+        max_cells_per_file=_int_env("RAAK_MAX_CELLS_PER_FILE", MAX_CELLS_PER_FILE),
     )

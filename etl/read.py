@@ -19,10 +19,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 import olefile
 import python_calamine
 
+from etl import extent
 from etl.config import Settings
 from etl.issues import Issue, Severity
 
@@ -61,6 +63,7 @@ ZIP_ERRORS = (
     NotImplementedError,
     RuntimeError,  # an encrypted zip member
     ElementTree.ParseError,
+    expat.ExpatError,
 )
 _SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -109,6 +112,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "Het werkblad heeft {count} rijen; de grens is {limit} (max_rows_per_sheet).",
         "The sheet has {count} rows; the limit is {limit} (max_rows_per_sheet).",
     ),
+    "sheet_too_large": (
+        "error",
+        "Het werkblad loopt door tot cel {cell}: {what_nl}; de grens is {limit} ({setting}). Een aanlevering past "
+        "ruim binnen die grens: verwijder wat ver buiten de tabel staat en upload opnieuw.",
+        "The sheet extends to cell {cell}: {what_en}; the limit is {limit} ({setting}). A return fits well within "
+        "that limit: delete what lies far outside the table and upload again.",
+    ),
     "macros_ignored": (
         "warning",
         "De werkmap bevat macro's; die worden nooit uitgevoerd, alleen de celwaarden worden gelezen.",
@@ -116,6 +126,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     ),
 }
 
+
+# What went past which limit, for `sheet_too_large`: limit → (setting, Dutch, English); `{count}` is filled in.
+EXTENT_LIMITS: dict[extent.Limit, tuple[str, str, str]] = {
+    "rows": ("max_rows_per_sheet", "{count} rijen", "{count} rows"),
+    "columns": ("max_columns_per_sheet", "{count} kolommen", "{count} columns"),
+    "cells": ("max_cells_per_file", "{count} cellen in de hele werkmap", "{count} cells in the whole workbook"),
+}
 
 # What a file that is not a workbook looks like: key → (Dutch, English), for `unsupported_file_type`.
 NOT_A_WORKBOOK: dict[str, tuple[str, str]] = {
@@ -136,6 +153,27 @@ def not_a_workbook(file: str, what: str) -> Issue:
     """`unsupported_file_type`, saying what the file seems to be."""
     what_nl, what_en = NOT_A_WORKBOOK[what]
     return read_issue("unsupported_file_type", file, what_nl=what_nl, what_en=what_en)
+
+
+def extent_limits(settings: Settings) -> extent.Limits:
+    """The sheet-extent limits from the settings."""
+    return extent.Limits(settings.max_rows_per_sheet, settings.max_columns_per_sheet, settings.max_cells_per_file)
+
+
+def sheet_too_large(file: str, breach: extent.Breach, settings: Settings) -> Issue:
+    """`sheet_too_large` at the first cell past a limit, naming the limit and its setting."""
+    setting, what_nl, what_en = EXTENT_LIMITS[breach.limit]
+    return read_issue(
+        "sheet_too_large",
+        file,
+        breach.sheet,
+        extent.address(breach.row, breach.column),
+        cell=extent.address(breach.row, breach.column),
+        what_nl=what_nl.format(count=breach.count),
+        what_en=what_en.format(count=breach.count),
+        limit=getattr(settings, setting),
+        setting=setting,
+    )
 
 
 def read_issue(code: str, file: str, sheet: str | None = None, cell: str | None = None, /, **values: object) -> Issue:
@@ -286,6 +324,33 @@ def _ole2_kind(data: bytes) -> tuple[FileKind | None, str]:
     return None, "ole2"
 
 
+def _check_zip_extent(archive: zipfile.ZipFile, kind: FileKind, file: str, settings: Settings) -> list[Issue]:
+    """The real extent of every sheet of an .xlsx/.xlsm/.ods, streamed before any reader builds a dense grid."""
+    names = archive.namelist()
+    if len(set(names)) != len(names):  # two parts of one name: a reader might take the one we did not scan
+        return [read_issue("corrupt_file", file, detail="zip: a part name occurs twice")]
+    try:
+        if kind == "ods":
+            extent.scan_ods(archive, extent_limits(settings))
+        else:
+            extent.scan_xlsx(archive, extent_limits(settings))
+    except extent.SheetTooLarge as too_large:
+        return [sheet_too_large(file, too_large.breach, settings)]
+    return []
+
+
+def _check_xls_extent(data: bytes, file: str, settings: Settings) -> list[Issue]:
+    """The real (and declared) extent of every sheet of an .xls, from its BIFF records, before the reader runs:
+    calamine reserves and fills the dense grids of all sheets as soon as it opens the file."""
+    try:
+        readable = extent.scan_xls(extent.workbook_stream(data), extent_limits(settings))
+    except extent.SheetTooLarge as too_large:
+        return [sheet_too_large(file, too_large.breach, settings)]
+    except Exception as exc:  # olefile and struct raise several types on a malformed container
+        return [read_issue("corrupt_file", file, detail=f"BIFF: {_short(exc)}")]
+    return [] if readable else [read_issue("encrypted_file", file)]
+
+
 def sniff(data: bytes, file: str, settings: Settings) -> tuple[FileKind | None, list[Issue]]:
     """Decide the file type by content and check the size limits; (None, errors) when it must not be parsed."""
     if not data:
@@ -301,7 +366,8 @@ def sniff(data: bytes, file: str, settings: Settings) -> tuple[FileKind | None, 
             return None, [read_issue("encrypted_file", file)]
         if kind is None:
             return None, [not_a_workbook(file, detail)]
-        return kind, []
+        issues = _check_xls_extent(data, file, settings)
+        return (None, issues) if issues else (kind, [])
     if data.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -310,9 +376,13 @@ def sniff(data: bytes, file: str, settings: Settings) -> tuple[FileKind | None, 
                     return None, issues
                 kind, detail = _zip_kind(archive)
                 if kind in ("xlsx", "xlsm"):
-                    issues = _check_ooxml_rows(archive, file, settings)
-                    if issues:
-                        return None, issues
+                    issues = _check_ooxml_rows(archive, file, settings) or _check_zip_extent(
+                        archive, kind, file, settings
+                    )
+                elif kind == "ods":
+                    issues = _check_zip_extent(archive, kind, file, settings)
+                if issues:
+                    return None, issues
         except ZIP_ERRORS as exc:
             return None, [read_issue("corrupt_file", file, detail=f"zip: {_short(exc)}")]
         if kind is None:
@@ -445,7 +515,9 @@ def _read_xls_isolated(data: bytes, file: str, settings: Settings) -> ReadResult
 
 def xls_reader_main() -> None:
     """The child process of :func:`_read_xls_isolated`: cap memory, read the .xls from stdin, pickle the result."""
-    resource.setrlimit(resource.RLIMIT_AS, (XLS_READER_MEMORY_BYTES, XLS_READER_MEMORY_BYTES))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)  # never above a cap the server itself runs under
+    cap = XLS_READER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(hard, XLS_READER_MEMORY_BYTES)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     data, file, settings = pickle.loads(sys.stdin.buffer.read())
     sys.stdout.buffer.write(pickle.dumps(_read_calamine(data, file, "xls", settings)))
 

@@ -140,7 +140,7 @@ def million_rows_declared() -> bytes:
 
 @cache
 def million_rows_undeclared() -> bytes:
-    """Without `<dimension>`: refused after reading, on the row count calamine reports."""
+    """Without `<dimension>`: refused by the streamed extent check, at the first row past the limit."""
     return _package(_rows_sheet(MILLION, declare_dimension=False))
 
 
@@ -156,7 +156,7 @@ BAD_INPUT: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "password protected": (encrypted_workbook, "geheim.xlsx", "encrypted_file"),
     "zip bomb": (zip_bomb, "bom.xlsx", "compression_ratio_too_high"),
     "million rows, declared": (million_rows_declared, "groot.xlsx", "too_many_rows"),
-    "million rows, undeclared": (million_rows_undeclared, "groot2.xlsx", "too_many_rows"),
+    "million rows, undeclared": (million_rows_undeclared, "groot2.xlsx", "sheet_too_large"),
 }
 
 
@@ -192,7 +192,7 @@ def test_the_row_limit_message_names_the_limit() -> None:
         _package(_rows_sheet(MAX_ROWS_PER_SHEET + 1, declare_dimension=False)), "x.xlsx", get_settings()
     )
     (issue,) = result.issues
-    assert (issue.code, issue.sheet) == ("too_many_rows", "Big")
+    assert (issue.code, issue.sheet, issue.cell) == ("sheet_too_large", "Big", f"A{MAX_ROWS_PER_SHEET + 1}")
     assert str(MAX_ROWS_PER_SHEET) in issue.message_en and "max_rows_per_sheet" in issue.message_nl
 
 
