@@ -27,7 +27,6 @@ DEBUG_ONLY_ROUTES = ("_reload-hash",)  # Dash's hot-reload poll: only while `raa
 WILDCARDS = (["ALL"], ["ALLSMALLER"])  # pattern-matching ids whose callback gets a list of components
 PROP_TYPES: dict[str, tuple[type, ...]] = {  # what dash-renderer sends for these properties (None: not set yet)
     "pathname": (str, type(None)),
-    "search": (str, type(None)),
     "href": (str, type(None)),
     "n_clicks": (int, type(None)),
     "n_intervals": (int, type(None)),
