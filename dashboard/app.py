@@ -33,6 +33,7 @@ from dashboard.auth import (
 from dashboard.cache import init_cache
 from dashboard.data import NotFoundError
 from dashboard.demo import DEFAULT_HOST, DEFAULT_PORT, is_demo_database
+from dashboard.failures import MalformedCallback, init_failures
 from dashboard.i18n import LANGUAGES, Lang, t
 from dashboard.pages import (
     LANG_PARAM,
@@ -287,6 +288,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         className="app",
     )
     init_auth(app.server, engine, secret_key or settings.secret_key)
+    init_failures(app)
     app.server.config["MAX_CONTENT_LENGTH"] = upload.max_request_bytes(settings)
     init_cache(app.server)
 
@@ -349,6 +351,8 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     )
     def _download(_csv: int | None, _xlsx: int | None, data: dict[str, Any], filename: str) -> Any:
         require_role(*ROLES)  # every role may download what its pages show; the data comes from the page itself
+        if not isinstance(data, dict | None) or not isinstance(filename, str):
+            raise MalformedCallback("a chart download needs its data (an object) and a file name (a text)")
         triggered = dash.ctx.triggered_id
         fmt = "csv" if isinstance(triggered, dict) and triggered["type"] == c.CSV_BUTTON else "xlsx"
         return c.download(fmt, data, filename) or dash.no_update

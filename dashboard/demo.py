@@ -10,6 +10,7 @@ in the instance folder.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import multiprocessing
 import os
@@ -43,6 +44,7 @@ from etl.users import add_user, generate_password, reset_password
 DEFAULT_SEED = 2007
 DEFAULT_PORT = 8050
 DEFAULT_HOST = "127.0.0.1"
+LOOPBACK_NAMES = ("localhost",)  # names that always mean this computer; addresses are checked with `ipaddress`
 DEMO_UPLOADER = "demo"
 DEMO_ACTION = "demo.created"
 MAX_WORKBOOK_WORKERS = 4  # processes writing workbooks while the main process ingests
@@ -483,6 +485,32 @@ def demo_secret_key(instance_dir: Path) -> str:
 # --- the command ------------------------------------------------------------------------------------------------
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an IPv4/IPv6 address, maybe in brackets) reaches this computer only."""
+    name = host.strip().strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_demo_host(host: str, allow_remote: bool) -> None:
+    """Refuse to serve the demo beyond this computer unless asked to: it is the development server, and the
+    passwords of every role are printed on the console."""
+    if is_loopback(host) or allow_remote:
+        return
+    raise DemoError(
+        f"`raak demo` runs the development server and prints every role's password, so it listens on this computer "
+        f"only; --host {host} would open it to the network. Add --allow-remote if you really mean that, or use "
+        "`raak serve`/gunicorn behind HTTPS",
+        f"`raak demo` draait de ontwikkelserver en toont het wachtwoord van elke rol, dus luistert alleen op deze "
+        f"computer; --host {host} zou hem voor het netwerk openzetten. Voeg --allow-remote toe als u dat echt wilt, "
+        "of gebruik `raak serve`/gunicorn achter HTTPS",
+    )
+
+
 def demo_engine(reset: bool) -> Engine:
     """The instance folder's SQLite database (refusing any other DATABASE_URL); with `reset`, a fresh file."""
     settings = get_settings()
@@ -512,12 +540,18 @@ def demo_engine(reset: bool) -> Engine:
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--no-serve", is_flag=True, help="Only build the database; do not start the dashboard.")
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, help="Seed of the synthetic data.")
-def demo(reset: bool, port: int, host: str, no_serve: bool, seed: int) -> None:
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Serve on a --host other than this computer (the development server, with printed passwords).",
+)
+def demo(reset: bool, port: int, host: str, no_serve: bool, seed: int, allow_remote: bool) -> None:
     """Build a database of synthetic returns through the real upload path, then serve the dashboard.
 
     Rounds 2008-2011 with a return from every region (a few rejected, some municipalities missing), marked as
     synthetic demo data in the dashboard. A database that already holds data is served as it is.
     """
+    check_demo_host(host, allow_remote)
     engine = demo_engine(reset)
     if has_data(engine):
         click.echo("The database already holds data; serving it as it is (use --reset to rebuild the demo).")

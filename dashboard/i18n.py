@@ -122,6 +122,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Het verzoek is groter dan {limit} MB, de grens voor één keer uploaden; upload minder bestanden tegelijk.",
         "The request is larger than {limit} MB, the limit for one upload; upload fewer files at once.",
     ),
+    "error.unavailable": (
+        "De dienst is tijdelijk niet beschikbaar (de database is niet bereikbaar); probeer het over een halve minuut "
+        "opnieuw.",
+        "The service is temporarily unavailable (the database cannot be reached); try again in half a minute.",
+    ),
+    "error.malformed_callback": (
+        "Het verzoek heeft niet de vorm die deze pagina's versturen en is geweigerd; herlaad de pagina.",
+        "The request does not have the form these pages send and was refused; reload the page.",
+    ),
+    "error.invalid_value": (
+        "Een waarde in het verzoek past niet in de database (te lang of buiten het bereik); er is niets opgeslagen.",
+        "A value in the request does not fit the database (too long or out of range); nothing was stored.",
+    ),
     # log-in
     "login.title": ("Inloggen", "Log in"),
     "login.email": ("E-mailadres", "E-mail address"),
@@ -457,9 +470,9 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def normalize_language(value: str | None) -> Lang:
-    """The language asked for in the URL, or Dutch for anything else."""
-    return "en" if (value or "").strip().lower() == "en" else DEFAULT_LANGUAGE
+def normalize_language(value: object) -> Lang:
+    """The language asked for in the URL, or Dutch for anything else (a crafted callback may send any JSON)."""
+    return "en" if isinstance(value, str) and value.strip().lower() == "en" else DEFAULT_LANGUAGE
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

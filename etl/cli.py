@@ -60,8 +60,8 @@ class RaakGroup(click.Group):
             for issue in exc.issues:
                 click.echo(issue.line(), err=True)
             sys.exit(USAGE_ERROR_EXIT)
-        except UserError as exc:
-            fail(str(exc))
+        except UserError as exc:  # one line in both languages when the raiser gave both
+            fail(str(exc) if exc.message_nl == exc.message_en else f"{exc} / Fout: {exc.message_nl}")
         except OperationalError as exc:
             fail(f"database not reachable or not migrated ({exc.orig}); run `raak db upgrade`")
 

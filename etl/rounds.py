@@ -12,9 +12,24 @@ from etl.issues import UserError
 from etl.models import Round
 from etl.reference import current_division_year
 
+MAX_LABEL_LENGTH: int = Round.__table__.c.label.type.length  # what the database keeps (PostgreSQL refuses more)
+
 
 class RoundError(UserError):
     """A round operation that cannot be done, with a message fit for the user."""
+
+
+class RoundLabelTooLong(RoundError):
+    """A round label longer than MAX_LABEL_LENGTH: refused before it reaches the database."""
+
+
+def check_label_length(label: str) -> None:
+    """Refuse (RoundLabelTooLong) a label the `rounds.label` column cannot hold."""
+    if len(label) > MAX_LABEL_LENGTH:
+        raise RoundLabelTooLong(
+            f"a round label has at most {MAX_LABEL_LENGTH} characters; this one has {len(label)}",
+            f"een rondenaam heeft hoogstens {MAX_LABEL_LENGTH} tekens; deze heeft er {len(label)}",
+        )
 
 
 def _deadline_error(deadline: date, reference_date: date) -> RoundError:
@@ -52,6 +67,7 @@ def add_round(
     label = label.strip()
     if not label:
         raise RoundError("a round needs a label, e.g. 2009", "een ronde heeft een naam nodig, bijvoorbeeld 2009")
+    check_label_length(label)
     if session.scalar(select(Round).where(Round.label == label)) is not None:
         raise RoundError(f"round {label!r} exists already", f"ronde {label!r} bestaat al")
     if deadline is not None and deadline < reference_date:

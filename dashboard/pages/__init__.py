@@ -62,9 +62,10 @@ class View:
         return frame[frame[column].map(self.user.sees_region).astype(bool)]
 
 
-def parse_query(search: str | None) -> dict[str, str]:
-    """`?ronde=2010&lang=en` → {"ronde": "2010", "lang": "en"} (last value wins)."""
-    return dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
+def parse_query(search: object) -> dict[str, str]:
+    """`?ronde=2010&lang=en` → {"ronde": "2010", "lang": "en"} (last value wins; no text, e.g. a crafted callback's
+    number: no parameters)."""
+    return dict(parse_qsl(search.lstrip("?"), keep_blank_values=False)) if isinstance(search, str) else {}
 
 
 def language_of(search: str | None) -> Lang:

@@ -25,7 +25,7 @@ from dashboard.security import session_from
 from etl import models as m
 from etl.db import session_scope
 from etl.issues import UserError
-from etl.rounds import add_round, set_deadline, set_round_open
+from etl.rounds import MAX_LABEL_LENGTH, RoundLabelTooLong, add_round, set_deadline, set_round_open
 from etl.users import list_users
 
 ROLES = ("nji",)
@@ -85,7 +85,7 @@ def rounds_table(engine: Engine, lang: Lang) -> html.Table:
 def add_round_form(view: View) -> html.Section:
     """Label, reference date and (optional) deadline of a new round; it opens at once."""
     fields = [
-        (view.t("col.round"), dcc.Input(id=NEW_LABEL, type="text", placeholder="2012")),
+        (view.t("col.round"), dcc.Input(id=NEW_LABEL, type="text", placeholder="2012", maxLength=MAX_LABEL_LENGTH)),
         (view.t("admin.reference_date"), dcc.Input(id=NEW_REFERENCE, type="date")),
         (view.t("admin.deadline"), dcc.Input(id=NEW_DEADLINE, type="date")),
     ]
@@ -235,6 +235,8 @@ def change_round(
             return t("admin.done.add", lang, round=added.label)
     except ValueError:
         return t("admin.invalid_date", lang)
+    except RoundLabelTooLong:
+        raise  # the form never sends one (maxLength): a crafted request, answered 400 (dashboard.failures)
     except UserError as exc:
         return t("admin.failed", lang, reason=exc.message(lang))
 

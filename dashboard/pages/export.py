@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from dashboard import jobs
 from dashboard.auth import current_principal, require_role
 from dashboard.export import FORMATS, ExportRequest, parse_formats
+from dashboard.failures import MalformedCallback
 from dashboard.i18n import LANGUAGES, Lang, normalize_language, t
 from dashboard.pages import View
 from dashboard.report import round_report
@@ -170,6 +171,9 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
     )
     def _start(_clicks: int | None, round_label: str, region: str, lang: str, formats: list[str], ui: str) -> Any:
         require_role(*ROLES)
+        texts = (round_label, region, lang, *(formats if isinstance(formats, list) else [0]))
+        if not all(value is None or isinstance(value, str) for value in texts):
+            raise MalformedCallback("the export choices must be texts and formats a list of texts")
         ui_lang = normalize_language(ui)
         if not formats:
             return dash.no_update, True, False, t("export.no_formats", ui_lang), HIDDEN
@@ -197,6 +201,8 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
     )
     def _poll(_ticks: int | None, job_id: str | None, ui: str) -> Any:
         require_role(*ROLES)
+        if job_id is not None and not isinstance(job_id, str):
+            raise MalformedCallback("the export job must be named by a text")
         href = app.get_relative_path(DOWNLOAD_ROUTE.replace("<job_id>", job_id or ""))
         bar, text, link, stop = show(job_id, normalize_language(ui), href)
         return (
