@@ -67,6 +67,20 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}.",
         "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}.",
     ),
+    "municipality_dissolved": (
+        "error",
+        "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}: zij is per "
+        "{date} opgegaan in {successors}. Lever aan voor {successors}.",
+        "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}: on "
+        "{date} it became part of {successors}. Submit for {successors} instead.",
+    ),
+    "municipality_not_yet_formed": (
+        "error",
+        "Gemeente {code} ({name}) bestaat nog niet in de gemeentelijke indeling {year} van ronde {round}: zij is "
+        "per {date} gevormd uit {predecessors}. Lever voor deze ronde aan per gemeente van toen.",
+        "Municipality {code} ({name}) does not exist yet in the {year} municipal division used by round {round}: "
+        "it was formed on {date} from {predecessors}. Submit per municipality as it was then.",
+    ),
     "municipality_not_in_region": (
         "error",
         "Gemeente {code} ({name}) hoort bij regio {actual}, niet bij regio {region}.",
@@ -384,6 +398,7 @@ class _Context:
     municipalities: dict[str, tuple[str, str | None]]  # code → (name, region)
     division: frozenset[str]
     parser: StatusParser
+    changes: tuple[m.MunicipalChange, ...] = ()
 
 
 def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings) -> str | None:
@@ -400,15 +415,7 @@ def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings
         return None
     name, region = ctx.municipalities[code]
     if ctx.round is not None and code not in ctx.division:
-        findings.add(
-            "municipality_not_in_division",
-            sheet.name,
-            cell,
-            code=code,
-            name=name,
-            year=ctx.round.division_year,
-            round=ctx.round.label,
-        )
+        _not_in_division(sheet, cell, code, ctx, findings)
     elif ctx.region is not None and region != ctx.region:
         findings.add(
             "municipality_not_in_region",
@@ -428,6 +435,27 @@ def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings
             region=region or "-",
         )
     return code
+
+
+def _not_in_division(sheet: Sheet, cell: str, code: str, ctx: _Context, findings: Findings) -> None:
+    """Say why `code` is not in the round's division: what it became, what it was formed from, or neither."""
+    assert ctx.round is not None
+    name = ctx.municipalities[code][0]
+    values = {"code": code, "name": name, "year": ctx.round.division_year, "round": ctx.round.label}
+    later = sorted((c for c in ctx.changes if c.old_code == code), key=lambda c: c.change_date)
+    earlier = sorted((c for c in ctx.changes if c.new_code == code and c.old_code != code), key=lambda c: c.change_date)
+    if later and later[0].change_date.year <= ctx.round.division_year:
+        when = later[0].change_date
+        names = [f"{c.new_code} ({ctx.municipalities[c.new_code][0]})" for c in later if c.change_date == when]
+        findings.add("municipality_dissolved", sheet.name, cell, date=when, successors=" / ".join(names), **values)
+    elif earlier and earlier[-1].change_date.year > ctx.round.division_year:
+        when = earlier[-1].change_date
+        names = [f"{c.old_code} ({ctx.municipalities[c.old_code][0]})" for c in earlier if c.change_date == when]
+        findings.add(
+            "municipality_not_yet_formed", sheet.name, cell, date=when, predecessors=", ".join(names), **values
+        )
+    else:
+        findings.add("municipality_not_in_division", sheet.name, cell, **values)
 
 
 def _read_points(
@@ -546,15 +574,25 @@ def _context(
         )
     }
     division: frozenset[str] = frozenset()
-    if rnd is not None:
+    if rnd is not None:  # the round's own division: its municipalities and their region in that year
         year = m.MunicipalityDivision.year == rnd.division_year
-        division = frozenset(session.scalars(select(m.MunicipalityDivision.municipality_code).where(year)))
+        in_division = {
+            code: region_code
+            for code, region_code in session.execute(
+                select(m.MunicipalityDivision.municipality_code, m.MunicipalityDivision.region_code).where(year)
+            )
+        }
+        division = frozenset(in_division)
+        municipalities |= {code: (municipalities[code][0], in_division[code]) for code in division}
+    changes = tuple(session.scalars(select(m.MunicipalChange)))
     points = tuple(
         session.scalars(
             select(m.Point.number).where(m.Point.framework_version == framework_version).order_by(m.Point.number)
         )
     )
-    return _Context(rnd, region, allowed, framework_version, points, municipalities, division, default_parser())
+    return _Context(
+        rnd, region, allowed, framework_version, points, municipalities, division, default_parser(), changes
+    )
 
 
 def _municipality_sheet(
