@@ -49,8 +49,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "round": ("ronde {label}", "round {label}"),
     "reference_date": ("peildatum {date}", "reference date {date}"),
     # weighting
-    "weighting.children_0_17": ("gewogen naar kinderen 0-17 jaar", "weighted by children aged 0-17"),
-    "weighting.inhabitants": ("gewogen naar inwoners", "weighted by inhabitants"),
+    "weighting.children_0_17": (
+        "gewogen naar kinderen 0-17 jaar (Bron: CBS)",
+        "weighted by children aged 0-17 (population: Bron: CBS)",
+    ),
+    "weighting.children_0_17_est": (
+        "gewogen naar kinderen 0-17 (schatting CBS; Bron: CBS)",
+        "weighted by children 0-17 (CBS estimate; population: Bron: CBS)",
+    ),
+    "weighting.inhabitants": ("gewogen naar inwoners (Bron: CBS)", "weighted by inhabitants (population: Bron: CBS)"),
     "weighting.equal": ("elke gemeente telt even zwaar", "each municipality counts once"),
     # empty states and errors
     "empty.no_rounds": (

@@ -25,6 +25,7 @@ from etl.cli import USAGE_ERROR_EXIT, main
 from etl.db import engine_for, session_scope
 from etl.ingest import ingest
 from etl.reference import load_population
+from etl.rounds import set_weighting
 
 EXPECTED = 418  # municipalities of the 2011 division, all with a GGD region
 DEN_HAAG = "GM0518"  # the only municipality of ONE_MUNICIPALITY_REGION
@@ -46,8 +47,14 @@ A_COVERAGE, B_COVERAGE, DEN_HAAG_COVERAGE = 20 / 34, 1.0, 1 / 35
 
 
 def build_scenario(engine: Engine, folder: Path) -> dict[str, str]:
-    """Rounds 2008-2010 and the returns above, ingested as real workbooks; returns the municipality codes."""
+    """Rounds 2008-2010 and the returns above, ingested as real workbooks; returns the municipality codes.
+
+    The hand calculations below weigh every municipality once, so the rounds are set to equal weighting (the
+    default, children 0-17, is checked number for number in tests/test_weighting_mergers.py)."""
     add_rounds(engine, "2008", "2009", "2010")
+    with session_scope(engine) as session:
+        for label in ("2008", "2009", "2010"):
+            set_weighting(session, label, "equal")
     a, b = region_municipalities(engine, SMALL_REGION)[:2]
     uploads = [
         (SMALL_REGION, "2009", {a: statuses({range(1, 36): 2}), b: statuses({range(1, 36): 3})}, None),
