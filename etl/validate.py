@@ -26,6 +26,7 @@ from etl.read import (
     is_blank,
     meta_values,
     parse_municipality_code,
+    parse_point_number,
 )
 from etl.status import InvalidStatus, StatusParser, default_parser
 from etl.template import TEMPLATE_VERSION, framework_versions
@@ -100,6 +101,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "error",
         "Geen puntentabel gevonden: een kopregel met 'Nr' (of 'Punt') en 'Status' ontbreekt.",
         "No points table found: a header row with 'Nr' (or 'Point') and 'Status' is missing.",
+    ),
+    "ambiguous_point_column": (
+        "error",
+        "Meerdere kolommen ({columns}) kunnen het puntnummer bevatten en hun nummers verschillen; laat één kolom "
+        "'Nr' met de puntnummers 1, 2, 3, … staan.",
+        "Several columns ({columns}) could hold the point number and their numbers differ; keep one column 'Nr' "
+        "with the point numbers 1, 2, 3, ….",
     ),
     "invalid_point_number": (
         "error",
@@ -374,16 +382,8 @@ def _whole_number(text: str) -> int | None:
 
 
 def _point_number(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip().rstrip(".")
-        return _whole_number(text)
-    return None
+    """A point number as people write it ("7", "7.", "Punt 7", "nr. 7", "P7"; see etl.read.parse_point_number)."""
+    return parse_point_number(value)
 
 
 @dataclass
@@ -604,10 +604,19 @@ def _municipality_sheet(
         if code in seen:
             findings.add("duplicate_municipality", sheet.name, cell_ref(*found.position), code=code, other=seen[code])
         seen.setdefault(code, sheet.name)
-    table = find_points_table(sheet)
+    table = find_points_table(sheet, ctx.points)
     _formula_warnings(workbook, sheet, table, found, findings)
     if table is None:
         findings.add("no_points_table", sheet.name)
+        return None
+    if table.other_number_columns:  # one issue for the table, not one per row
+        columns = [table.number_column, *table.other_number_columns]
+        findings.add(
+            "ambiguous_point_column",
+            sheet.name,
+            cell_ref(table.header_row, table.number_column),
+            columns=", ".join(cell_ref(table.header_row, c) for c in columns),
+        )
         return None
     filled, blank = _read_points(sheet, table, ctx, findings)
     if not filled and blank and not any(i.sheet == sheet.name and i.severity == "error" for i in findings.issues):
