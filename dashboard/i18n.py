@@ -216,6 +216,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "municipality.title": ("Gemeente {name}", "Municipality {name}"),
     "municipality.region": ("Regio: {region}", "Region: {region}"),
     "municipality.no_region": ("Niet ingedeeld in een regio", "Not assigned to a region"),
+    "municipality.became": ("Per {date} opgegaan in ", "On {date} it became part of "),
+    "municipality.formed": (
+        "Per {date} gevormd uit {names}; rondes van vóór die datum tonen het gewogen gemiddelde van deze "
+        "gemeenten (Bron: CBS).",
+        "Formed on {date} from {names}; rounds before that date show these municipalities' weighted mean "
+        "(population: Bron: CBS).",
+    ),
+    "municipality.annexed": ("Per {date} kwam {names} erbij.", "On {date} {names} joined it."),
+    "municipality.via": ("via {names}", "via {names}"),
     "kpi.points.note": (
         "{implemented} van {applicable} punten ingevoerd",
         "{implemented} of {applicable} points implemented",

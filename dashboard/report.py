@@ -571,6 +571,7 @@ def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = 
                 "municipality_code": c.old_code,
                 "municipality_name": names.get(c.old_code),
                 "share": c.share,
+                "change_type": c.change_type,
             }
             for c in changes
             if c.new_code == code and c.old_code != code

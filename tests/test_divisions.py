@@ -90,3 +90,14 @@ def test_a_municipality_dissolved_after_the_round_opened_is_accepted_for_that_ro
         add_round(session, "2010", date(2010, 12, 31))
     report = ingest(_return("GM0600"), "rozenburg.xlsx", round="2010", engine=engine)
     assert report.status == "accepted", report.errors
+
+
+def test_each_division_year_has_map_shapes_of_its_own_municipalities() -> None:
+    from dashboard.data import municipality_geojson
+
+    for year, count in ((2008, 443), (2009, 441), (2010, 431), (2011, 418)):
+        codes = {f["properties"]["statcode"] for f in municipality_geojson(year)["features"]}
+        assert len(codes) == count, year
+    derived = {f["properties"]["statcode"]: f for f in municipality_geojson(2010)["features"]}
+    assert "GM1884" in derived and "GM0483" not in derived  # Kaag en Braassem drawn from its 2008 predecessors
+    assert len(derived["GM1894"]["geometry"]["coordinates"]) >= 4  # Peel en Maas: four 2008 municipalities
