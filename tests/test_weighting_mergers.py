@@ -185,3 +185,16 @@ def test_round_weighting_setting_and_report_option_change_the_weights(engine: En
     out = CliRunner().invoke(main, ["report", "--round", "2008", "--weighting", "children_0_17"])
     assert out.exit_code == 0, out.output
     assert "schatting CBS" in out.output and "Bron: CBS" in out.output
+
+
+def test_the_municipality_page_of_a_dissolved_municipality_links_to_what_it_became(engine: Engine) -> None:
+    from dashboard.app import render
+    from dashboard.auth import Principal
+
+    _rounds(engine)
+    nji = Principal(1, "nji@example.org", "nji")
+    layout = render(engine, f"/gemeente/{BENNEBROEK}", "?lang=en", nji)[2]
+    shown = str(layout.to_plotly_json())
+    assert "became part of" in shown and f"/gemeente/{BLOEMENDAAL}" in shown and "2009-01-01" in shown
+    merged = str(render(engine, "/gemeente/GM1884", "", nji)[2].to_plotly_json())
+    assert "gevormd uit" in merged and "Alkemade (GM0483)" in merged and "Bron: CBS" in merged
