@@ -391,7 +391,10 @@ def test_an_ingest_shows_up_in_the_next_report_without_invalidation(engine: Engi
 
     after = report.round_report(engine, "2010")
     assert after.national["n_returns"] == 1
-    assert after.national["coverage"] == pytest.approx(DEN_HAAG_COVERAGE / EXPECTED)
+    # weighted by the (estimated) children 0-17 of the round's population year, the default weighting
+    weights = after.municipalities.set_index("municipality_code")["weight"]
+    assert after.weighting == "children_0_17_est"
+    assert after.national["coverage"] == pytest.approx(DEN_HAAG_COVERAGE * weights[DEN_HAAG] / weights.sum())
 
 
 def test_log_ins_and_user_changes_keep_the_cached_reports(engine: Engine):
