@@ -446,27 +446,28 @@ def population_csv(year: int, inhabitants: dict[str, int], children: dict[str, i
 
 
 def test_population_weighting_uses_children_then_inhabitants_of_the_right_year(engine: Engine, tmp_path: Path):
-    add_rounds(engine, "2010")
-    data = filled(engine, ONE_MUNICIPALITY_REGION, "2010", tmp_path, {DEN_HAAG: statuses({range(1, 36): 4})})
+    add_rounds(engine, "2012")
+    data = filled(engine, ONE_MUNICIPALITY_REGION, "2012", tmp_path, {DEN_HAAG: statuses({range(1, 36): 4})})
     assert ingest(data, "den_haag.xlsx", engine=engine).status == "accepted"
-    codes = list(report.round_report(engine, "2010").municipalities["municipality_code"])
+    codes = list(report.round_report(engine, "2012").municipalities["municipality_code"])
     inhabitants = {code: 1000 for code in codes} | {DEN_HAAG: 5000}
     children = {code: 100 for code in codes} | {DEN_HAAG: 900}
     with session_scope(engine) as session:
-        # 2009 (≤ 2010, the latest such year) has children for everyone; 2011 would weigh differently.
-        load_population(session, population_csv(2009, inhabitants, children), "bevolking_2009.csv")
-        load_population(session, population_csv(2011, inhabitants, {}), "bevolking_2011.csv")
+        # 2012 (≤ 2012, the latest such year) has children for everyone; 2013 would weigh differently. (CBS
+        # figures for 2008, 2010 and 2011 ship with the reference data, so this test uses later years.)
+        load_population(session, population_csv(2012, inhabitants, children), "bevolking_2012.csv")
+        load_population(session, population_csv(2013, inhabitants, {}), "bevolking_2013.csv")
         record(session, "reference.load", actor="test", detail={"population": "bevolking"})  # as the CLI does
-    weighted = report.round_report(engine, "2010")
-    assert (weighted.weighting, weighted.population_year) == ("children_0_17", 2009)
+    weighted = report.round_report(engine, "2012")
+    assert (weighted.weighting, weighted.population_year) == ("children_0_17", 2012)
     # Den Haag (coverage 1) weighs 900 of 417·100 + 900 children.
     assert weighted.national["coverage"] == pytest.approx(900 / (417 * 100 + 900))
     assert weighted.national["coverage_reporting"] == 1.0
 
     with session_scope(engine) as session:
-        load_population(session, population_csv(2009, inhabitants, children | {"GM0003": None}), "zonder.csv")
+        load_population(session, population_csv(2012, inhabitants, children | {"GM0003": None}), "zonder.csv")
         record(session, "reference.load", actor="test", detail={"population": "zonder"})
-    fallback = report.round_report(engine, "2010")
+    fallback = report.round_report(engine, "2012")
     assert fallback.weighting == "inhabitants"
     assert fallback.national["coverage"] == pytest.approx(5000 / (417 * 1000 + 5000))
     assert fallback.to_dict()["national"]["weighting"] == "inhabitants"
