@@ -18,9 +18,10 @@ from sqlalchemy import Connection, Engine, Select, and_, case, func, literal, or
 
 from dashboard.metrics import NO_LEVEL
 from etl import models as m
+from etl.divisions import Change, crosswalk, main_successor
 from etl.framework import available_frameworks, load_framework, load_status_scale
 from etl.issues import UserError
-from etl.reference import REFERENCE_DIR, division_years
+from etl.reference import REFERENCE_DIR, division_years, shipped_changes
 
 A, P, S = m.Assessment, m.Point, m.StatusLevel
 SUGGESTIONS_SHOWN = 10  # how many known names an unknown-name message lists
@@ -85,9 +86,10 @@ def data_version(conn: Connection) -> str:
 
 
 def rounds(conn: Connection) -> pd.DataFrame:
-    """All rounds, oldest reference date first: id, label, reference_date, deadline, is_open, division_year."""
+    """All rounds, oldest reference date first: id, label, reference_date, deadline, is_open, division_year,
+    weighting."""
     R = m.Round
-    stmt = select(R.id, R.label, R.reference_date, R.deadline, R.is_open, R.division_year).order_by(
+    stmt = select(R.id, R.label, R.reference_date, R.deadline, R.is_open, R.division_year, R.weighting).order_by(
         R.reference_date, R.label
     )
     return _bool(_frame(conn, stmt), "is_open")
@@ -101,11 +103,41 @@ def find_round(all_rounds: pd.DataFrame, label: str) -> pd.Series:
     return found.iloc[0]
 
 
-def regions(conn: Connection) -> pd.DataFrame:
-    """The regions of the loaded division: region_code, region_name, region_type."""
-    R = m.Region
-    stmt = select(R.code.label("region_code"), R.name.label("region_name"), R.region_type).order_by(R.code)
+def regions(conn: Connection, division_year: int | None = None) -> pd.DataFrame:
+    """The regions of a division year (default: the current one): region_code, region_name, region_type."""
+    R, D = m.Region, m.MunicipalityDivision
+    year = division_year if division_year is not None else division_years()[-1]
+    used = select(D.region_code).where(D.year == year, D.region_code.is_not(None))
+    stmt = (
+        select(R.code.label("region_code"), R.name.label("region_name"), R.region_type)
+        .where(R.code.in_(used))
+        .order_by(R.code)
+    )
     return _frame(conn, stmt)
+
+
+def municipal_changes(conn: Connection) -> list[Change]:
+    """The municipal change history (mergers, annexations, renumberings, the split), oldest first."""
+    C = m.MunicipalChange
+    rows = conn.execute(select(C.change_date, C.old_code, C.new_code, C.share, C.change_type).order_by(C.change_date))
+    return [Change(on, old, new, float(share), kind) for on, old, new, share, kind in rows]
+
+
+def municipality_names(conn: Connection) -> dict[str, str]:
+    """Every municipality's name by code (the newest CBS spelling)."""
+    return {code: name for code, name in conn.execute(select(m.Municipality.code, m.Municipality.name))}
+
+
+def division_years_of(conn: Connection, code: str) -> list[int]:
+    """The division years a municipality belongs to."""
+    D = m.MunicipalityDivision
+    return list(conn.scalars(select(D.year).where(D.municipality_code == code).order_by(D.year)))
+
+
+def division_codes(conn: Connection, year: int) -> list[str]:
+    """The municipality codes of one division year."""
+    D = m.MunicipalityDivision
+    return list(conn.scalars(select(D.municipality_code).where(D.year == year).order_by(D.municipality_code)))
 
 
 def expected_municipalities(conn: Connection, years: Sequence[int]) -> pd.DataFrame:
@@ -116,11 +148,11 @@ def expected_municipalities(conn: Connection, years: Sequence[int]) -> pd.DataFr
             D.year.label("division_year"),
             M.code.label("municipality_code"),
             M.name.label("municipality_name"),
-            M.region_code,
+            D.region_code,
             R.name.label("region_name"),
         )
         .join(M, M.code == D.municipality_code)
-        .join(R, R.code == M.region_code)
+        .join(R, R.code == D.region_code)
         .where(D.year.in_(list(years)))
         .order_by(D.year, M.code)
     )
@@ -148,10 +180,13 @@ def population_years(conn: Connection) -> list[int]:
 
 
 def population(conn: Connection, year: int | None) -> pd.DataFrame:
-    """Population per municipality in `year`: municipality_code, inhabitants, children_0_17 (empty for None)."""
+    """Population per municipality in `year`: municipality_code, inhabitants, children_0_17, children_estimated
+    (empty for None)."""
     Pop = m.Population
-    stmt = select(Pop.municipality_code, Pop.inhabitants, Pop.children_0_17).where(Pop.year == year)
-    return _frame(conn, stmt)
+    stmt = select(Pop.municipality_code, Pop.inhabitants, Pop.children_0_17, Pop.children_estimated).where(
+        Pop.year == year
+    )
+    return _bool(_frame(conn, stmt), "children_estimated")
 
 
 def points(conn: Connection) -> pd.DataFrame:
@@ -223,15 +258,46 @@ def status_scale(conn: Connection) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame([not_applicable])], ignore_index=True)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _geojson_text(year: int) -> str:
     available = [y for y in division_years() if (REFERENCE_DIR / f"gemeente_{y}.geojson").is_file()]
-    chosen = year if year in available else max(available)
-    return (REFERENCE_DIR / f"gemeente_{chosen}.geojson").read_text(encoding="utf-8")
+    if year in available:
+        return (REFERENCE_DIR / f"gemeente_{year}.geojson").read_text(encoding="utf-8")
+    earlier = [y for y in available if y < year]
+    if not earlier:
+        return (REFERENCE_DIR / f"gemeente_{max(available)}.geojson").read_text(encoding="utf-8")
+    base = json.loads((REFERENCE_DIR / f"gemeente_{max(earlier)}.geojson").read_text(encoding="utf-8"))
+    return json.dumps(_shapes_on_division(base, max(earlier), year))
+
+
+def _shapes_on_division(geojson: dict[str, Any], from_year: int, to_year: int) -> dict[str, Any]:
+    """The shapes of `from_year` regrouped onto the division of `to_year` (no shapes of its own are shipped).
+
+    Each successor becomes one MultiPolygon of its predecessors' polygons; a split municipality's shape goes to
+    the successor that received the largest share of its population.
+    """
+    codes = [feature["properties"]["statcode"] for feature in geojson["features"]]
+    walk = crosswalk(codes, shipped_changes(), from_year, to_year)
+    merged: dict[str, dict[str, Any]] = {}
+    for feature in geojson["features"]:
+        new = main_successor(walk[feature["properties"]["statcode"]])
+        geometry = feature["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        if new in merged:
+            merged[new]["geometry"]["coordinates"].extend(polygons)
+        else:
+            properties = {**feature["properties"], "statcode": new}
+            merged[new] = {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": {"type": "MultiPolygon", "coordinates": list(polygons)},
+            }
+    return {"type": "FeatureCollection", "features": list(merged.values())}
 
 
 def municipality_geojson(year: int) -> dict[str, Any]:
-    """Municipality shapes of a division year (the newest shipped when that year has none); key properties.statcode."""
+    """Municipality shapes of a division year; a year without shapes of its own gets the previous shipped year's
+    regrouped by the municipal changes. Key properties.statcode."""
     return json.loads(_geojson_text(year))
 
 
@@ -239,16 +305,16 @@ def municipality_geojson(year: int) -> dict[str, Any]:
 
 
 def _in_division(division_year: int) -> Any:
-    """Restricts assessments to the municipalities a round expects: in its division and with a region."""
-    M, D = m.Municipality, m.MunicipalityDivision
+    """Restricts assessments to the municipalities a round expects: in its division and with a region there."""
+    D = m.MunicipalityDivision
     return A.municipality_code.in_(
-        select(D.municipality_code)
-        .join(M, M.code == D.municipality_code)
-        .where(D.year == division_year, M.region_code.is_not(None))
+        select(D.municipality_code).where(D.year == division_year, D.region_code.is_not(None))
     )
 
 
-def coverage_counts(conn: Connection, round_ids: Sequence[int], municipality_code: str | None = None) -> pd.DataFrame:
+def coverage_counts(
+    conn: Connection, round_ids: Sequence[int], municipality_code: str | Sequence[str] | None = None
+) -> pd.DataFrame:
     """Counts per round × municipality × level over current assessments (GROUP BY in SQL).
 
     Columns: round_id, municipality_code, level_code ('' for points without a level), group_code, n_points,
@@ -269,8 +335,10 @@ def coverage_counts(conn: Connection, round_ids: Sequence[int], municipality_cod
         .where(A.is_current, A.round_id.in_(list(round_ids)))
         .group_by(A.round_id, A.municipality_code, P.level_code, P.group)
     )
-    if municipality_code is not None:
+    if isinstance(municipality_code, str):
         stmt = stmt.where(A.municipality_code == municipality_code)
+    elif municipality_code is not None:
+        stmt = stmt.where(A.municipality_code.in_(list(municipality_code)))
     frame = _frame(conn, stmt)
     for column in ("n_points", "n_not_applicable", "n_implemented"):
         frame[column] = frame[column].astype(int)
@@ -299,14 +367,14 @@ def point_region_counts(
     conn: Connection, round_id: int, division_year: int, framework_version: str, point_number: int
 ) -> pd.DataFrame:
     """One point per region: region_code, n_applicable, n_implemented over the round's current assessments."""
-    M = m.Municipality
+    D = m.MunicipalityDivision
     stmt = (
         select(
-            M.region_code,
+            D.region_code,
             func.sum(case((A.not_applicable, 0), else_=1)).label("n_applicable"),
             func.sum(case((S.implemented, 1), else_=0)).label("n_implemented"),
         )
-        .join(M, M.code == A.municipality_code)
+        .join(D, and_(D.municipality_code == A.municipality_code, D.year == division_year))
         .outerjoin(S, S.value == A.status)
         .where(
             A.is_current,
@@ -315,7 +383,7 @@ def point_region_counts(
             A.point_number == point_number,
             _in_division(division_year),
         )
-        .group_by(M.region_code)
+        .group_by(D.region_code)
     )
     return _frame(conn, stmt)
 
@@ -371,12 +439,24 @@ def change_counts(conn: Connection, round_id: int, previous_round_id: int) -> pd
     return frame
 
 
+def point_statuses(conn: Connection, round_id: int, municipality_codes: Sequence[str]) -> pd.DataFrame:
+    """The current answers of a few municipalities in one round (the mergers' change since the previous round):
+    municipality_code, framework_version, point_number, status, not_applicable."""
+    stmt = select(A.municipality_code, A.framework_version, A.point_number, A.status, A.not_applicable).where(
+        A.is_current, A.round_id == round_id, A.municipality_code.in_(list(municipality_codes))
+    )
+    frame = _bool(_frame(conn, stmt), "not_applicable")
+    frame["status"] = frame["status"].astype(float)
+    return frame
+
+
 # --- rows for the detail views (one region, one municipality) --------------------------------------------------
 
 
 def region_assessments(conn: Connection, round_id: int, region_code: str) -> pd.DataFrame:
     """The current assessments of one region's municipalities in one round (the region heatmap's cells)."""
-    M = m.Municipality
+    D, R = m.MunicipalityDivision, m.Round
+    year = select(R.division_year).where(R.id == round_id).scalar_subquery()
     stmt = (
         select(
             A.municipality_code,
@@ -386,8 +466,8 @@ def region_assessments(conn: Connection, round_id: int, region_code: str) -> pd.
             A.not_applicable,
             A.comment,
         )
-        .join(M, M.code == A.municipality_code)
-        .where(A.is_current, A.round_id == round_id, M.region_code == region_code)
+        .join(D, and_(D.municipality_code == A.municipality_code, D.year == year))
+        .where(A.is_current, A.round_id == round_id, D.region_code == region_code)
         .order_by(A.municipality_code, A.point_number)
     )
     frame = _bool(_frame(conn, stmt), "not_applicable")

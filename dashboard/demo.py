@@ -33,6 +33,7 @@ from etl import models as m
 from etl.audit import record
 from etl.config import get_settings
 from etl.db import engine_for, session_scope
+from etl.divisions import Change, crosswalk, main_successor
 from etl.ingest import ingest
 from etl.issues import UserError
 from etl.migrate import upgrade
@@ -262,34 +263,40 @@ def demo_returns(
     rounds: Sequence[DemoRound],
     municipalities_by_region: Mapping[str, Sequence[str]],
     points: Sequence[PointInfo],
+    divisions: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> list[DemoReturn]:
     """Every workbook the demo uploads, in upload order.
 
+    `municipalities_by_region` sets each municipality's pace (its region's profile); `divisions` gives, per round,
+    the regions and municipalities of that round's own division (default: `municipalities_by_region` for all).
     Most regions send one return per round, leaving a share of municipalities blank. A few send a file that is
     rejected (an invalid status, a missing point) and then the corrected file; one sends a first version that a
     complete file supersedes; in the open round some regions have sent nothing yet and one only a rejected file.
     """
     labels = [r.label for r in rounds]
+    divisions = divisions or {label: municipalities_by_region for label in labels}
     statuses = synthetic_statuses(seed, labels, municipalities_by_region, points)
     comments = synthetic_comments(seed, statuses)
-    regions = sorted(municipalities_by_region)
     rng = _rng(seed, "returns")
     open_round = next((r.label for r in rounds if r.stays_open), labels[-1])
-    silent = set(rng.sample(regions, min(REGIONS_NOT_YET_IN_OPEN_ROUND + 1, len(regions))))
+    open_regions = sorted(divisions[open_round])
+    silent = set(rng.sample(open_regions, min(REGIONS_NOT_YET_IN_OPEN_ROUND + 1, len(open_regions))))
     only_rejected = sorted(silent)[0]
     mistakes = ("rejected_invalid_status", "rejected_missing_point")
-    corrected = {
-        (region, rng.choice(labels[:-1] or labels)): mistake
-        for region, mistake in zip(rng.sample(regions, min(len(mistakes), len(regions))), mistakes, strict=False)
-    }
-    resubmitted = (rng.choice(regions), labels[min(1, len(labels) - 1)])
+    corrected = {}
+    for mistake in mistakes:
+        label = rng.choice(labels[:-1] or labels)
+        corrected[rng.choice(sorted(divisions[label])), label] = mistake
+    second = labels[min(1, len(labels) - 1)]
+    several = sorted(region for region, codes in divisions[second].items() if len(codes) > 1)
+    resubmitted = (rng.choice(several or sorted(divisions[second])), second)
 
     returns: list[DemoReturn] = []
     for label in labels:
         missing_share = MISSING_SHARE.get(int(label), 0.1) if label.isdigit() else 0.1
-        for region in regions:
+        for region in sorted(divisions[label]):
             pick = _rng(seed, "missing", label, region)
-            reporting = [code for code in sorted(municipalities_by_region[region]) if pick.random() >= missing_share]
+            reporting = [code for code in sorted(divisions[label][region]) if pick.random() >= missing_share]
             values = {code: dict(statuses[label][code]) for code in reporting}
             notes = {code: comments.get(label, {}).get(code, {}) for code in reporting}
             notes = {code: by_point for code, by_point in notes.items() if by_point}
@@ -353,15 +360,35 @@ def has_data(engine: Engine) -> bool:
 
 
 def _municipalities_by_region(session: Session, division_year: int) -> dict[str, list[str]]:
+    """The regions of one division year and their municipalities."""
+    D = m.MunicipalityDivision
     rows = session.execute(
-        select(m.Municipality.region_code, m.Municipality.code)
-        .join(m.MunicipalityDivision, m.MunicipalityDivision.municipality_code == m.Municipality.code)
-        .where(m.MunicipalityDivision.year == division_year, m.Municipality.region_code.is_not(None))
-        .order_by(m.Municipality.code)
+        select(D.region_code, D.municipality_code)
+        .where(D.year == division_year, D.region_code.is_not(None))
+        .order_by(D.municipality_code)
     )
     result: dict[str, list[str]] = {}
     for region, code in rows:
         result.setdefault(region, []).append(code)
+    return result
+
+
+def _paces(session: Session, divisions: Mapping[int, Mapping[str, Sequence[str]]]) -> dict[str, list[str]]:
+    """Every municipality of any round under the newest region it ends up in, so a municipality keeps one pace
+    across rounds and a merger's predecessors move like their successor's region."""
+    newest = max(divisions)
+    region_of = {code: region for region, codes in divisions[newest].items() for code in codes}
+    changes = [
+        Change(c.change_date, c.old_code, c.new_code, c.share) for c in session.scalars(select(m.MunicipalChange))
+    ]
+    result: dict[str, list[str]] = {region: [] for region in divisions[newest]}
+    for year, by_region in divisions.items():
+        codes = [code for codes in by_region.values() for code in codes]
+        walk = crosswalk(codes, changes, year, newest)
+        for code in codes:
+            region = region_of[main_successor(walk[code])]
+            if code not in result[region]:
+                result[region].append(code)
     return result
 
 
@@ -394,10 +421,14 @@ def load_demo(
         for planned in rounds:
             add_round(session, planned.label, planned.reference_date, deadline=planned.deadline, actor=DEMO_UPLOADER)
         record(session, DEMO_ACTION, actor=DEMO_UPLOADER, detail={"seed": seed})
-        division_year = session.scalar(select(m.Round.division_year).where(m.Round.label == rounds[-1].label))
-        expected = _municipalities_by_region(session, division_year)  # every demo round uses the same division
+        years = {
+            label: year for label, year in session.execute(select(m.Round.label, m.Round.division_year))
+        }  # each round on its own division: 443 municipalities in 2008, 418 in 2011
+        by_year = {year: _municipalities_by_region(session, year) for year in set(years.values())}
+        by_round = {planned.label: by_year[years[planned.label]] for planned in rounds}
+        paces = _paces(session, by_year)
         points = _points(session)
-    returns = demo_returns(seed, rounds, expected, points)
+    returns = demo_returns(seed, rounds, paces, points, by_round)
     accepted = rejected = 0
     url = engine.url.render_as_string(hide_password=False)
     workers = max(1, min(MAX_WORKBOOK_WORKERS, os.cpu_count() or 1))
@@ -418,7 +449,7 @@ def load_demo(
             if not planned.stays_open:
                 set_round_open(session, planned.label, False, actor=DEMO_UPLOADER)
     delivered = {(r.round_label, code) for r in returns if not r.purpose.startswith("rejected") for code in r.values}
-    total = len(rounds) * sum(len(codes) for codes in expected.values())
+    total = sum(len(codes) for planned in rounds for codes in by_round[planned.label].values())
     return DemoSummary(seed, tuple(r.label for r in rounds), accepted, rejected, total - len(delivered))
 
 

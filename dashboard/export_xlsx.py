@@ -163,8 +163,10 @@ COLUMNS: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
         "number",
         ("Gewicht", "Weight"),
         (
-            "Gewicht in de gemiddelden (kinderen 0-17, inwoners, of 1 zonder bevolkingscijfers)",
-            "Weight in the means (children 0-17, inhabitants, or 1 without population figures)",
+            "Gewicht in de gemiddelden (kinderen 0-17 — een schatting van CBS-cijfers tenzij aantallen geladen "
+            "zijn —, inwoners, of 1; Bron: CBS)",
+            "Weight in the means (children 0-17 — a CBS estimate unless counts were loaded —, inhabitants, or 1; "
+            "population: Bron: CBS)",
         ),
     ),
     "level_code": (

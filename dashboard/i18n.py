@@ -49,8 +49,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "round": ("ronde {label}", "round {label}"),
     "reference_date": ("peildatum {date}", "reference date {date}"),
     # weighting
-    "weighting.children_0_17": ("gewogen naar kinderen 0-17 jaar", "weighted by children aged 0-17"),
-    "weighting.inhabitants": ("gewogen naar inwoners", "weighted by inhabitants"),
+    "weighting.children_0_17": (
+        "gewogen naar kinderen 0-17 jaar (Bron: CBS)",
+        "weighted by children aged 0-17 (population: Bron: CBS)",
+    ),
+    "weighting.children_0_17_est": (
+        "gewogen naar kinderen 0-17 (schatting CBS; Bron: CBS)",
+        "weighted by children 0-17 (CBS estimate; population: Bron: CBS)",
+    ),
+    "weighting.inhabitants": ("gewogen naar inwoners (Bron: CBS)", "weighted by inhabitants (population: Bron: CBS)"),
     "weighting.equal": ("elke gemeente telt even zwaar", "each municipality counts once"),
     # empty states and errors
     "empty.no_rounds": (
@@ -228,6 +235,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "municipality.title": ("Gemeente {name}", "Municipality {name}"),
     "municipality.region": ("Regio: {region}", "Region: {region}"),
     "municipality.no_region": ("Niet ingedeeld in een regio", "Not assigned to a region"),
+    "municipality.became": ("Per {date} opgegaan in ", "On {date} it became part of "),
+    "municipality.formed": (
+        "Per {date} gevormd uit {names}; rondes van vóór die datum tonen het gewogen gemiddelde van deze "
+        "gemeenten (Bron: CBS).",
+        "Formed on {date} from {names}; rounds before that date show these municipalities' weighted mean "
+        "(population: Bron: CBS).",
+    ),
+    "municipality.annexed": ("Per {date} kwam {names} erbij.", "On {date} {names} joined it."),
+    "municipality.via": ("via {names}", "via {names}"),
     "kpi.points.note": (
         "{implemented} van {applicable} punten ingevoerd",
         "{implemented} of {applicable} points implemented",

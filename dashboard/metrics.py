@@ -20,7 +20,8 @@ import pandas as pd
 from etl.issues import UserError
 
 Lang = Literal["nl", "en"]
-Weighting = Literal["children_0_17", "inhabitants", "equal"]
+Weighting = Literal["children_0_17", "children_0_17_est", "inhabitants", "equal"]  # as used; see choose_weights
+Crosswalk = Mapping[str, Mapping[str, float]]  # earlier code → {later code: share}; see etl.divisions.crosswalk
 ProjectionStatus = Literal["reached", "projected", "not_at_current_pace", "too_few_rounds"]
 
 MIN_COMPLETENESS_FOR_PROJECTION = 0.5  # a round enters the projection only when at least half the returns are in
@@ -101,19 +102,101 @@ def population_year(years: Sequence[int], reference_year: int) -> int | None:
     return max(earlier) if earlier else min(years)
 
 
-def choose_weights(population: pd.DataFrame, municipality_codes: Sequence[str]) -> tuple[pd.Series, Weighting]:
-    """Weights per municipality: children 0-17 when known for all of them, else inhabitants, else 1 each.
+WEIGHTING_STEPS = ("children_0_17", "inhabitants")  # the fallback order of the population weightings
 
-    `population` holds one year's rows (municipality_code, inhabitants, children_0_17); a weighting is used only
-    when it covers every municipality and does not sum to zero, so one missing figure falls back a step.
+
+def choose_weights(
+    population: pd.DataFrame, municipality_codes: Sequence[str], preferred: str = "children_0_17"
+) -> tuple[pd.Series, Weighting]:
+    """Weights per municipality: the round's `preferred` weighting when known for all, else the next step.
+
+    `population` holds one year's rows (municipality_code, inhabitants, children_0_17[, children_estimated]); a
+    weighting is used only when it covers every municipality and does not sum to zero, so one missing figure
+    falls back a step (children 0-17 → inhabitants → 1 each). Estimated 0-17 figures give "children_0_17_est".
     """
     codes = pd.Index(municipality_codes, name="municipality_code")
     rows = population.drop_duplicates("municipality_code").set_index("municipality_code").reindex(codes)
-    for column in ("children_0_17", "inhabitants"):
+    steps = WEIGHTING_STEPS[WEIGHTING_STEPS.index(preferred) :] if preferred in WEIGHTING_STEPS else ()
+    for column in steps:
         values = pd.to_numeric(rows.get(column, pd.Series(index=codes, dtype=float)), errors="coerce")
         if len(codes) and values.notna().all() and values.sum() > 0:
-            return values.astype(float).rename("weight"), column  # type: ignore[return-value]
+            estimated = column == "children_0_17" and bool(
+                rows.get("children_estimated", pd.Series()).fillna(False).any()
+            )
+            return values.astype(float).rename("weight"), ("children_0_17_est" if estimated else column)  # type: ignore[return-value]
     return pd.Series(1.0, index=codes, name="weight"), "equal"
+
+
+def population_on_division(population: pd.DataFrame, walk: Crosswalk) -> pd.DataFrame:
+    """One year's population carried onto a later division: each successor gets Σ share × its predecessors' figures.
+
+    A figure missing for one predecessor leaves the successor's figure missing (so the weighting falls back).
+    """
+    if population.empty:
+        return population
+    rows = []
+    for record in population.to_dict(orient="records"):
+        for new, share in walk.get(record["municipality_code"], {record["municipality_code"]: 1.0}).items():
+            rows.append(
+                {
+                    "municipality_code": new,
+                    "inhabitants": record["inhabitants"] * share,
+                    "children_0_17": (
+                        None if pd.isna(record.get("children_0_17")) else record["children_0_17"] * share
+                    ),
+                    "children_estimated": bool(record.get("children_estimated", False)),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    return (
+        frame.groupby("municipality_code", sort=False)
+        .agg(
+            inhabitants=("inhabitants", "sum"),
+            children_0_17=("children_0_17", lambda s: s.sum() if s.notna().all() else np.nan),
+            children_estimated=("children_estimated", "any"),
+        )
+        .reset_index()
+    )
+
+
+def map_scores(scores: pd.DataFrame, walk: Crosswalk, later: pd.DataFrame) -> pd.DataFrame:
+    """An earlier round's `municipality_coverage` rows on a later division, to compare like with like.
+
+    Each later municipality gets its predecessors' weighted means: headline = Σ v·headline / Σ v and coverage
+    = Σ v·coverage / Σ v over predecessors with a defined coverage, with v = share × the predecessor's weight in
+    its own round; its weight is Σ v (so the national figure of the earlier round does not change) and it has a
+    return when any predecessor had one. `later` holds the later division's municipality_code, municipality_name,
+    region_code, region_name. See docs/metrics.md, "Trends across mergers", for a worked example.
+    """
+    links = pd.DataFrame(
+        [(old, new, share) for old, mapping in walk.items() for new, share in mapping.items()],
+        columns=["old_code", "municipality_code", "share"],
+    )
+    old = scores[["municipality_code", "weight", "headline", "coverage", "has_return"]].rename(
+        columns={"municipality_code": "old_code"}
+    )
+    frame = links.merge(old, on="old_code", how="inner")
+    frame["v"] = frame["share"] * frame["weight"].astype(float)
+    frame["v_defined"] = frame["v"].where(frame["coverage"].notna(), 0.0)
+    frame["v_headline"] = frame["v"] * frame["headline"].astype(float)
+    frame["v_coverage"] = frame["v_defined"] * frame["coverage"].fillna(0.0).astype(float)
+    sums = frame.groupby("municipality_code").agg(
+        weight=("v", "sum"),
+        v_defined=("v_defined", "sum"),
+        v_headline=("v_headline", "sum"),
+        v_coverage=("v_coverage", "sum"),
+        has_return=("has_return", "any"),
+    )
+    sums["headline"] = sums["v_headline"] / sums["weight"].where(sums["weight"] > 0)
+    sums["coverage"] = sums["v_coverage"] / sums["v_defined"].where(sums["v_defined"] > 0)
+    columns = ["municipality_code", "municipality_name", "region_code", "region_name"]
+    result = later[columns].merge(
+        sums[["weight", "headline", "coverage", "has_return"]].reset_index(), on="municipality_code", how="left"
+    )
+    result["has_return"] = result["has_return"].fillna(False).astype(bool)
+    result["weight"] = result["weight"].fillna(0.0)
+    result["headline"] = result["headline"].fillna(0.0)
+    return result
 
 
 # --- coverage -------------------------------------------------------------------------------------------------
@@ -259,6 +342,34 @@ def change_summary(changes: pd.DataFrame, expected: pd.DataFrame, by: Sequence[s
     if result.empty and not by:
         result = pd.DataFrame([{"_all": 0, **dict.fromkeys([*CHANGE_COLUMNS, "n_compared"], 0)}])
     return result.drop(columns="_all") if not by else result
+
+
+def compare_with_predecessors(now: pd.DataFrame, before: pd.DataFrame) -> dict[str, int]:
+    """Change counts of one municipality against the weighted mean answer of its predecessors, point by point.
+
+    `now`: framework_version, point_number, status, not_applicable of the municipality; `before`: the same of
+    its predecessors plus `v` (share × weight). The earlier answer on a point is n.v.t. when every predecessor
+    said n.v.t., else Σ v·status / Σ v over the applicable answers; points not answered on both sides are left
+    out. A rise is improved, a fall regressed, equal (or n.v.t. twice) unchanged, n.v.t. on one side only
+    applicability_changed — as for a municipality that did not change.
+    """
+    keys = ["framework_version", "point_number"]
+    applicable = before[~before["not_applicable"].astype(bool)]
+    weighted = applicable.assign(vs=applicable["v"] * applicable["status"].astype(float))
+    sums = weighted.groupby(keys)[["vs", "v"]].sum()
+    mean = (sums["vs"] / sums["v"].where(sums["v"] > 0)).rename("before")
+    answered = before.groupby(keys).size().rename("n_before")
+    frame = now.merge(answered.reset_index(), on=keys).merge(mean.reset_index(), on=keys, how="left")
+    now_na = frame["not_applicable"].astype(bool)
+    before_na = frame["before"].isna()
+    both = ~now_na & ~before_na
+    difference = frame["status"].astype(float) - frame["before"]
+    return {
+        "improved": int((both & (difference > TOLERANCE)).sum()),
+        "regressed": int((both & (difference < -TOLERANCE)).sum()),
+        "unchanged": int((both & (difference.abs() <= TOLERANCE)).sum() + (now_na & before_na).sum()),
+        "applicability_changed": int((now_na != before_na).sum()),
+    }
 
 
 # --- points ---------------------------------------------------------------------------------------------------

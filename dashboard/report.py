@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 from dashboard import data, metrics
 from dashboard.cache import cached
 from dashboard.metrics import Lang, Projection, Target, Weighting
+from etl.divisions import Change, crosswalk, predecessors
 from etl.framework import DEFAULT_FRAMEWORK_VERSION
 
 NATIONAL = "national"
@@ -141,34 +142,71 @@ def _round_dict(row: pd.Series) -> dict[str, Any]:
     }
 
 
-def _scores_per_round(conn: Connection, chosen: pd.DataFrame) -> list[RoundScores]:
-    """Per-municipality coverage for each round in `chosen`, with three queries in all plus population."""
+def _population_for(
+    conn: Connection, year: int | None, division_year: int, changes: list[Change], cache: dict[Any, pd.DataFrame]
+) -> pd.DataFrame:
+    """Population of `year` on the municipalities of `division_year` (carried over the changes in between)."""
+    key = (year, division_year)
+    if key not in cache:
+        population = data.population(conn, year)
+        if year is not None and year < division_year and not population.empty:
+            walk = crosswalk(population["municipality_code"], changes, year, division_year)
+            population = metrics.population_on_division(population, walk)
+        cache[key] = population
+    return cache[key]
+
+
+def _scores_per_round(
+    conn: Connection, chosen: pd.DataFrame, weighting: str | None = None, changes: list[Change] | None = None
+) -> list[RoundScores]:
+    """Per-municipality coverage for each round in `chosen`, with three queries in all plus population.
+
+    Each round is weighted by its own setting (`rounds.weighting`) unless `weighting` overrides it.
+    """
     counts = data.coverage_counts(conn, [int(i) for i in chosen["id"]])
     expected_all = data.expected_municipalities(conn, sorted({int(y) for y in chosen["division_year"]}))
     years = data.population_years(conn)
-    population_by_year: dict[int | None, pd.DataFrame] = {}
+    changes = data.municipal_changes(conn) if changes is None else changes
+    population_cache: dict[Any, pd.DataFrame] = {}
     result: list[RoundScores] = []
     for _, row in chosen.iterrows():
         year = metrics.population_year(years, row["reference_date"].year)
-        if year not in population_by_year:
-            population_by_year[year] = data.population(conn, year)
+        population = _population_for(conn, year, int(row["division_year"]), changes, population_cache)
         expected = expected_all[expected_all["division_year"] == row["division_year"]].drop(columns="division_year")
-        weights, weighting = metrics.choose_weights(population_by_year[year], list(expected["municipality_code"]))
+        weights, weighting_used = metrics.choose_weights(
+            population, list(expected["municipality_code"]), weighting or str(row["weighting"])
+        )
         expected = expected.assign(weight=weights.to_numpy()).reset_index(drop=True)
         round_counts = counts[counts["round_id"] == row["id"]].drop(columns="round_id")
         scores = metrics.municipality_coverage(round_counts, expected)
         result.append(
-            RoundScores(row, weighting, year if weighting != "equal" else None, expected, round_counts, scores)
+            RoundScores(
+                row, weighting_used, year if weighting_used != "equal" else None, expected, round_counts, scores
+            )
         )
     return result
 
 
-def _history(per_round: list[RoundScores], target: Target) -> pd.DataFrame:
-    """National and regional coverage per round: scope, region_code, round_label, reference_date, numbers, target."""
+def _on_division(item: RoundScores, later: RoundScores, changes: list[Change]) -> pd.DataFrame:
+    """`item`'s municipality scores on `later`'s division (unchanged when both use the same division)."""
+    if int(item.round["division_year"]) == int(later.round["division_year"]):
+        return item.scores
+    walk = crosswalk(
+        item.scores["municipality_code"], changes, int(item.round["division_year"]), int(later.round["division_year"])
+    )
+    return metrics.map_scores(item.scores, walk, later.expected)
+
+
+def _history(per_round: list[RoundScores], target: Target, changes: list[Change]) -> pd.DataFrame:
+    """National and regional coverage per round: scope, region_code, round_label, reference_date, numbers, target.
+
+    Earlier rounds are mapped onto the last round's division first, so every region compares like with like.
+    """
     frames = []
     for item in per_round:
-        national = metrics.aggregate(item.scores).assign(scope=NATIONAL, region_code=None, region_name=None)
-        regional = metrics.aggregate(item.scores, ["region_code", "region_name"]).assign(scope=REGION)
+        scores = _on_division(item, per_round[-1], changes)
+        national = metrics.aggregate(scores).assign(scope=NATIONAL, region_code=None, region_name=None)
+        regional = metrics.aggregate(scores, ["region_code", "region_name"]).assign(scope=REGION)
         both = pd.concat([national, regional], ignore_index=True)
         both["round_label"] = item.round["label"]
         both["reference_date"] = item.round["reference_date"]
@@ -249,33 +287,77 @@ def _points(conn: Connection, current: RoundScores, scale: pd.DataFrame, lang: L
 
 
 def _changes(
-    conn: Connection, all_rounds: pd.DataFrame, current: RoundScores
+    conn: Connection, per_round: list[RoundScores], changes: list[Change]
 ) -> tuple[str | None, dict[str, int], pd.DataFrame, pd.DataFrame]:
-    """Change since the previous round (the latest reference date before this one): national, regions, munis."""
-    earlier = all_rounds[all_rounds["reference_date"] < current.round["reference_date"]]
+    """Change since the previous round (the latest reference date before this one): national, regions, munis.
+
+    Across a division change, a municipality formed from others is compared with its predecessors' weighted
+    mean status per point (docs/metrics.md, "Trends across mergers"); the others are paired in SQL as before.
+    """
+    current = per_round[-1]
+    earlier = [item for item in per_round[:-1] if item.round["reference_date"] < current.round["reference_date"]]
     columns = ["municipality_code", *metrics.CHANGE_COLUMNS]
-    if earlier.empty:
-        changes = pd.DataFrame({column: pd.Series(dtype=int) for column in columns})
+    if not earlier:
+        changes_frame = pd.DataFrame({column: pd.Series(dtype=int) for column in columns})
         previous = None
     else:
-        previous_row = earlier.iloc[-1]
-        previous = str(previous_row["label"])
-        changes = data.change_counts(conn, int(current.round["id"]), int(previous_row["id"]))
+        before = earlier[-1]
+        previous = str(before.round["label"])
+        changes_frame = data.change_counts(conn, int(current.round["id"]), int(before.round["id"]))
+        from_year, to_year = int(before.round["division_year"]), int(current.round["division_year"])
+        if from_year != to_year:
+            walk = crosswalk(before.scores["municipality_code"], changes, from_year, to_year)
+            merged = {new: olds for new, olds in predecessors(walk).items() if olds != {new: 1.0}}
+            paired = changes_frame[~changes_frame["municipality_code"].isin(merged)]
+            weights = before.scores.set_index("municipality_code")["weight"]
+            changes_frame = pd.concat(
+                [paired, _merged_changes(conn, current, before, merged, weights)], ignore_index=True
+            )
     expected = current.expected
-    national = metrics.change_summary(changes, expected).iloc[0]
-    regions = metrics.change_summary(changes, expected, ["region_code", "region_name"])
+    national = metrics.change_summary(changes_frame, expected).iloc[0]
+    regions = metrics.change_summary(changes_frame, expected, ["region_code", "region_name"])
     municipalities = expected[["municipality_code", "municipality_name", "region_code"]].merge(
-        changes, on="municipality_code", how="inner"
+        changes_frame, on="municipality_code", how="inner"
     )
     return previous, {k: int(v) for k, v in national.items()}, regions, municipalities.reset_index(drop=True)
 
 
-def _build_round_report(conn: Connection, label: str, target: Target, lang: Lang) -> RoundReport:
+def _merged_changes(
+    conn: Connection,
+    current: RoundScores,
+    before: RoundScores,
+    merged: dict[str, dict[str, float]],
+    weights: pd.Series,
+) -> pd.DataFrame:
+    """Change counts of municipalities formed from others, against their predecessors' weighted mean status."""
+    codes = [code for code in merged if code in set(current.expected["municipality_code"])]
+    olds = sorted({old for code in codes for old in merged[code]})
+    now = data.point_statuses(conn, int(current.round["id"]), codes)
+    then = data.point_statuses(conn, int(before.round["id"]), olds)
+    rows = []
+    for code in codes:
+        links = pd.DataFrame(
+            [(old, share * float(weights.get(old, 0.0))) for old, share in merged[code].items()],
+            columns=["municipality_code", "v"],
+        )
+        previous = then.merge(links, on="municipality_code")
+        mine = now[now["municipality_code"] == code]
+        if previous.empty or mine.empty:
+            continue
+        rows.append({"municipality_code": code, **metrics.compare_with_predecessors(mine, previous)})
+    return pd.DataFrame(rows, columns=["municipality_code", *metrics.CHANGE_COLUMNS])
+
+
+def _build_round_report(
+    conn: Connection, label: str, target: Target, lang: Lang, weighting: str | None = None
+) -> RoundReport:
     all_rounds = data.rounds(conn)
     current_row = data.find_round(all_rounds, label)
-    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name])  # this round and every earlier one
+    changes = data.municipal_changes(conn)
+    # this round and every earlier one
+    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name], weighting, changes)
     current = per_round[-1]
-    history = _history(per_round, target)
+    history = _history(per_round, target, changes)
     projections = _projections(history, target)
     now = history[history["round_label"] == label]
     reference_date = current_row["reference_date"]
@@ -318,7 +400,7 @@ def _build_round_report(conn: Connection, label: str, target: Target, lang: Lang
     scale = data.status_scale(conn)
     levels, groups = _levels_and_groups(conn, current, lang)
     points, point_status, weakest = _points(conn, current, scale, lang)
-    previous, changes_national, changes_regions, changes_municipalities = _changes(conn, all_rounds, current)
+    previous, changes_national, changes_regions, changes_municipalities = _changes(conn, per_round, changes)
     return RoundReport(
         round=_round_dict(current_row),
         lang=lang,
@@ -344,14 +426,22 @@ def _build_round_report(conn: Connection, label: str, target: Target, lang: Lang
     )
 
 
-def round_report(engine: Engine, round_label: str, *, target: Target | None = None, lang: Lang = "nl") -> RoundReport:
-    """The numbers of round `round_label` (NotFoundError when unknown); target defaults to the environment's."""
+def round_report(
+    engine: Engine,
+    round_label: str,
+    *,
+    target: Target | None = None,
+    lang: Lang = "nl",
+    weighting: str | None = None,
+) -> RoundReport:
+    """The numbers of round `round_label` (NotFoundError when unknown); target defaults to the environment's and
+    the weighting to the round's own setting."""
     target = target or Target.from_env()
     return cached(
         engine,
         "round_report",
-        (round_label, target, lang),
-        lambda conn: _build_round_report(conn, round_label, target, lang),
+        (round_label, target, lang) + ((weighting,) if weighting else ()),
+        lambda conn: _build_round_report(conn, round_label, target, lang, weighting),
     )
 
 
@@ -452,28 +542,68 @@ class MunicipalityDetail:
 
 
 def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = "nl") -> MunicipalityDetail:
-    """Municipality `municipality_code` in every round (NotFoundError when unknown)."""
+    """Municipality `municipality_code` in every round (NotFoundError when unknown).
+
+    In a round whose division did not have it yet (it was formed by a merger later), its coverage is its
+    predecessors' weighted mean in that round (column `via` names them); `municipality` says what a dissolved
+    municipality became (`successors`) and what a merged one was formed from (`predecessors`).
+    """
 
     def build(conn: Connection) -> MunicipalityDetail:
         info = data.municipality(conn, municipality_code)
         code = str(info["municipality_code"])
         all_rounds = data.rounds(conn)
-        counts = data.coverage_counts(conn, [int(i) for i in all_rounds["id"]], municipality_code=code)
+        changes = data.municipal_changes(conn)
+        names = data.municipality_names(conn)
+        successors = [
+            {
+                "date": c.on,
+                "municipality_code": c.new_code,
+                "municipality_name": names.get(c.new_code),
+                "share": c.share,
+            }
+            for c in changes
+            if c.old_code == code
+        ]
+        formed_from = [
+            {
+                "date": c.on,
+                "municipality_code": c.old_code,
+                "municipality_name": names.get(c.old_code),
+                "share": c.share,
+                "change_type": c.change_type,
+            }
+            for c in changes
+            if c.new_code == code and c.old_code != code
+        ]
         per_round = []
+        scored = _scores_per_round(conn, all_rounds, changes=changes) if formed_from else []
+        counts = data.coverage_counts(conn, [int(i) for i in all_rounds["id"]], municipality_code=code)
         one = pd.DataFrame([info.to_dict() | {"weight": 1.0}])
-        for _, row in all_rounds.iterrows():
+        last_year = max(data.division_years_of(conn, code), default=0)  # the newest division it belongs to
+        for position, (_, row) in enumerate(all_rounds.iterrows()):
             scores = metrics.municipality_coverage(counts[counts["round_id"] == row["id"]], one).iloc[0]
-            per_round.append(
-                {
-                    "round_label": row["label"],
-                    "reference_date": row["reference_date"],
-                    "has_return": bool(scores["has_return"]),
-                    "coverage": scores["coverage"],
-                    "n_applicable": int(scores["n_applicable"]),
-                    "n_implemented": int(scores["n_implemented"]),
-                    "n_not_applicable": int(scores["n_not_applicable"]),
+            entry = {
+                "round_label": row["label"],
+                "reference_date": row["reference_date"],
+                "has_return": bool(scores["has_return"]),
+                "coverage": scores["coverage"],
+                "n_applicable": int(scores["n_applicable"]),
+                "n_implemented": int(scores["n_implemented"]),
+                "n_not_applicable": int(scores["n_not_applicable"]),
+                "via": None,
+            }
+            item = scored[position] if scored else None
+            if item is not None and code not in set(item.expected["municipality_code"]):
+                walk = crosswalk(item.scores["municipality_code"], changes, int(row["division_year"]), last_year)
+                olds = predecessors(walk).get(code, {})
+                mapped = metrics.map_scores(item.scores, {old: {code: share} for old, share in olds.items()}, one)
+                entry |= {
+                    "has_return": bool(mapped["has_return"].iloc[0]),
+                    "coverage": mapped["coverage"].iloc[0],
+                    "via": ", ".join(f"{old} {names.get(old, '')}".strip() for old in sorted(olds)),
                 }
-            )
+            per_round.append(entry)
         scale = data.status_scale(conn)
         rows = data.municipality_assessments(conn, code)
         titles = data.points(conn).assign(title=lambda f: _title(f, lang))
@@ -486,8 +616,8 @@ def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = 
         rows["status_label"] = rows["status"].map(labels.dropna(subset=["value"]).set_index("value")["status_label"])
         rows.loc[rows["not_applicable"], "status_label"] = labels[labels["value"].isna()]["status_label"].iloc[0]
         return MunicipalityDetail(
-            municipality=info.to_dict(),
-            rounds=pd.DataFrame(per_round, columns=list(MUNICIPALITY_ROUND_COLUMNS)),
+            municipality=info.to_dict() | {"successors": successors, "predecessors": formed_from},
+            rounds=pd.DataFrame(per_round, columns=[*MUNICIPALITY_ROUND_COLUMNS, "via"]),
             assessments=rows,
             status_scale=scale,
         )
@@ -543,7 +673,9 @@ def point_detail(
         per_region = data.point_region_counts(
             conn, int(current["id"]), int(current["division_year"]), framework_version, point_number
         )
-        per_region = data.regions(conn)[["region_code", "region_name"]].merge(per_region, on="region_code", how="left")
+        per_region = data.regions(conn, int(current["division_year"]))[["region_code", "region_name"]].merge(
+            per_region, on="region_code", how="left"
+        )
         counts = ["n_applicable", "n_implemented"]
         per_region[counts] = per_region[counts].fillna(0).astype(int)
         return PointDetail(

@@ -13,6 +13,7 @@ import click
 from dashboard.figures import percent
 from dashboard.report import RoundReport, round_labels, round_report
 from etl.issues import UserError
+from etl.models import WEIGHTINGS
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -42,9 +43,10 @@ LABELS: dict[str, dict[str, str]] = {
         "projected": "target reached on {date} at the current pace",
         "not_at_current_pace": "not at current pace",
         "too_few_rounds": "too few rounds with completeness ≥ 50 %",
-        "children_0_17": "children aged 0-17",
-        "inhabitants": "inhabitants",
-        "equal": "each municipality once (no population loaded)",
+        "children_0_17": "children aged 0-17 (population: Bron: CBS)",
+        "children_0_17_est": "children 0-17 (CBS estimate; population: Bron: CBS)",
+        "inhabitants": "inhabitants (population: Bron: CBS)",
+        "equal": "each municipality once",
     },
     "nl": {
         "heading": "RAAK Monitor — ronde {round} (peildatum {date})",
@@ -72,9 +74,10 @@ LABELS: dict[str, dict[str, str]] = {
         "projected": "doel bereikt op {date} bij het huidige tempo",
         "not_at_current_pace": "niet bij het huidige tempo",
         "too_few_rounds": "te weinig rondes met volledigheid ≥ 50 %",
-        "children_0_17": "kinderen van 0-17 jaar",
-        "inhabitants": "inwoners",
-        "equal": "elke gemeente even zwaar (geen bevolkingscijfers geladen)",
+        "children_0_17": "kinderen van 0-17 jaar (Bron: CBS)",
+        "children_0_17_est": "kinderen 0-17 (schatting CBS; Bron: CBS)",
+        "inhabitants": "inwoners (Bron: CBS)",
+        "equal": "elke gemeente even zwaar",
     },
 }
 REGION_COLUMN_WIDTH = 44
@@ -139,7 +142,12 @@ def summary(report: RoundReport) -> str:
 @click.option("--round", "round_label", help="Round label, e.g. 2010 (default: the latest round).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (the numbers the dashboard shows).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language of names.")
-def report(round_label: str | None, as_json: bool, lang: str) -> None:
+@click.option(
+    "--weighting",
+    type=click.Choice(WEIGHTINGS),
+    help="Weigh municipalities this way instead of the round's own setting (`raak rounds weighting`).",
+)
+def report(round_label: str | None, as_json: bool, lang: str, weighting: str | None) -> None:
     """Coverage, completeness, on-track flags and projections of one round, nationally and per region."""
     from etl.db import get_engine
 
@@ -149,7 +157,7 @@ def report(round_label: str | None, as_json: bool, lang: str) -> None:
         if not labels:
             raise UserError("no rounds yet; add one with `raak rounds add 2008 --reference-date 2008-12-31`")
         round_label = labels[-1]
-    result = round_report(engine, round_label, lang=lang)  # type: ignore[arg-type]
+    result = round_report(engine, round_label, lang=lang, weighting=weighting)  # type: ignore[arg-type]
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

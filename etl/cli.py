@@ -15,6 +15,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from etl.issues import InputRejected, UserError
+from etl.models import DEFAULT_WEIGHTING, WEIGHTINGS
 
 USAGE_ERROR_EXIT = 2
 LAZY_COMMANDS = {
@@ -125,7 +126,8 @@ def reference() -> None:
     "--population",
     "population_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV municipality_code,year,inhabitants[,children_0_17] with CBS population figures.",
+    help="CSV municipality_code,year,inhabitants[,children_0_17] with CBS population figures; real 0-17 counts "
+    "replace the shipped estimate.",
 )
 def reference_load(regions_file: Path | None, population_file: Path | None) -> None:
     """Load (or update) the reference data; running it twice changes nothing."""
@@ -163,15 +165,39 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
 @click.argument("label")
 @click.option("--reference-date", required=True, callback=_date, help="Peildatum, YYYY-MM-DD.")
 @click.option("--deadline", callback=_date, help="Submission deadline, YYYY-MM-DD.")
-def rounds_add(label: str, reference_date: date, deadline: date | None) -> None:
-    """Open a new reporting round LABEL (e.g. 2009)."""
+@click.option(
+    "--weighting",
+    type=click.Choice(WEIGHTINGS),
+    default=DEFAULT_WEIGHTING,
+    show_default=True,
+    help="How region and national coverage weigh municipalities.",
+)
+def rounds_add(label: str, reference_date: date, deadline: date | None, weighting: str) -> None:
+    """Open a new reporting round LABEL (e.g. 2009) on the municipal division of its reference year."""
     from etl.audit import cli_actor
     from etl.db import session_scope
     from etl.rounds import add_round
 
     with session_scope() as session:
-        added = add_round(session, label, reference_date, deadline=deadline, actor=cli_actor())
-        click.echo(f"Round {added.label} opened (reference date {added.reference_date}).")
+        added = add_round(session, label, reference_date, deadline=deadline, weighting=weighting, actor=cli_actor())
+        click.echo(
+            f"Round {added.label} opened (reference date {added.reference_date}, "
+            f"{added.division_year} municipal division, weighting {added.weighting})."
+        )
+
+
+@rounds.command("weighting")
+@click.argument("label")
+@click.argument("weighting", type=click.Choice(WEIGHTINGS))
+def rounds_weighting(label: str, weighting: str) -> None:
+    """Set how round LABEL weighs municipalities: children_0_17 (default), inhabitants or equal."""
+    from etl.audit import cli_actor
+    from etl.db import session_scope
+    from etl.rounds import set_weighting
+
+    with session_scope() as session:
+        set_weighting(session, label, weighting, actor=cli_actor())
+    click.echo(f"Round {label} is weighted by {weighting}.")
 
 
 @rounds.command("list")
@@ -186,7 +212,10 @@ def rounds_list() -> None:
             click.echo("No rounds yet; add one with `raak rounds add 2008 --reference-date 2008-12-31`.")
         for r in found:
             state = "open" if r.is_open else "closed"
-            click.echo(f"{r.label:<10} reference {r.reference_date}  deadline {r.deadline or '-'}  {state}")
+            click.echo(
+                f"{r.label:<10} reference {r.reference_date}  deadline {r.deadline or '-'}  {state}  "
+                f"division {r.division_year}  weighting {r.weighting}"
+            )
 
 
 @rounds.command("close")

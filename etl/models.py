@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -42,6 +44,8 @@ SEVERITIES = ("error", "warning")
 ROLES = ("nji", "coordinator", "steering")
 JOB_STATES = ("queued", "running", "done", "failed")
 JOB_FILE_STATES = ("pending", "accepted", "rejected", "duplicate", "unreadable", "failed")
+WEIGHTINGS = ("children_0_17", "inhabitants", "equal")  # a round's weighting setting; see docs/metrics.md
+DEFAULT_WEIGHTING = WEIGHTINGS[0]
 
 
 def utcnow() -> datetime:
@@ -155,12 +159,30 @@ class Municipality(Base):
 
 
 class MunicipalityDivision(Base):
-    """Which municipalities existed in a CBS division year (2008: 443, 2011: 418)."""
+    """Which municipalities existed in a CBS division year (2008: 443, 2011: 418) and their region that year."""
 
     __tablename__ = "municipality_divisions"
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), primary_key=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+
+
+class MunicipalChange(Base):
+    """One municipal change: `old_code` passed `share` of its population to `new_code` on `change_date`."""
+
+    __tablename__ = "municipal_changes"
+    __table_args__ = (
+        UniqueConstraint("change_date", "old_code", "new_code", name="uq_municipal_changes_change"),
+        CheckConstraint("share > 0 AND share <= 1", name="share_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_date: Mapped[date] = mapped_column(Date)
+    old_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
+    new_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
+    share: Mapped[float] = mapped_column(Float)
+    change_type: Mapped[str] = mapped_column(String(100))
 
 
 class Population(Base):
@@ -177,6 +199,7 @@ class Population(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     inhabitants: Mapped[int] = mapped_column(Integer)
     children_0_17: Mapped[int | None] = mapped_column(Integer)
+    children_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # --- rounds, returns and assessments ---
@@ -184,6 +207,7 @@ class Population(Base):
 
 class Round(Base):
     __tablename__ = "rounds"
+    __table_args__ = (CheckConstraint(_in("weighting", WEIGHTINGS), name="weighting"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(32), unique=True)
@@ -191,6 +215,7 @@ class Round(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     division_year: Mapped[int] = mapped_column(Integer)
+    weighting: Mapped[str] = mapped_column(String(16), default=DEFAULT_WEIGHTING, server_default=DEFAULT_WEIGHTING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -589,6 +589,25 @@ class PointsTable:
     status_column: int
     comment_column: int | None
     rows: tuple[int, ...]
+    other_number_columns: tuple[int, ...] = ()  # further candidate columns when the choice stays ambiguous
+
+
+POINT_NUMBER_LABELS = (*NUMBER_LABELS, "puntnummer", "point number", "no")  # header labels, in priority order
+_POINT_NUMBER = re.compile(r"(?:(?:punt|point|nr|no|nummer|p)\s*\.?\s*)?(\d{1,9})\s*[.:)]?")
+
+
+def parse_point_number(value: object) -> int | None:
+    """A point number as people write it: 7, 7.0, "7", "7.", "Punt 7", "punt 7", "Point 7", "nr. 7", "P7"."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = _POINT_NUMBER.fullmatch(" ".join(value.split()).casefold())
+        return int(match.group(1)) if match else None
+    return None
 
 
 def _cells(sheet: Sheet) -> Iterator[tuple[int, int, Cell]]:
@@ -609,13 +628,21 @@ def find_code(sheet: Sheet) -> CodeCell | None:
     return None
 
 
-def find_points_table(sheet: Sheet) -> PointsTable | None:
-    """The first row holding both a number label (`Nr`, ...) and `Status`; data rows follow it."""
+def find_points_table(sheet: Sheet, points: Sequence[int] | None = None) -> PointsTable | None:
+    """The first row holding both a number label (`Nr`, `Punt`, ...) and `Status`; data rows follow it.
+
+    When several columns are labelled as the number, the one whose values parse as point numbers (in `points`
+    when given) most often wins; when two score the same but hold different numbers, the table says so in
+    `other_number_columns` and the caller reports one issue instead of one per row.
+    """
     for r, row in enumerate(sheet.rows):
         labels = {fold_label(value): c for c, value in reversed(list(enumerate(row))) if isinstance(value, str)}
-        number = next((labels[label] for label in NUMBER_LABELS if label in labels), None)
         status = next((labels[label] for label in STATUS_LABELS if label in labels), None)
-        if number is None or status is None or number == status:
+        candidates = sorted(
+            {c for c, value in enumerate(row) if fold_label(value) in POINT_NUMBER_LABELS and c != status},
+            key=lambda c: (POINT_NUMBER_LABELS.index(fold_label(row[c])), c),
+        )
+        if not candidates or status is None:
             continue
         comment = min((c for label, c in labels.items() if label in COMMENT_LABELS), default=None)
         data_rows: list[int] = []
@@ -623,8 +650,25 @@ def find_points_table(sheet: Sheet) -> PointsTable | None:
             if sheet.row_is_blank(data_row):
                 break
             data_rows.append(data_row)
-        return PointsTable(r, number, status, comment, tuple(data_rows))
+        number, others = _number_column(sheet, candidates, data_rows, points)
+        return PointsTable(r, number, status, comment, tuple(data_rows), others)
     return None
+
+
+def _number_column(
+    sheet: Sheet, candidates: list[int], rows: list[int], points: Sequence[int] | None
+) -> tuple[int, tuple[int, ...]]:
+    """The candidate column whose values are point numbers most often, and the columns that tie with it."""
+
+    def numbers(column: int) -> tuple[int | None, ...]:
+        parsed = (parse_point_number(sheet.value(row, column)) for row in rows)
+        return tuple(n if n is not None and (n in points if points else n > 0) else None for n in parsed)
+
+    values = {column: numbers(column) for column in candidates}
+    scores = {column: sum(n is not None for n in found) for column, found in values.items()}
+    best = max(candidates, key=lambda column: scores[column])  # first in label priority on a tie
+    ties = tuple(c for c in candidates if c != best and scores[c] == scores[best] and values[c] != values[best])
+    return best, ties if scores[best] else ()
 
 
 def parse_municipality_code(value: object) -> str | None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
@@ -19,15 +21,20 @@ from sqlalchemy.orm import Session
 
 from etl import models as m
 from etl.audit import record
+from etl.divisions import Change, apply_changes, crosswalk, main_successor, predecessors
 from etl.framework import Framework, load_framework, load_status_scale
 from etl.framework import available_frameworks as framework_files
 from etl.issues import InputRejected, Issue
 
 REFERENCE_DIR = files("data_templates") / "reference"
 DEFAULT_DIVISION_FILE = "regions_ggd_2011.csv"
+REGION_FILE = "regions_ggd_{year}.csv"  # the GGD regions of a division year, where shipped (2008, 2011)
+CHANGES_FILE = "municipal_changes_2009_2011.csv"
+POPULATION_FILE = "population_municipalities_2008_2010_2011.csv"
 MUNICIPALITY_FILE_PATTERN = re.compile(r"municipalities_(\d{4})\.csv")
 DIVISION_COLUMNS = ("municipality_code", "region_code", "region_name")
 POPULATION_COLUMNS = ("municipality_code", "year", "inhabitants")
+ESTIMATED_CHILDREN_COLUMN = "children_0_17_est"  # the shipped CBS-derived estimate; `children_0_17` is a count
 
 
 @dataclass(frozen=True)
@@ -44,14 +51,41 @@ class ReferenceCounts:
     population_rows: int
 
 
-def division_years() -> list[int]:
-    """The CBS municipal divisions shipped as data (`municipalities_YYYY.csv`), oldest first."""
+def shipped_division_years() -> list[int]:
+    """The CBS municipal divisions shipped as lists (`municipalities_YYYY.csv`), oldest first."""
     years = [
         int(match.group(1))
         for entry in REFERENCE_DIR.iterdir()
         if (match := MUNICIPALITY_FILE_PATTERN.fullmatch(entry.name))
     ]
     return sorted(years)
+
+
+def division_years() -> list[int]:
+    """Every division year: the shipped ones and those in between, derived by applying the municipal changes."""
+    shipped = shipped_division_years()
+    return list(range(shipped[0], shipped[-1] + 1))
+
+
+def division_year_for(day: date) -> int:
+    """The division a round with reference date `day` uses: that of its year, else the nearest one shipped."""
+    years = division_years()
+    return min(max(day.year, years[0]), years[-1])
+
+
+def shipped_changes() -> list[Change]:
+    """The municipal changes shipped as data (`municipal_changes_2009_2011.csv`)."""
+    _, rows = _read_csv((REFERENCE_DIR / CHANGES_FILE).read_text(encoding="utf-8"))
+    return [
+        Change(
+            date.fromisoformat(row["date"]),
+            row["old_code"],
+            row["new_code"],
+            float(row["population_share"]),
+            row["change_type"],
+        )
+        for row in rows
+    ]
 
 
 def current_division_year() -> int:
@@ -138,12 +172,17 @@ def load_framework_data(session: Session) -> list[Framework]:
 
 
 def load_geography(session: Session) -> None:
-    """Upsert provinces, the municipalities of every shipped division and which division each belongs to."""
+    """Upsert provinces, the municipalities of every division year, the municipal changes and past regions.
+
+    The shipped years (2008, 2011) come from their lists; the years in between from the earlier list and the
+    changes, checked against the next shipped list so a gap in the change file cannot pass unnoticed.
+    """
     _, provinces = _read_csv((REFERENCE_DIR / "provinces.csv").read_text(encoding="utf-8"))
     for row in provinces:
         session.merge(m.Province(code=row["province_code"], name=row["province_name"]))
     session.flush()
-    for year in division_years():  # oldest first, so the newest name wins
+    shipped: dict[int, set[str]] = {}
+    for year in shipped_division_years():  # oldest first, so the newest name wins
         _, rows = _read_csv((REFERENCE_DIR / f"municipalities_{year}.csv").read_text(encoding="utf-8"))
         for row in rows:
             code = row["municipality_code"]
@@ -155,8 +194,107 @@ def load_geography(session: Session) -> None:
             else:
                 municipality.name = row["municipality_name"]
                 municipality.province_code = row["province_code"]
+        shipped[year] = {row["municipality_code"] for row in rows}
+    session.flush()
+    changes = load_changes(session)
+    years = division_years()
+    members: dict[int, set[str]] = {years[0]: shipped[years[0]]}
+    for previous, year in itertools.pairwise(years):
+        members[year] = apply_changes(members[previous], changes, previous, year)
+        if year in shipped and members[year] != shipped[year]:
+            raise InputRejected(
+                [
+                    _error(
+                        CHANGES_FILE,
+                        None,
+                        "changes_do_not_match_division",
+                        f"De wijzigingen leiden niet tot de indeling {year}: verschil "
+                        f"{', '.join(sorted(members[year] ^ shipped[year]))}.",
+                        f"The changes do not lead to the {year} division: difference "
+                        f"{', '.join(sorted(members[year] ^ shipped[year]))}.",
+                    )
+                ]
+            )
+    for year, codes in members.items():
+        for code in codes:
+            if session.get(m.MunicipalityDivision, (year, code)) is None:
+                session.add(m.MunicipalityDivision(year=year, municipality_code=code))
+    session.flush()
+
+
+def load_changes(session: Session) -> list[Change]:
+    """Replace the municipal change history by the shipped one (an upsert: unchanged rows stay as they are)."""
+    changes = shipped_changes()
+    wanted = {(c.on, c.old_code, c.new_code): c for c in changes}
+    for row in session.scalars(select(m.MunicipalChange)):
+        change = wanted.pop((row.change_date, row.old_code, row.new_code), None)
+        if change is None:
+            session.delete(row)
+        elif (row.share, row.change_type) != (change.share, change.change_type):
+            row.share, row.change_type = change.share, change.change_type
+    for change in wanted.values():
+        session.add(
+            m.MunicipalChange(
+                change_date=change.on,
+                old_code=change.old_code,
+                new_code=change.new_code,
+                share=change.share,
+                change_type=change.change_type,
+            )
+        )
+    session.flush()
+    return changes
+
+
+def load_past_regions(session: Session) -> None:
+    """The GGD regions of each division year before the current one (docs/metrics.md, "Divisions").
+
+    A year with a shipped region file (2008) uses it; a later year keeps the regions of the year before, and a
+    municipality formed by a merger joins the region of its largest predecessor by inhabitants.
+    """
+    current = current_division_year()
+    changes = shipped_changes()
+    members: dict[int, set[str]] = {year: set() for year in division_years()}
+    for year, code in session.execute(select(m.MunicipalityDivision.year, m.MunicipalityDivision.municipality_code)):
+        members.setdefault(year, set()).add(code)
+    inhabitants = {
+        code: number
+        for code, number in session.execute(
+            select(m.Population.municipality_code, m.Population.inhabitants).where(
+                m.Population.year == division_years()[0]
+            )
+        )
+    }
+    previous_year: int | None = None
+    regions: dict[str, str] = {}
+    for year in division_years():
+        if year == current:
+            break
+        path = REFERENCE_DIR / REGION_FILE.format(year=year)
+        if path.is_file():
+            _, rows = _read_csv(path.read_text(encoding="utf-8"))
+            for row in rows:
+                session.merge(
+                    m.Region(code=row["region_code"], name=row["region_name"], region_type=row["region_type"])
+                )
             session.flush()
-            session.merge(m.MunicipalityDivision(year=year, municipality_code=code))
+            regions = {row["municipality_code"]: row["region_code"] for row in rows}
+        elif previous_year is not None:
+            walk = predecessors(crosswalk(members[previous_year], changes, previous_year, year))
+            regions = {
+                code: regions.get(
+                    code,
+                    regions.get(
+                        main_successor({old: share * inhabitants.get(old, 1) for old, share in walk[code].items()})
+                    ),
+                )
+                for code in members[year]
+            }
+        for code in members[year]:
+            division = session.get(m.MunicipalityDivision, (year, code))
+            if division is not None and division.region_code != regions.get(code):
+                division.region_code = regions.get(code)
+        previous_year = year
     session.flush()
 
 
@@ -250,8 +388,19 @@ def replace_division(session: Session, text: str, file: str) -> None:
     session.flush()
     for municipality in session.scalars(select(m.Municipality)):
         municipality.region_code = membership.get(municipality.code)
+    for division in session.scalars(
+        select(m.MunicipalityDivision).where(m.MunicipalityDivision.year == current_division_year())
+    ):
+        division.region_code = membership.get(division.municipality_code)
     session.flush()
-    stale = set(session.scalars(select(m.Region.code))) - regions.keys()
+    past = set(
+        session.scalars(
+            select(m.MunicipalityDivision.region_code).where(
+                m.MunicipalityDivision.year != current_division_year(), m.MunicipalityDivision.region_code.is_not(None)
+            )
+        )
+    )
+    stale = set(session.scalars(select(m.Region.code))) - regions.keys() - past
     in_use = set(session.scalars(select(m.UserRegion.region_code).where(m.UserRegion.region_code.in_(stale))))
     if in_use:
         raise InputRejected(
@@ -270,9 +419,17 @@ def replace_division(session: Session, text: str, file: str) -> None:
     session.flush()
 
 
-def load_population(session: Session, text: str, file: str) -> int:
-    """Validate and upsert population per municipality and year; returns the number of rows loaded."""
+def load_population(session: Session, text: str, file: str, *, keep_counts: bool = False) -> int:
+    """Validate and upsert population per municipality and year; returns the number of rows loaded.
+
+    A file with `children_0_17_est` instead of `children_0_17` holds estimates (the shipped CBS-derived file);
+    with `keep_counts` its rows do not overwrite a row NJi loaded from a file of its own.
+    """
     columns, rows = _read_csv(text)
+    estimated = ESTIMATED_CHILDREN_COLUMN in columns and "children_0_17" not in columns
+    if estimated:
+        rows = [row | {"children_0_17": row[ESTIMATED_CHILDREN_COLUMN]} for row in rows]
+        columns = [("children_0_17" if c == ESTIMATED_CHILDREN_COLUMN else c) for c in columns]
     issues = _missing_columns(file, columns, POPULATION_COLUMNS)
     if issues:
         raise InputRejected(issues)
@@ -333,10 +490,23 @@ def load_population(session: Session, text: str, file: str) -> int:
         parsed.append((code, year, inhabitants, children))
     if issues:
         raise InputRejected(issues)
+    loaded = 0
     for code, year, inhabitants, children in parsed:
-        session.merge(m.Population(municipality_code=code, year=year, inhabitants=inhabitants, children_0_17=children))
+        existing = session.get(m.Population, (code, year))
+        if keep_counts and existing is not None and not existing.children_estimated:
+            continue  # loaded by NJi from a file of its own: the shipped estimate never replaces it
+        session.merge(
+            m.Population(
+                municipality_code=code,
+                year=year,
+                inhabitants=inhabitants,
+                children_0_17=children,
+                children_estimated=estimated and children is not None,
+            )
+        )
+        loaded += 1
     session.flush()
-    return len(parsed)
+    return loaded
 
 
 def load_reference(
@@ -352,9 +522,16 @@ def load_reference(
     """
     load_framework_data(session)
     load_geography(session)
+    load_population(
+        session, (REFERENCE_DIR / POPULATION_FILE).read_text(encoding="utf-8"), POPULATION_FILE, keep_counts=True
+    )
+    load_past_regions(session)
     if regions_file is not None:
         replace_division(session, regions_file.read_text(encoding="utf-8-sig"), regions_file.name)
-    elif session.scalar(select(func.count()).select_from(m.Region)) == 0:
+    elif (
+        session.scalar(select(func.count()).select_from(m.Municipality).where(m.Municipality.region_code.is_not(None)))
+        == 0
+    ):
         replace_division(
             session,
             (REFERENCE_DIR / DEFAULT_DIVISION_FILE).read_text(encoding="utf-8"),
@@ -386,7 +563,16 @@ def reference_counts(session: Session) -> ReferenceCounts:
         levels=count(m.Level),
         points=count(m.Point),
         provinces=count(m.Province),
-        regions=count(m.Region),
+        regions=len(
+            set(
+                session.scalars(
+                    select(m.MunicipalityDivision.region_code).where(
+                        m.MunicipalityDivision.year == current_division_year(),
+                        m.MunicipalityDivision.region_code.is_not(None),
+                    )
+                )
+            )
+        ),
         municipalities=count(m.Municipality),
         current_municipalities=count(m.MunicipalityDivision, m.MunicipalityDivision.year == current_division_year()),
         population_rows=count(m.Population),

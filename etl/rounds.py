@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from etl.audit import record
 from etl.issues import UserError
-from etl.models import Round
-from etl.reference import current_division_year
+from etl.models import WEIGHTINGS, Round
+from etl.reference import division_year_for
 
 MAX_LABEL_LENGTH: int = Round.__table__.c.label.type.length  # what the database keeps (PostgreSQL refuses more)
 
@@ -61,9 +61,10 @@ def add_round(
     *,
     deadline: date | None = None,
     division_year: int | None = None,
+    weighting: str | None = None,
     actor: str | None = None,
 ) -> Round:
-    """Create an open round; a label may be used once."""
+    """Create an open round on the municipal division of its reference year; a label may be used once."""
     label = label.strip()
     if not label:
         raise RoundError("a round needs a label, e.g. 2009", "een ronde heeft een naam nodig, bijvoorbeeld 2009")
@@ -77,8 +78,10 @@ def add_round(
         reference_date=reference_date,
         deadline=deadline,
         is_open=True,
-        division_year=division_year or current_division_year(),
+        division_year=division_year or division_year_for(reference_date),
     )
+    if weighting is not None:
+        new.weighting = _weighting(weighting)
     session.add(new)
     session.flush()
     record(
@@ -95,6 +98,23 @@ def set_round_open(session: Session, label: str, is_open: bool, *, actor: str | 
     found = get_round(session, label)
     found.is_open = is_open
     record(session, "round.open" if is_open else "round.close", actor=actor, detail={"round": label})
+    return found
+
+
+def _weighting(value: str) -> str:
+    if value not in WEIGHTINGS:
+        known = ", ".join(WEIGHTINGS)
+        raise RoundError(
+            f"unknown weighting {value!r} (known: {known})", f"onbekende weging {value!r} (bekend: {known})"
+        )
+    return value
+
+
+def set_weighting(session: Session, label: str, weighting: str, *, actor: str | None = None) -> Round:
+    """Change how a round's region and national coverage weigh municipalities (docs/metrics.md, "Weights")."""
+    found = get_round(session, label)
+    found.weighting = _weighting(weighting)
+    record(session, "round.weighting", actor=actor, detail={"round": label, "weighting": weighting})
     return found
 
 

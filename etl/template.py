@@ -100,7 +100,7 @@ def _region_municipalities(session: Session, region: m.Region, division_year: in
     rows = session.execute(
         select(m.Municipality.code, m.Municipality.name)
         .join(m.MunicipalityDivision, m.MunicipalityDivision.municipality_code == m.Municipality.code)
-        .where(m.Municipality.region_code == region.code, m.MunicipalityDivision.year == division_year)
+        .where(m.MunicipalityDivision.region_code == region.code, m.MunicipalityDivision.year == division_year)
         .order_by(m.Municipality.name)
     )
     return [_Municipality(code, name) for code, name in rows]

@@ -33,7 +33,13 @@ def template(region: str | None, all_regions: bool, round_label: str, out: Path,
     with session_scope() as session:
         if all_regions:
             out.mkdir(parents=True, exist_ok=True)
-            codes = list(session.scalars(select(m.Region.code).order_by(m.Region.code)))
+            from etl.rounds import get_round
+
+            year = get_round(session, round_label).division_year  # the regions of the round's own division
+            division = select(m.MunicipalityDivision.region_code).where(
+                m.MunicipalityDivision.year == year, m.MunicipalityDivision.region_code.is_not(None)
+            )
+            codes = list(session.scalars(division.distinct().order_by(m.MunicipalityDivision.region_code)))
         else:
             codes = [region or ""]
         for code in codes:

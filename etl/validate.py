@@ -26,6 +26,7 @@ from etl.read import (
     is_blank,
     meta_values,
     parse_municipality_code,
+    parse_point_number,
 )
 from etl.status import InvalidStatus, StatusParser, default_parser
 from etl.template import TEMPLATE_VERSION, framework_versions
@@ -67,6 +68,20 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}.",
         "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}.",
     ),
+    "municipality_dissolved": (
+        "error",
+        "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}: zij is per "
+        "{date} opgegaan in {successors}. Lever aan voor {successors}.",
+        "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}: on "
+        "{date} it became part of {successors}. Submit for {successors} instead.",
+    ),
+    "municipality_not_yet_formed": (
+        "error",
+        "Gemeente {code} ({name}) bestaat nog niet in de gemeentelijke indeling {year} van ronde {round}: zij is "
+        "per {date} gevormd uit {predecessors}. Lever voor deze ronde aan per gemeente van toen.",
+        "Municipality {code} ({name}) does not exist yet in the {year} municipal division used by round {round}: "
+        "it was formed on {date} from {predecessors}. Submit per municipality as it was then.",
+    ),
     "municipality_not_in_region": (
         "error",
         "Gemeente {code} ({name}) hoort bij regio {actual}, niet bij regio {region}.",
@@ -86,6 +101,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
         "error",
         "Geen puntentabel gevonden: een kopregel met 'Nr' (of 'Punt') en 'Status' ontbreekt.",
         "No points table found: a header row with 'Nr' (or 'Point') and 'Status' is missing.",
+    ),
+    "ambiguous_point_column": (
+        "error",
+        "Meerdere kolommen ({columns}) kunnen het puntnummer bevatten en hun nummers verschillen; laat één kolom "
+        "'Nr' met de puntnummers 1, 2, 3, … staan.",
+        "Several columns ({columns}) could hold the point number and their numbers differ; keep one column 'Nr' "
+        "with the point numbers 1, 2, 3, ….",
     ),
     "invalid_point_number": (
         "error",
@@ -361,16 +383,8 @@ def _whole_number(text: str) -> int | None:
 
 
 def _point_number(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip().rstrip(".")
-        return _whole_number(text)
-    return None
+    """A point number as people write it ("7", "7.", "Punt 7", "nr. 7", "P7"; see etl.read.parse_point_number)."""
+    return parse_point_number(value)
 
 
 @dataclass
@@ -386,6 +400,7 @@ class _Context:
     municipalities: dict[str, tuple[str, str | None]]  # code → (name, region)
     division: frozenset[str]
     parser: StatusParser
+    changes: tuple[m.MunicipalChange, ...] = ()
 
 
 def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings) -> str | None:
@@ -402,15 +417,7 @@ def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings
         return None
     name, region = ctx.municipalities[code]
     if ctx.round is not None and code not in ctx.division:
-        findings.add(
-            "municipality_not_in_division",
-            sheet.name,
-            cell,
-            code=code,
-            name=name,
-            year=ctx.round.division_year,
-            round=ctx.round.label,
-        )
+        _not_in_division(sheet, cell, code, ctx, findings)
     elif ctx.region is not None and region != ctx.region:
         findings.add(
             "municipality_not_in_region",
@@ -447,6 +454,27 @@ def _outside_scope(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findi
             region=region or "-",
         )
     return True
+
+
+def _not_in_division(sheet: Sheet, cell: str, code: str, ctx: _Context, findings: Findings) -> None:
+    """Say why `code` is not in the round's division: what it became, what it was formed from, or neither."""
+    assert ctx.round is not None
+    name = ctx.municipalities[code][0]
+    values = {"code": code, "name": name, "year": ctx.round.division_year, "round": ctx.round.label}
+    later = sorted((c for c in ctx.changes if c.old_code == code), key=lambda c: c.change_date)
+    earlier = sorted((c for c in ctx.changes if c.new_code == code and c.old_code != code), key=lambda c: c.change_date)
+    if later and later[0].change_date.year <= ctx.round.division_year:
+        when = later[0].change_date
+        names = [f"{c.new_code} ({ctx.municipalities[c.new_code][0]})" for c in later if c.change_date == when]
+        findings.add("municipality_dissolved", sheet.name, cell, date=when, successors=" / ".join(names), **values)
+    elif earlier and earlier[-1].change_date.year > ctx.round.division_year:
+        when = earlier[-1].change_date
+        names = [f"{c.old_code} ({ctx.municipalities[c.old_code][0]})" for c in earlier if c.change_date == when]
+        findings.add(
+            "municipality_not_yet_formed", sheet.name, cell, date=when, predecessors=", ".join(names), **values
+        )
+    else:
+        findings.add("municipality_not_in_division", sheet.name, cell, **values)
 
 
 def _read_points(
@@ -566,9 +594,17 @@ def _context(
         )
     }
     division: frozenset[str] = frozenset()
-    if rnd is not None:
+    if rnd is not None:  # the round's own division: its municipalities and their region in that year
         year = m.MunicipalityDivision.year == rnd.division_year
-        division = frozenset(session.scalars(select(m.MunicipalityDivision.municipality_code).where(year)))
+        in_division = {
+            code: region_code
+            for code, region_code in session.execute(
+                select(m.MunicipalityDivision.municipality_code, m.MunicipalityDivision.region_code).where(year)
+            )
+        }
+        division = frozenset(in_division)
+        municipalities |= {code: (municipalities[code][0], in_division[code]) for code in division}
+    changes = tuple(session.scalars(select(m.MunicipalChange)))
     points = tuple(
         session.scalars(
             select(m.Point.number).where(m.Point.framework_version == framework_version).order_by(m.Point.number)
@@ -576,7 +612,7 @@ def _context(
     )
     stated = None if refused else region
     return _Context(
-        rnd, stated, refused, allowed, framework_version, points, municipalities, division, default_parser()
+        rnd, stated, refused, allowed, framework_version, points, municipalities, division, default_parser(), changes
     )
 
 
@@ -591,10 +627,19 @@ def _municipality_sheet(
         if code in seen:
             findings.add("duplicate_municipality", sheet.name, cell_ref(*found.position), code=code, other=seen[code])
         seen.setdefault(code, sheet.name)
-    table = find_points_table(sheet)
+    table = find_points_table(sheet, ctx.points)
     _formula_warnings(workbook, sheet, table, found, findings)
     if table is None:
         findings.add("no_points_table", sheet.name)
+        return None
+    if table.other_number_columns:  # one issue for the table, not one per row
+        columns = [table.number_column, *table.other_number_columns]
+        findings.add(
+            "ambiguous_point_column",
+            sheet.name,
+            cell_ref(table.header_row, table.number_column),
+            columns=", ".join(cell_ref(table.header_row, c) for c in columns),
+        )
         return None
     filled, blank = _read_points(sheet, table, ctx, findings)
     if not filled and blank and not any(i.sheet == sheet.name and i.severity == "error" for i in findings.issues):

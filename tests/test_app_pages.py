@@ -119,8 +119,9 @@ def test_map_toggle_and_language_links_keep_the_round(demo_engine: Engine) -> No
 
 
 def test_region_page_shows_the_region_beside_national(demo_engine: Engine) -> None:  # noqa: F811
-    detail = region_detail(demo_engine, "2010", "GG3406").to_dict()
-    layout = page(demo_engine, "/regio/GG3406", "?ronde=2010")
+    # the 2010 round is on the 2010 division, whose regions are the 2008 GGD regions: GGD Amsterdam is GG0340
+    detail = region_detail(demo_engine, "2010", "GG0340").to_dict()
+    layout = page(demo_engine, "/regio/GG0340", "?ronde=2010")
     assert by_id(layout, "kpi-coverage").children == figures.percent(detail["region"]["coverage"], "nl")
     assert figures.percent(detail["national"]["coverage"], "nl") in text(layout)
     assert by_id(layout, "kpi-completeness").children == figures.percent(detail["region"]["completeness"], "nl")
@@ -129,11 +130,11 @@ def test_region_page_shows_the_region_beside_national(demo_engine: Engine) -> No
 
 
 def test_heatmap_click_opens_the_municipality_in_the_same_round(demo_engine: Engine) -> None:  # noqa: F811
-    layout = page(demo_engine, "/regio/GG3406", "?ronde=2010&lang=en")
+    layout = page(demo_engine, "/regio/GG0340", "?ronde=2010&lang=en")  # GGD Amsterdam in the 2010 division
     graph_id = {"type": "nav-graph", "name": "heatmap", "target": "municipality", "field": "y"}
     rows = list(by_id(layout, graph_id).figure.data[0].y)
     lookup = by_id(layout, {"type": "nav-lookup", "name": "heatmap"}).data
-    codes = set(region_detail(demo_engine, "2010", "GG3406").municipalities["municipality_code"])
+    codes = set(region_detail(demo_engine, "2010", "GG0340").municipalities["municipality_code"])
     assert set(lookup) == set(rows) and set(lookup.values()) == codes
     click = {"points": [{"x": "5", "y": "Amsterdam", "z": 3, "curveNumber": 0}]}  # what Dash passes on a click
     href = click_href(graph_id, click, "?ronde=2010&lang=en", {"heatmap": lookup})

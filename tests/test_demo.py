@@ -246,3 +246,16 @@ def test_demo_reset_deletes_an_earlier_demo_database(
     assert has_data(open_demo_database(reset=False))
     open_demo_database(reset=True)
     assert not copy.exists()
+
+
+def test_demo_rounds_use_their_own_division_and_are_weighted_by_estimated_children(demo_engine: Engine) -> None:
+    from dashboard.report import round_report
+
+    first, last = round_report(demo_engine, "2008"), round_report(demo_engine, "2011")
+    assert (first.national["n_expected"], first.national["n_regions"]) == (443, 30)
+    assert (last.national["n_expected"], last.national["n_regions"]) == (418, 28)
+    assert first.weighting == last.weighting == "children_0_17_est"
+    assert (first.population_year, last.population_year) == (2008, 2011)
+    # 2008's regions are the 30 GGD regions of 2008 in its own report, the 28 of 2011 in the 2011 history
+    history = last.history[last.history["scope"] == "region"]
+    assert set(history["region_code"]) == set(last.regions["region_code"])

@@ -233,7 +233,7 @@ def test_duplicate_point_and_a_status_without_point_number_are_errors(engine: En
     ("code", "expected_issue"),
     [
         ("GM9999", "unknown_municipality"),
-        ("GM0039", "municipality_not_in_division"),
+        ("GM0039", "municipality_dissolved"),
         ("Den Haag", "invalid_municipality_code"),
     ],
 )

@@ -123,14 +123,25 @@ def test_fill_template_refuses_an_unknown_municipality_or_point(engine: Engine, 
 @sqlite_only
 def test_raak_template_writes_one_region_or_all_regions(use_database: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["rounds", "add", "2009", "--reference-date", "2009-12-31"]).exit_code == 0
-    one = runner.invoke(main, ["template", "--region", "gg3406", "--round", "2009", "--out", str(tmp_path / "a.xlsx")])
+    assert runner.invoke(main, ["rounds", "add", "2011", "--reference-date", "2011-12-31"]).exit_code == 0
+    one = runner.invoke(main, ["template", "--region", "gg3406", "--round", "2011", "--out", str(tmp_path / "a.xlsx")])
     assert one.exit_code == 0, one.output
     assert (tmp_path / "a.xlsx").exists()
-    every = runner.invoke(main, ["template", "--all", "--round", "2009", "--out", str(tmp_path / "all")])
+    every = runner.invoke(main, ["template", "--all", "--round", "2011", "--out", str(tmp_path / "all")])
     assert every.exit_code == 0, every.output
     written = sorted(p.name for p in (tmp_path / "all").iterdir())
-    assert len(written) == 28 and f"RAAK_2009_{SMALL_REGION}.xlsx" in written
+    assert len(written) == 28 and f"RAAK_2011_{SMALL_REGION}.xlsx" in written
+
+
+def test_templates_of_a_2008_round_list_its_own_regions_and_municipalities(use_database: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["rounds", "add", "2008", "--reference-date", "2008-12-31"]).exit_code == 0
+    every = runner.invoke(main, ["template", "--all", "--round", "2008", "--out", str(tmp_path / "all")])
+    assert every.exit_code == 0, every.output
+    written = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert len(written) == 30 and "RAAK_2008_GG0300.xlsx" in written  # the 30 GGD regions of 2008
+    sheets = openpyxl.load_workbook(tmp_path / "all" / "RAAK_2008_GG0300.xlsx").sheetnames
+    assert any("Bennebroek" in name for name in sheets)  # dissolved in 2009, still a municipality in 2008
 
 
 @sqlite_only

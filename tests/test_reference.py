@@ -91,8 +91,45 @@ def test_population_file_is_loaded(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "population.csv"
     path.write_text("municipality_code,year,inhabitants,children_0_17\nGM0363,2011,780559,138000\nGM0003,2011,12000,\n")
     with session_scope(engine) as session:
-        assert load_reference(session, population_file=path).population_rows == 2
+        # the shipped 443 + 431 + 418 rows stay; the file's two rows replace the shipped ones
+        assert load_reference(session, population_file=path).population_rows == 443 + 431 + 418
         assert session.get(m.Population, ("GM0003", 2011)).children_0_17 is None
+        amsterdam = session.get(m.Population, ("GM0363", 2011))
+        assert (amsterdam.children_0_17, amsterdam.children_estimated) == (138000, False)
+
+
+def test_real_children_counts_replace_the_estimate_and_survive_a_reload(engine: Engine, tmp_path: Path) -> None:
+    with session_scope(engine) as session:
+        shipped = session.get(m.Population, ("GM0363", 2011))
+        assert (shipped.inhabitants, shipped.children_0_17, shipped.children_estimated) == (779810, 155182, True)
+    path = tmp_path / "population.csv"
+    path.write_text("municipality_code,year,inhabitants,children_0_17\nGM0363,2011,779808,151234\n")
+    with session_scope(engine) as session:
+        load_reference(session, population_file=path)
+    with session_scope(engine) as session:
+        load_reference(session)  # a plain reload must not bring the estimate back
+    with session_scope(engine) as session:
+        real = session.get(m.Population, ("GM0363", 2011))
+        assert (real.inhabitants, real.children_0_17, real.children_estimated) == (779808, 151234, False)
+
+
+def test_every_division_year_has_its_municipalities_and_ggd_regions(engine: Engine) -> None:
+    D = m.MunicipalityDivision
+    with session_scope(engine) as session:
+        for year, municipalities, regions in ((2008, 443, 30), (2009, 441, 30), (2010, 431, 30), (2011, 418, 28)):
+            rows = session.execute(select(D.municipality_code, D.region_code).where(D.year == year)).all()
+            assert len(rows) == municipalities, year
+            assert all(region for _, region in rows), year
+            assert len({region for _, region in rows}) == regions, year
+        # Bennebroek exists in 2008 only; Kaag en Braassem (2009 merger) joins the region of its largest
+        # predecessor, Alkemade (GG1600 in 2008)
+        assert session.get(D, (2008, "GM0372")).region_code == "GG0300"
+        assert session.get(D, (2009, "GM0372")) is None
+        assert session.get(D, (2009, "GM1884")).region_code == session.get(D, (2008, "GM0483")).region_code
+        # Rozenburg joined Rotterdam on 2010-03-18: still in the 2010 division (1 January), gone in 2011
+        assert session.get(D, (2010, "GM0600")) is not None
+        assert session.get(D, (2011, "GM0600")) is None
+        assert session.scalar(select(func.count()).select_from(m.MunicipalChange)) == 36
 
 
 @pytest.mark.parametrize(

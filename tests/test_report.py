@@ -25,6 +25,7 @@ from etl.cli import USAGE_ERROR_EXIT, main
 from etl.db import engine_for, session_scope
 from etl.ingest import ingest
 from etl.reference import load_population
+from etl.rounds import set_weighting
 
 EXPECTED = 418  # municipalities of the 2011 division, all with a GGD region
 DEN_HAAG = "GM0518"  # the only municipality of ONE_MUNICIPALITY_REGION
@@ -46,8 +47,14 @@ A_COVERAGE, B_COVERAGE, DEN_HAAG_COVERAGE = 20 / 34, 1.0, 1 / 35
 
 
 def build_scenario(engine: Engine, folder: Path) -> dict[str, str]:
-    """Rounds 2008-2010 and the returns above, ingested as real workbooks; returns the municipality codes."""
+    """Rounds 2008-2010 and the returns above, ingested as real workbooks; returns the municipality codes.
+
+    The hand calculations below weigh every municipality once, so the rounds are set to equal weighting (the
+    default, children 0-17, is checked number for number in tests/test_weighting_mergers.py)."""
     add_rounds(engine, "2008", "2009", "2010")
+    with session_scope(engine) as session:
+        for label in ("2008", "2009", "2010"):
+            set_weighting(session, label, "equal")
     a, b = region_municipalities(engine, SMALL_REGION)[:2]
     uploads = [
         (SMALL_REGION, "2009", {a: statuses({range(1, 36): 2}), b: statuses({range(1, 36): 3})}, None),
@@ -384,7 +391,10 @@ def test_an_ingest_shows_up_in_the_next_report_without_invalidation(engine: Engi
 
     after = report.round_report(engine, "2010")
     assert after.national["n_returns"] == 1
-    assert after.national["coverage"] == pytest.approx(DEN_HAAG_COVERAGE / EXPECTED)
+    # weighted by the (estimated) children 0-17 of the round's population year, the default weighting
+    weights = after.municipalities.set_index("municipality_code")["weight"]
+    assert after.weighting == "children_0_17_est"
+    assert after.national["coverage"] == pytest.approx(DEN_HAAG_COVERAGE * weights[DEN_HAAG] / weights.sum())
 
 
 def test_log_ins_and_user_changes_keep_the_cached_reports(engine: Engine):
@@ -436,27 +446,28 @@ def population_csv(year: int, inhabitants: dict[str, int], children: dict[str, i
 
 
 def test_population_weighting_uses_children_then_inhabitants_of_the_right_year(engine: Engine, tmp_path: Path):
-    add_rounds(engine, "2010")
-    data = filled(engine, ONE_MUNICIPALITY_REGION, "2010", tmp_path, {DEN_HAAG: statuses({range(1, 36): 4})})
+    add_rounds(engine, "2012")
+    data = filled(engine, ONE_MUNICIPALITY_REGION, "2012", tmp_path, {DEN_HAAG: statuses({range(1, 36): 4})})
     assert ingest(data, "den_haag.xlsx", engine=engine).status == "accepted"
-    codes = list(report.round_report(engine, "2010").municipalities["municipality_code"])
+    codes = list(report.round_report(engine, "2012").municipalities["municipality_code"])
     inhabitants = {code: 1000 for code in codes} | {DEN_HAAG: 5000}
     children = {code: 100 for code in codes} | {DEN_HAAG: 900}
     with session_scope(engine) as session:
-        # 2009 (≤ 2010, the latest such year) has children for everyone; 2011 would weigh differently.
-        load_population(session, population_csv(2009, inhabitants, children), "bevolking_2009.csv")
-        load_population(session, population_csv(2011, inhabitants, {}), "bevolking_2011.csv")
+        # 2012 (≤ 2012, the latest such year) has children for everyone; 2013 would weigh differently. (CBS
+        # figures for 2008, 2010 and 2011 ship with the reference data, so this test uses later years.)
+        load_population(session, population_csv(2012, inhabitants, children), "bevolking_2012.csv")
+        load_population(session, population_csv(2013, inhabitants, {}), "bevolking_2013.csv")
         record(session, "reference.load", actor="test", detail={"population": "bevolking"})  # as the CLI does
-    weighted = report.round_report(engine, "2010")
-    assert (weighted.weighting, weighted.population_year) == ("children_0_17", 2009)
+    weighted = report.round_report(engine, "2012")
+    assert (weighted.weighting, weighted.population_year) == ("children_0_17", 2012)
     # Den Haag (coverage 1) weighs 900 of 417·100 + 900 children.
     assert weighted.national["coverage"] == pytest.approx(900 / (417 * 100 + 900))
     assert weighted.national["coverage_reporting"] == 1.0
 
     with session_scope(engine) as session:
-        load_population(session, population_csv(2009, inhabitants, children | {"GM0003": None}), "zonder.csv")
+        load_population(session, population_csv(2012, inhabitants, children | {"GM0003": None}), "zonder.csv")
         record(session, "reference.load", actor="test", detail={"population": "zonder"})
-    fallback = report.round_report(engine, "2010")
+    fallback = report.round_report(engine, "2012")
     assert fallback.weighting == "inhabitants"
     assert fallback.national["coverage"] == pytest.approx(5000 / (417 * 1000 + 5000))
     assert fallback.to_dict()["national"]["weighting"] == "inhabitants"

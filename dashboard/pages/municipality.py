@@ -23,6 +23,26 @@ def allowed(view: View, code: str) -> bool:
         return view.user.sees_region(municipality(conn, code)["region_code"])
 
 
+def _lineage(view: View, info: dict[str, Any]) -> list[Any]:
+    """What a dissolved municipality became, or what a merged one was formed from (the municipal changes)."""
+    successors, formed = info.get("successors") or [], info.get("predecessors") or []
+    parts: list[Any] = []
+    if successors:
+        links: list[Any] = [view.t("municipality.became", date=successors[0]["date"])]
+        for index, item in enumerate(successors):
+            code = item["municipality_code"]
+            links += [" / "] if index else []
+            links.append(dcc.Link(f"{item['municipality_name']} ({code})", href=view.href(f"/gemeente/{code}")))
+        parts.append(html.P(links, id="municipality-successor", className="page-meta"))
+    if formed:
+        last = max(item["date"] for item in formed)
+        names = ", ".join(f"{i['municipality_name']} ({i['municipality_code']})" for i in formed if i["date"] == last)
+        annexed = all("annexed" in i.get("change_type", "") for i in formed if i["date"] == last)
+        key = "municipality.annexed" if annexed else "municipality.formed"
+        parts.append(html.P(view.t(key, date=last, names=names), id="municipality-formed", className="page-meta"))
+    return parts
+
+
 def layout(view: View, code: str) -> list[Any]:
     """One municipality across all rounds; the chosen round is highlighted in the coverage cards."""
     detail = municipality_detail(view.engine, code, lang=view.lang)
@@ -42,7 +62,9 @@ def layout(view: View, code: str) -> list[Any]:
             f"round-{row['round_label']}",
             view.t("round", label=row["round_label"]).capitalize(),
             figures.percent(row["coverage"], lang) if row["has_return"] else view.t("no_return"),
-            view.t("kpi.points.note", implemented=int(row["n_implemented"]), applicable=int(row["n_applicable"]))
+            view.t("municipality.via", names=row["via"])
+            if row.get("via")
+            else view.t("kpi.points.note", implemented=int(row["n_implemented"]), applicable=int(row["n_applicable"]))
             if row["has_return"]
             else "",
             selected=row["round_label"] == view.round_label,
@@ -54,6 +76,7 @@ def layout(view: View, code: str) -> list[Any]:
             [
                 html.H1(view.t("municipality.title", name=name), id="page-title"),
                 html.P([f"{municipality_code} · ", region], className="page-meta"),
+                *_lineage(view, info),
             ],
             className="page-heading",
         ),

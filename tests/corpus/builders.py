@@ -33,11 +33,17 @@ COMMITTED_COMMENTS = {5: "toelichting"}
 Snapshot = dict[str, list[tuple]]
 
 
+CORPUS_DIVISION_YEAR = 2011  # the corpus files name 2011 municipalities and GGD regions, whatever the round
+
+
 def add_rounds(engine: Engine, *labels: str, closed: Sequence[str] = ()) -> None:
-    """Rounds with reference date 31 December of the label's year; `closed` ones are closed."""
+    """Rounds with reference date 31 December of the label's year on the corpus's (2011) division; `closed` ones
+    are closed."""
     with session_scope(engine) as session:
         for label in labels:
-            added = add_round(session, label, date(int(label[:4]), 12, 31), actor="test")
+            added = add_round(
+                session, label, date(int(label[:4]), 12, 31), division_year=CORPUS_DIVISION_YEAR, actor="test"
+            )
             added.is_open = label not in closed
 
 
