@@ -92,6 +92,7 @@ TEXT: dict[str, dict[str, str]] = {
         "completeness": "Volledigheid",
         "coverage_reporting": "Dekking onder aanleverende gemeenten",
         "target_at": "Doel op de peildatum: {value}",
+        "bar_gap": "{value} · nog {gap} %-punt",
         "received": "{received} van {expected} gemeenten",
         "rank": "Positie",
         "points": "punten",
@@ -146,6 +147,7 @@ TEXT: dict[str, dict[str, str]] = {
         "completeness": "Completeness",
         "coverage_reporting": "Coverage among reporting municipalities",
         "target_at": "Target at the reference date: {value}",
+        "bar_gap": "{value} · {gap} pp to go",
         "received": "{received} of {expected} municipalities",
         "rank": "Rank",
         "points": "points",
@@ -477,6 +479,28 @@ def municipality_map_figure(
 # --- bars ---------------------------------------------------------------------------------------------------
 
 
+def bar_label(row: pd.Series, lang: Lang) -> str:
+    """A ranking bar's text: its coverage and, when short of the final target, the gap ("58,6 % · nog 41,4 %-punt")."""
+    value = percent(row["coverage"], lang)
+    gap = row.get("gap")
+    if gap is None or pd.isna(gap) or gap <= 0:
+        return value
+    text = f"{gap * PERCENT:.1f}"
+    return _t(lang, "bar_gap", value=value, gap=text.replace(".", ",") if lang == "nl" else text)
+
+
+def target_line(fig: go.Figure, target_value: float | None, lang: Lang) -> None:
+    """The target at the reference date as a dotted horizontal line with its value (vertical charts)."""
+    if target_value is None:
+        return
+    fig.add_hline(
+        y=target_value * PERCENT,
+        line={"color": OKABE_ITO["black"], "dash": "dot", "width": 2},
+        annotation={"text": _t(lang, "target_at", value=percent(target_value, lang))},
+        annotation_position="top left",
+    )
+
+
 def region_ranking_figure(
     regions: pd.DataFrame, *, target_value: float, round_label: str, weighting: str, lang: Lang = "nl"
 ) -> go.Figure:
@@ -499,6 +523,9 @@ def region_ranking_figure(
                 orientation="h",
                 name=_t(lang, "on_track" if flag else "behind"),
                 marker={"color": color, "pattern": {"shape": pattern}},
+                text=[bar_label(row, lang) for _, row in part.iterrows()],
+                textposition="auto",
+                cliponaxis=False,
                 customdata=list(
                     zip(
                         part["region_code"],
@@ -563,6 +590,7 @@ def group_coverage_figure(
     region_code: str | None = None,
     region_name: str | None = None,
     lang: Lang = "nl",
+    target_value: float | None = None,
 ) -> go.Figure:
     """Coverage per group (prevention, early intervention, protection): national, and a region beside it if given.
 
@@ -591,6 +619,7 @@ def group_coverage_figure(
             )
         )
     fig.update_layout(barmode="group")
+    target_line(fig, target_value, lang)
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.1], ticksuffix=" %")
     fig.update_xaxes(title=None)
     return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))
@@ -604,6 +633,7 @@ def level_profile_figure(
     region_code: str | None = None,
     region_name: str | None = None,
     lang: Lang = "nl",
+    target_value: float | None = None,
 ) -> go.Figure:
     """The continuum profile: coverage per level a-e, the region (solid) against the national line (dashed).
 
@@ -636,6 +666,7 @@ def level_profile_figure(
                 hovertemplate="<b>%{x}</b><br>%{fullData.name}: %{text}<extra></extra>",
             )
         )
+    target_line(fig, target_value, lang)
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
     fig.update_xaxes(title=_t(lang, "level_axis"))
     return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))

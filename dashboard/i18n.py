@@ -48,6 +48,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source": ("Bron: RAAK Monitor, zelfevaluaties", "Source: RAAK Monitor, self-assessments"),
     "round": ("ronde {label}", "round {label}"),
     "reference_date": ("peildatum {date}", "reference date {date}"),
+    # the 2011 target and the gap (dashboard.summary)
+    "headline.target": ("doel {year}: {value}", "target {year}: {value}"),
+    "headline.national": ("landelijk", "national"),
+    "headline.gap": ("nog {gap} procentpunt", "{gap} percentage points to go"),
+    "headline.reached": ("doel bereikt", "target reached"),
+    "headline.trajectory": (
+        "Doeltraject op de peildatum ({date}): {value}",
+        "Target trajectory at the reference date ({date}): {value}",
+    ),
+    "headline.behind": ("{gap} procentpunt achter", "{gap} percentage points behind"),
+    "headline.on_track": ("op koers", "on track"),
+    "headline.label": ("Doel en afstand", "Target and gap"),
+    "gap.short": ("nog {gap} %-punt", "{gap} pp to go"),
     # weighting
     "weighting.children_0_17": ("gewogen naar kinderen 0-17 jaar", "weighted by children aged 0-17"),
     "weighting.inhabitants": ("gewogen naar inwoners", "weighted by inhabitants"),
@@ -435,6 +448,14 @@ def percent(value: float | None, lang: Lang, digits: int = 1) -> str:
         return MISSING
     text = f"{value * 100:.{digits}f}"
     return (text.replace(".", ",") if lang == "nl" else text) + "%"
+
+
+def percentage_points(value: float | None, lang: Lang, digits: int = 1) -> str:
+    """A difference of shares in percentage points, without unit: 0.414 → `41,4` (nl) / `41.4` (en)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    text = f"{value * 100:.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
 
 
 def integer(value: int, lang: Lang) -> str:

@@ -285,6 +285,8 @@ def _build_round_report(conn: Connection, label: str, target: Target, lang: Lang
     regions["projection_status"] = [projections[code].status for code in regions["region_code"]]
     regions["projected_date"] = [projections[code].reached_on for code in regions["region_code"]]
     regions["rank"] = metrics.rank_regions(regions)
+    regions["gap"] = metrics.gaps(regions["coverage"], target.value)  # to the final target
+    regions["gap_trajectory"] = metrics.gaps(regions["coverage"], regions["target"])  # behind the trajectory
 
     national_row = now[now["scope"] == NATIONAL].iloc[0]
     national = {
@@ -300,6 +302,10 @@ def _build_round_report(conn: Connection, label: str, target: Target, lang: Lang
         "n_regions": len(regions),
         "days_to_target": (target.end - reference_date).days,
         "projection": projections[None],
+        "target_value": target.value,
+        "target_year": target.end.year,
+        "gap": metrics.gap(float(national_row["coverage"]), target.value),
+        "gap_trajectory": metrics.gap(float(national_row["coverage"]), float(national_row["target"])),
     }
     municipalities = current.scores[
         [
