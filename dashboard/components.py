@@ -6,7 +6,6 @@ that a spreadsheet would run as a formula is neutralised on the way out.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard.i18n import Lang, t
+from dashboard import downloads
+from dashboard.i18n import Lang, normalize_language, t
 from dashboard.report import jsonable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -24,7 +24,6 @@ NAV_GRAPH = "nav-graph"  # graphs whose click opens another page; see dashboard.
 NAV_SELECT = "nav-select"  # dropdowns whose choice opens another page (e.g. the region selector)
 NAV_LOOKUP = "nav-lookup"  # label → code of a NAV_GRAPH whose click names its subject by the y label
 Y_LABEL = "y"
-XLSX_SHEET_NAME = "data"
 GRID_PAGE_SIZE = 50
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -39,20 +38,17 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def table_data(frame: pd.DataFrame) -> dict[str, Any]:
-    """A JSON-safe copy of `frame` for a chart card's store (dates as ISO text, NaN as empty)."""
-    return {"columns": [str(c) for c in frame.columns], "rows": jsonable(frame)}
+def table_data(frame: pd.DataFrame, lang: Lang = "nl") -> dict[str, Any]:
+    """A JSON-safe copy of `frame` for a chart card's store (dates as ISO text, NaN as empty) and its language."""
+    return {"columns": [str(c) for c in frame.columns], "rows": jsonable(frame), "lang": lang}
 
 
 def export_bytes(data: dict[str, Any], fmt: str) -> bytes:
-    """A stored table as CSV (UTF-8 with BOM, so Excel reads the accents) or XLSX bytes, formulas neutralised."""
+    """A stored table as CSV or XLSX in the store's language (see dashboard.downloads), formulas neutralised."""
     frame = pd.DataFrame(data["rows"], columns=data["columns"])
     frame = frame.apply(lambda column: column.map(neutralise))
-    if fmt == "csv":
-        return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # RFC 4180: CR, LF get quoted
-    out = io.BytesIO()
-    frame.to_excel(out, index=False, sheet_name=XLSX_SHEET_NAME, engine="openpyxl")
-    return out.getvalue()
+    lang = normalize_language(data.get("lang"))
+    return downloads.csv_bytes(frame, lang) if fmt == "csv" else downloads.xlsx_bytes(frame, lang)
 
 
 def download(fmt: str, data: dict[str, Any] | None, filename: str) -> dict[str, Any] | None:
@@ -122,7 +118,7 @@ def card(
         tools = [
             html.Button(t("download.csv", lang), id={"type": CSV_BUTTON, "card": card_id}, className="button"),
             html.Button(t("download.xlsx", lang), id={"type": XLSX_BUTTON, "card": card_id}, className="button"),
-            dcc.Store(id={"type": DATA_STORE, "card": card_id}, data=table_data(data)),
+            dcc.Store(id={"type": DATA_STORE, "card": card_id}, data=table_data(data, lang)),
             dcc.Store(id={"type": "filename", "card": card_id}, data=filename),
             dcc.Download(id={"type": DOWNLOAD, "card": card_id}),
         ]
