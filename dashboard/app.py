@@ -43,6 +43,7 @@ from dashboard.pages import (
     export,
     language_of,
     may_open,
+    my_region,
     page_roles,
     parse_query,
     routes,
@@ -56,6 +57,7 @@ from etl.models import ROLES
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
 NAV_PAGES = (
+    ("/mijn-regio", "nav.my_region"),  # coordinators only: their home after log-in
     ("/", "nav.national"),
     ("/punten", "nav.points"),
     ("/aanlevering", "nav.completeness"),
@@ -356,6 +358,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     upload.register_callbacks(app, engine)
     admin.register_callbacks(app, engine)
     export.register_callbacks(app, engine)
+    my_region.register_callbacks(app, engine)
     return app
 
 
