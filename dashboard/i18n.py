@@ -61,6 +61,53 @@ STRINGS: dict[str, tuple[str, str]] = {
     "headline.on_track": ("op koers", "on track"),
     "headline.label": ("Doel en afstand", "Target and gap"),
     "gap.short": ("nog {gap} %-punt", "{gap} pp to go"),
+    # the steering summary (dashboard.summary; the PDF's first page)
+    "summary.title": ("Samenvatting", "Summary"),
+    "summary.on_track": (
+        "Op koers: {count} van de {total} regio's ({names}).",
+        "On track: {count} of the {total} regions ({names}).",
+    ),
+    "summary.on_track.none": (
+        "Geen van de {total} regio's ligt op koers.",
+        "None of the {total} regions is on track.",
+    ),
+    "summary.region_on_track": ("De regio ligt op koers.", "The region is on track."),
+    "summary.region_behind": (
+        "De regio ligt {gap} procentpunt achter op het doeltraject.",
+        "The region is {gap} percentage points behind the target trajectory.",
+    ),
+    "summary.gaps": (
+        "Grootste achterstand per onderdeel (doel op de peildatum: {target}):",
+        "Largest gaps per part of the approach (target at the reference date: {target}):",
+    ),
+    "summary.gap_item": ("{name} {coverage} ({gap} procentpunt achter)", "{name} {coverage} ({gap} pp behind)"),
+    "summary.gap_none": ("alle regio's op koers", "every region on track"),
+    "summary.weakest": ("Zwakste RAAK-punten landelijk: {items}.", "Weakest RAAK points nationally: {items}."),
+    "summary.non_responders": (
+        "Volledigheid van de gegevens: {returns} van {expected} gemeenten leverden aan ({share}); {missing} nog "
+        "niet.",
+        "Completeness of the data: {returns} of {expected} municipalities returned ({share}); {missing} not yet.",
+    ),
+    "summary.non_responders.regions": (
+        "Meeste ontbrekende gemeenten: {items}.",
+        "Most municipalities missing: {items}.",
+    ),
+    "summary.missing_item": ("{name} ({missing} van {expected})", "{name} ({missing} of {expected})"),
+    "summary.silent_regions": (
+        "Regio's zonder enige aanlevering: {names}.",
+        "Regions without any return: {names}.",
+    ),
+    "summary.missing_municipalities": (
+        "Gemeenten zonder aanlevering: {names}.",
+        "Municipalities without a return: {names}.",
+    ),
+    "summary.all_returned": ("Alle gemeenten leverden aan.", "Every municipality returned."),
+    # text alternatives of charts (dashboard.components.chart_alternative)
+    "chart.table": ("Tabel bij deze grafiek", "Table for this chart"),
+    "chart.table.truncated": (
+        "De eerste {shown} van {total} rijen; alle rijen staan in de download (CSV of Excel).",
+        "The first {shown} of {total} rows; every row is in the download (CSV or Excel).",
+    ),
     # a coordinator's home (dashboard.pages.my_region)
     "nav.my_region": ("Mijn regio", "My region"),
     "my_region.title": ("Mijn regio", "My region"),

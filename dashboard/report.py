@@ -323,6 +323,9 @@ def _build_round_report(conn: Connection, label: str, target: Target, lang: Lang
     ]
     scale = data.status_scale(conn)
     levels, groups = _levels_and_groups(conn, current, lang)
+    for table in (levels, groups):  # the trajectory at the reference date and how far each row is behind it
+        table["target"] = national["target"]
+        table["gap_trajectory"] = metrics.gaps(table["coverage"], national["target"])
     points, point_status, weakest = _points(conn, current, scale, lang)
     previous, changes_national, changes_regions, changes_municipalities = _changes(conn, all_rounds, current)
     return RoundReport(

@@ -1,0 +1,292 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_browser are redefined as parameters)
+"""WCAG 2.1 AA in real headless Chromium: axe-core on every page, in both languages, at 1280 px and 390 px wide;
+every chart with a text alternative; every control reachable by keyboard; the coordinator's home and the target
+headline as a user sees them.
+
+axe-core is the npm package: `RAAK_AXE_PATH` names its `axe.min.js` (.ci/run installs it); without it the test
+installs it with npm into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import test_browser
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from test_browser import (  # noqa: F401  (fixtures)
+    CHROME_ARGUMENTS,
+    CHROMEDRIVER,
+    CHROMIUM,
+    SCREENSHOTS,
+    base_url,
+    login,
+    report_json,
+    wait,
+    wait_for_page,
+)
+from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
+
+from dashboard import figures
+from dashboard.i18n import percentage_points
+
+pytestmark = test_browser.pytestmark
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+
+ROUND = "2011"
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+LANGS = ("nl", "en")
+BLOCKING = ("serious", "critical")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+MAX_TABS = 400  # a page has far fewer controls; the walk stops when focus returns to where it started
+NJI_PAGES = ("/", "/regio/GG3406", "/gemeente/GM0363", "/punten", "/aanlevering", "/export", "/upload", "/beheer")
+INTERACTIVE = (
+    "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, "
+    "[tabindex]:not([tabindex='-1'])"
+)
+
+
+@pytest.fixture(scope="module")
+def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core's browser script: RAAK_AXE_PATH, else `npm install axe-core` into a temporary folder."""
+    configured = os.environ.get("RAAK_AXE_PATH")
+    if configured:
+        return Path(configured).read_text(encoding="utf-8")
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("axe-core needs RAAK_AXE_PATH or npm (Debian package npm) to install it")
+    folder = tmp_path_factory.mktemp("axe")
+    subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(folder), "axe-core"], check=True)
+    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+
+
+def make_browser(size: tuple[int, int]) -> Any:
+    profile = Path(os.environ.get("TMPDIR", "/tmp")) / f"raak-a11y-{os.getpid()}-{size[0]}"
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (*CHROME_ARGUMENTS, f"--window-size={size[0]},{size[1]}", f"--user-data-dir={profile}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_window_size(*size)
+    driver.profile_folder = profile
+    return driver
+
+
+@pytest.fixture(scope="module", params=list(WIDTHS))
+def sized(request: pytest.FixtureRequest, base_url: str) -> Iterator[Any]:
+    """A browser at 1280 px or 390 px, logged in as NJi (who may open every page but the coordinator's home)."""
+    driver = make_browser(WIDTHS[request.param])
+    login(driver, base_url, "nji@demo.raak", DEMO_PASSWORD)
+    yield driver
+    driver.quit()
+    shutil.rmtree(driver.profile_folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def coordinator_browser(base_url: str) -> Iterator[Any]:
+    driver = make_browser(WIDTHS["desktop"])
+    yield driver
+    driver.quit()
+    shutil.rmtree(driver.profile_folder, ignore_errors=True)
+
+
+def open_page(driver: Any, base_url: str, path: str, lang: str) -> None:
+    query = f"?ronde={ROUND}" + ("&lang=en" if lang == "en" else "")
+    driver.get(f"{base_url}{path}{query}")
+    wait_for_page(driver, path, round_label=ROUND, lang=lang)
+
+
+def axe_violations(driver: Any, source: str) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; the serious and critical violations."""
+    driver.execute_script(source)
+    driver.set_script_timeout(120)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))))"
+        ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));",
+        AXE_TAGS,
+    )
+    return [v for v in result if v["impact"] in BLOCKING]
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)
+
+
+# --- axe on every page ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", NJI_PAGES)
+def test_every_page_has_no_serious_or_critical_axe_violation(
+    sized: Any,
+    base_url: str,
+    axe_source: str,
+    path: str,
+    lang: str,
+) -> None:
+    open_page(sized, base_url, path, lang)
+    violations = axe_violations(sized, axe_source)
+    assert not violations, f"{path} ({lang}, {sized.get_window_size()['width']} px):\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", NJI_PAGES)
+def test_every_chart_has_a_text_alternative(sized: Any, base_url: str, path: str, lang: str) -> None:
+    open_page(sized, base_url, path, lang)
+    missing = sized.execute_script(
+        """
+        return [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
+            const figure = plot.closest('[role=figure]');
+            const label = figure && figure.getAttribute('aria-label');
+            const described = figure && document.getElementById(figure.getAttribute('aria-describedby') || '');
+            return !(label && label.trim() && described && described.textContent.trim());
+        }).map(plot => plot.closest('[id]') ? plot.closest('[id]').id : '?');
+        """
+    )
+    assert not missing, f"charts without a label and a described-by text on {path}: {missing}"
+
+
+# --- keyboard ---------------------------------------------------------------------------------------------------
+
+
+def tab_walk(driver: Any) -> set[str]:
+    """Press Tab from the top of the page until focus comes back round; the keys of every element that got focus."""
+    driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    driver.find_element(By.TAG_NAME, "body").click()
+    seen: list[str] = []
+    key = "return window.__raakKey(document.activeElement)"
+    for _ in range(MAX_TABS):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        current = driver.execute_script(key)
+        if current in seen[:1]:
+            break
+        seen.append(current)
+    return set(seen)
+
+
+KEY_SCRIPT = """
+window.__raakKey = el => {
+    if (!el || el === document.body) return 'body';
+    if (!el.__raakKey) el.__raakKey = 'k' + Math.random().toString(36).slice(2);
+    return el.__raakKey;
+};
+const visible = el => {
+    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && !el.closest('[aria-hidden=true]');
+};
+return [...document.querySelectorAll(arguments[0])].filter(visible).map(el => ({
+    key: window.__raakKey(el),
+    what: el.tagName + '#' + el.id + '.' + el.className + ' ' + (el.textContent || '').trim().slice(0, 40)
+}));
+"""
+
+
+@pytest.fixture(scope="module")
+def desktop(base_url: str) -> Iterator[Any]:
+    """A browser at 1280 px logged in as NJi, for the keyboard walk."""
+    driver = make_browser(WIDTHS["desktop"])
+    login(driver, base_url, "nji@demo.raak", DEMO_PASSWORD)
+    yield driver
+    driver.quit()
+    shutil.rmtree(driver.profile_folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("path", NJI_PAGES)
+def test_keyboard_alone_reaches_every_control(desktop: Any, base_url: str, path: str) -> None:
+    open_page(desktop, base_url, path, "nl")
+    controls = desktop.execute_script(KEY_SCRIPT, INTERACTIVE)
+    focused = tab_walk(desktop)
+    unreached = [c["what"] for c in controls if c["key"] not in focused]
+    assert controls and not unreached, f"not reachable by Tab on {path}: {unreached}"
+    outline = desktop.execute_script(
+        "const el = document.querySelector('#nav-punten'); el.focus();"
+        "const s = getComputedStyle(el); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2"
+    )
+    assert outline, "a focused link shows a visible focus outline"
+
+
+# --- the coordinator's home and the headline, as a user sees them -----------------------------------------------
+
+
+def test_coordinator_lands_on_my_region_with_no_axe_violation(
+    coordinator_browser: Any,
+    base_url: str,
+    axe_source: str,
+) -> None:
+    login(coordinator_browser, base_url, "coordinator@demo.raak", DEMO_PASSWORD)
+    wait_for_page(coordinator_browser, "/mijn-regio")
+    assert coordinator_browser.current_url.endswith("/mijn-regio")
+    assert coordinator_browser.find_element(By.ID, "kpi-returned").text
+    nav = [a.get_attribute("id") for a in coordinator_browser.find_elements(By.CSS_SELECTOR, ".main-nav a")]
+    assert "nav-mijn-regio" in nav and "nav-export" not in nav and "nav-beheer" not in nav
+    violations = axe_violations(coordinator_browser, axe_source)
+    assert not violations, describe(violations)
+    full_page_screenshot(coordinator_browser, "my-region-nl")
+    coordinator_browser.get(f"{base_url}/mijn-regio?lang=en")
+    wait_for_page(coordinator_browser, "/mijn-regio", lang="en")
+    assert "My region" in coordinator_browser.find_element(By.ID, "page-title").text
+    full_page_screenshot(coordinator_browser, "my-region-en")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_national_page_leads_with_the_target_and_the_gap(
+    sized: Any,
+    base_url: str,
+    report_json: Any,
+    lang: str,
+) -> None:
+    open_page(sized, base_url, "/", lang)
+    national = report_json(ROUND, lang)["national"]
+    coverage = figures.percent(national["coverage"], lang)
+    gap = percentage_points(national["gap"], lang)
+    expected = (
+        f"doel 2011: 100 % · landelijk {coverage} · nog {gap} procentpunt"
+        if lang == "nl"
+        else f"target 2011: 100% · national {coverage} · {gap} percentage points to go"
+    )
+    assert sized.find_element(By.ID, "headline").text == expected
+    assert figures.percent(national["target"], lang) in sized.find_element(By.ID, "headline-trajectory").text
+
+
+# --- screenshots for the README ---------------------------------------------------------------------------------
+
+SCREENSHOT_PAGES = {
+    "national": "/",
+    "region": "/regio/GG3406",
+    "municipality": "/gemeente/GM0363",
+    "framework": "/punten",
+    "completeness": "/aanlevering",
+    "upload": "/upload",
+    "export": "/export",
+    "admin": "/beheer",
+}
+MAX_SCREENSHOT_HEIGHT = 8000
+
+
+def full_page_screenshot(driver: Any, name: str) -> None:
+    """The whole page (not just the window) as docs/screenshots/`name`.png, at 1280 px wide."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(WIDTHS["desktop"][0], min(int(height) + 100, MAX_SCREENSHOT_HEIGHT))
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    driver.execute_script("window.scrollTo(0, 0)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    driver.set_window_size(*WIDTHS["desktop"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", list(SCREENSHOT_PAGES))
+def test_screenshot_every_page_in_both_languages(desktop: Any, base_url: str, name: str, lang: str) -> None:
+    open_page(desktop, base_url, SCREENSHOT_PAGES[name], lang)
+    assert desktop.find_element(By.ID, "page-title").text
+    full_page_screenshot(desktop, f"{name}-{lang}")
