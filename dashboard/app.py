@@ -65,6 +65,24 @@ NAV_PAGES = (
     ("/upload", "nav.upload"),
     ("/beheer", "nav.admin"),
 )
+INDEX_HTML = """<!DOCTYPE html>
+<html lang="nl">
+<head>
+{%metas%}
+<title>{%title%}</title>
+{%favicon%}
+{%css%}
+</head>
+<body>
+{%app_entry%}
+<div>
+{%config%}
+{%scripts%}
+{%renderer%}
+</div>
+</body>
+</html>
+"""  # Dash's page with the language set (assets/a11y.js switches it to the page's language)
 NAV_TARGETS = {"region": "/regio/{}", "municipality": "/gemeente/{}", "point": "/punten"}
 
 
@@ -278,6 +296,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         update_title=None,
         assets_folder=str(ASSETS_FOLDER),
     )
+    app.index_string = INDEX_HTML
     app.layout = html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),
