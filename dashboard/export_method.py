@@ -8,6 +8,7 @@ text cannot drift from what was calculated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from dashboard.figures import percent
@@ -46,9 +47,9 @@ METHOD: dict[str, list[tuple[Kind, str]]] = {
         ("h", "Onderdelen en niveaus"),
         (
             "p",
-            "Dezelfde berekening, maar alleen over de punten van één onderdeel (preventie, vroegsignalering, "
-            "bescherming) of één niveau van het zorgcontinuüm (a tot en met e). De twee algemene punten vallen "
-            "onder geen niveau en tellen alleen in de totale dekking mee.",
+            "Dezelfde berekening, maar alleen over de punten van één onderdeel ({groups}) of één niveau van het "
+            "zorgcontinuüm ({first_level} tot en met {last_level}). De algemene punten vallen onder geen niveau en "
+            "tellen alleen in de totale dekking mee.",
         ),
         ("h", "Het doel en het doeltraject"),
         (
@@ -111,9 +112,9 @@ METHOD: dict[str, list[tuple[Kind, str]]] = {
         ("h", "Parts of the approach and levels"),
         (
             "p",
-            "The same calculation, over the points of one part (prevention, early intervention, protection) or one "
-            "level of the care continuum (a to e) only. The two general points belong to no level and count in the "
-            "overall coverage only.",
+            "The same calculation, over the points of one part ({groups}) or one level of the care continuum "
+            "({first_level} to {last_level}) only. The general points belong to no level and count in the overall "
+            "coverage only.",
         ),
         ("h", "The target and the target trajectory"),
         (
@@ -153,10 +154,16 @@ METHOD: dict[str, list[tuple[Kind, str]]] = {
 }
 
 
-def method_text(lang: Lang, target: Target, points: int) -> list[tuple[Kind, str]]:
-    """The method chapter's blocks in `lang`, with the target and the thresholds filled in."""
+def method_text(
+    lang: Lang, target: Target, points: int, groups: Sequence[str], levels: Sequence[str]
+) -> list[tuple[Kind, str]]:
+    """The method chapter's blocks in `lang`, with the target, the thresholds and the framework's group names and
+    level letters (in the report's language, from the framework data) filled in."""
     values = {
         "points": points,
+        "groups": ", ".join(name.lower() for name in groups),
+        "first_level": levels[0] if levels else "",
+        "last_level": levels[-1] if levels else "",
         "value": percent(target.value, lang),
         "start": long_date(target.start, lang),
         "end": long_date(target.end, lang),

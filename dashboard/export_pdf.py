@@ -791,7 +791,10 @@ class Builder:
     def method(self) -> list[Flowable]:
         """The method for readers, in the report's language: words first, each formula on its own line."""
         flow = [*self.h1("h.method"), self.para(self.t("method.intro"))]
-        for kind, text in method_text(self.lang, self.report.target, len(self.report.points)):
+        groups = self.report.groups[self.report.groups["scope"] == NATIONAL]["name"]
+        levels = self.report.levels[self.report.levels["scope"] == NATIONAL]["level_code"]
+        blocks = method_text(self.lang, self.report.target, len(self.report.points), list(groups), list(levels))
+        for kind, text in blocks:
             style = {"h": self.styles.h2, "p": self.styles.body, "f": self.styles.formula}[kind]
             flow.append(self.para(text, style))
         return flow
