@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
+import pandas as pd
 import pytest
+from corpus.builders import SMALL_REGION, add_rounds, filled, region_municipalities
 from sqlalchemy import Engine, select
 from test_app_pages import by_id, text, walk
 from test_auth import SECRET_KEY, Client
@@ -16,6 +19,7 @@ from dashboard.pages.my_region import TEMPLATE_ROUTE
 from dashboard.report import LATE, MISSING, RETURNED, my_region, round_report
 from etl import models as m
 from etl.db import session_scope
+from etl.ingest import ingest
 
 
 def coordinator(engine: Engine) -> Principal:
@@ -100,3 +104,20 @@ def test_no_navigation_link_leads_to_a_page_the_role_may_not_open(demo_engine: E
             layout = render(demo_engine, path, "?ronde=2011", user)[2]
             ids = [getattr(c, "id", None) for c in walk(layout)]
             assert "forbidden" not in ids, (user.role, path)
+
+
+def test_my_region_counts_the_points_a_new_version_changed(engine: Engine, tmp_path: Path) -> None:
+    """On SQLite and PostgreSQL: a second return of the same municipality in a round shows how many points changed."""
+    add_rounds(engine, "2009")
+    codes = region_municipalities(engine, SMALL_REGION)
+    first = {codes[0]: {n: 1 for n in range(1, 36)}, codes[1]: {n: 2 for n in range(1, 36)}}
+    ingest(filled(engine, SMALL_REGION, "2009", tmp_path / "1", first), engine=engine, uploader="a@ggd.example")
+    second = {codes[0]: {n: 4 if n <= 5 else 1 for n in range(1, 36)}}
+    ingest(filled(engine, SMALL_REGION, "2009", tmp_path / "2", second), engine=engine, uploader="b@ggd.example")
+
+    home = my_region(engine, "2009", (SMALL_REGION,), today=date(2009, 6, 1))
+    rows = home.municipalities.set_index("municipality_code")
+    assert rows.loc[codes[0], "n_changed"] == 5 and rows.loc[codes[0], "n_versions"] == 2
+    assert rows.loc[codes[0], "uploader"] == "b@ggd.example"
+    assert pd.isna(rows.loc[codes[1], "n_changed"]) and rows.loc[codes[1], "n_versions"] == 1
+    assert home.counts[RETURNED] == 2 and home.counts[MISSING] == len(codes) - 2
