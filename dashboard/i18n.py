@@ -60,7 +60,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "headline.behind": ("{gap} procentpunt achter", "{gap} percentage points behind"),
     "headline.on_track": ("op koers", "on track"),
     "headline.label": ("Doel en afstand", "Target and gap"),
-    "gap.short": ("nog {gap} %-punt", "{gap} pp to go"),
     # the steering summary (dashboard.summary; the PDF's first page)
     "summary.title": ("Samenvatting", "Summary"),
     "summary.on_track": (
