@@ -125,34 +125,26 @@ def describe(violations: list[dict[str, Any]]) -> str:
 # --- axe on every page ----------------------------------------------------------------------------------------
 
 
+CHARTS_WITHOUT_ALTERNATIVE = """
+return [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
+    const figure = plot.closest('[role=figure]');
+    const label = figure && figure.getAttribute('aria-label');
+    const described = figure && document.getElementById(figure.getAttribute('aria-describedby') || '');
+    return !(label && label.trim() && described && described.textContent.trim());
+}).map(plot => plot.closest('[id]') ? plot.closest('[id]').id : '?');
+"""
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("path", NJI_PAGES)
-def test_every_page_has_no_serious_or_critical_axe_violation(
-    sized: Any,
-    base_url: str,
-    axe_source: str,
-    path: str,
-    lang: str,
+def test_every_page_passes_axe_and_gives_each_chart_a_text_alternative(
+    sized: Any, base_url: str, axe_source: str, path: str, lang: str
 ) -> None:
+    """Zero serious or critical axe-core violations; every chart a labelled figure described by its table."""
     open_page(sized, base_url, path, lang)
     violations = axe_violations(sized, axe_source)
     assert not violations, f"{path} ({lang}, {sized.get_window_size()['width']} px):\n{describe(violations)}"
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("path", NJI_PAGES)
-def test_every_chart_has_a_text_alternative(sized: Any, base_url: str, path: str, lang: str) -> None:
-    open_page(sized, base_url, path, lang)
-    missing = sized.execute_script(
-        """
-        return [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
-            const figure = plot.closest('[role=figure]');
-            const label = figure && figure.getAttribute('aria-label');
-            const described = figure && document.getElementById(figure.getAttribute('aria-describedby') || '');
-            return !(label && label.trim() && described && described.textContent.trim());
-        }).map(plot => plot.closest('[id]') ? plot.closest('[id]').id : '?');
-        """
-    )
+    missing = sized.execute_script(CHARTS_WITHOUT_ALTERNATIVE)
     assert not missing, f"charts without a label and a described-by text on {path}: {missing}"
 
 
