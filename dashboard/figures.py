@@ -48,6 +48,7 @@ BASE_HEIGHT_PX = MARGIN_TOP_PX + MARGIN_BOTTOM_PX + 60
 SHORT_TITLE_CHARS = 48
 HOVER_COMMENT_CHARS = 240
 PERCENT = 100
+BAR_TEXT_HALO = "0px 0px 3px #ffffff"  # a white halo behind text on a bar
 
 TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -525,6 +526,8 @@ def region_ranking_figure(
                 marker={"color": color, "pattern": {"shape": pattern}},
                 text=[bar_label(row, lang) for _, row in part.iterrows()],
                 textposition="auto",
+                insidetextanchor="end",
+                textfont={"color": OKABE_ITO["black"], "shadow": BAR_TEXT_HALO},  # readable on fill and hatching
                 cliponaxis=False,
                 customdata=list(
                     zip(
