@@ -491,14 +491,21 @@ def bar_label(row: pd.Series, lang: Lang) -> str:
 
 
 def target_line(fig: go.Figure, target_value: float | None, lang: Lang) -> None:
-    """The target at the reference date as a dotted horizontal line with its value (vertical charts)."""
+    """The target at the reference date as a dotted horizontal line (vertical charts), named in the legend so no
+    label sits on the bars or points."""
     if target_value is None:
         return
-    fig.add_hline(
-        y=target_value * PERCENT,
-        line={"color": OKABE_ITO["black"], "dash": "dot", "width": 2},
-        annotation={"text": _t(lang, "target_at", value=percent(target_value, lang))},
-        annotation_position="top left",
+    line = {"color": OKABE_ITO["black"], "dash": "dot", "width": 2}
+    fig.add_hline(y=target_value * PERCENT, line=line)
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line=line,
+            name=_t(lang, "target_at", value=percent(target_value, lang)),
+            hoverinfo="skip",
+        )
     )
 
 

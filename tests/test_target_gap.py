@@ -77,4 +77,4 @@ def test_group_and_level_charts_draw_the_target_line(demo_engine: Engine) -> Non
     ):
         lines = [shape for shape in fig.layout.shapes if shape.y0 == shape.y1]
         assert [shape.y0 for shape in lines] == [goal * 100]
-        assert any("75,0 %" in (a.text or "") for a in fig.layout.annotations)
+        assert any(trace.name == "Doel op de peildatum: 75,0 %" for trace in fig.data)
