@@ -92,7 +92,9 @@ def test_no_internal_codes_or_developer_words_anywhere(exported: Exported, engli
     text = "\n".join(pdf_text(path))
     found = [word for word in DEVELOPER_WORDS if word in text]
     assert not found, found
-    method = text[text.rindex("Methode" if lang == "nl" else "Method") :]
+    method = text[
+        text.rindex("Methode" if lang == "nl" else "Method") : text.rindex("Bronnen" if lang == "nl" else "Sources")
+    ]
     assert "`" not in method and "_" not in method
     assert ("Het doel en het doeltraject" if lang == "nl" else "The target and the target trajectory") in method
 
