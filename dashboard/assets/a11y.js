@@ -24,7 +24,8 @@
     });
   }
   function fixOptions() {
-    document.querySelectorAll(".dash-options-list[role=listbox]").forEach(function (group) {
+    const lists = ".dash-options-list.dash-radioitems, .dash-options-list.dash-checklist";  // not dropdown menus
+    document.querySelectorAll(lists.replace(/,/g, "[role=listbox],") + "[role=listbox]").forEach(function (group) {
       group.setAttribute("role", group.querySelector("input[type=radio]") ? "radiogroup" : "group");
       const label = group.id && document.querySelector('label[for="' + CSS.escape(group.id) + '"]');
       if (label) {
@@ -32,7 +33,7 @@
         group.setAttribute("aria-labelledby", label.id);
       }
     });
-    document.querySelectorAll(".dash-options-list-option[role=option]").forEach(function (option) {
+    document.querySelectorAll(".dash-radioitems > [role=option], .dash-checklist > [role=option]").forEach(function (option) {
       option.removeAttribute("role");
       option.removeAttribute("aria-selected");
     });
