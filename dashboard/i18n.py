@@ -83,8 +83,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "summary.gap_none": ("alle regio's op koers", "every region on track"),
     "summary.weakest": ("Zwakste RAAK-punten landelijk: {items}.", "Weakest RAAK points nationally: {items}."),
     "summary.non_responders": (
-        "Volledigheid van de gegevens: {returns} van {expected} gemeenten leverden aan ({share}); {missing} nog "
-        "niet.",
+        "Volledigheid van de gegevens: {returns} van {expected} gemeenten leverden aan ({share}); {missing} nog niet.",
         "Completeness of the data: {returns} of {expected} municipalities returned ({share}); {missing} not yet.",
     ),
     "summary.non_responders.regions": (
