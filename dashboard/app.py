@@ -44,6 +44,7 @@ from dashboard.pages import (
     export,
     language_of,
     may_open,
+    my_region,
     page_roles,
     parse_query,
     routes,
@@ -57,6 +58,7 @@ from etl.models import ROLES
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
 NAV_PAGES = (
+    ("/mijn-regio", "nav.my_region"),  # coordinators only: their home after log-in
     ("/", "nav.national"),
     ("/punten", "nav.points"),
     ("/aanlevering", "nav.completeness"),
@@ -64,6 +66,24 @@ NAV_PAGES = (
     ("/upload", "nav.upload"),
     ("/beheer", "nav.admin"),
 )
+INDEX_HTML = """<!DOCTYPE html>
+<html lang="nl">
+<head>
+{%metas%}
+<title>{%title%}</title>
+{%favicon%}
+{%css%}
+</head>
+<body>
+{%app_entry%}
+<div>
+{%config%}
+{%scripts%}
+{%renderer%}
+</div>
+</body>
+</html>
+"""  # Dash's page with the language set (assets/a11y.js switches it to the page's language)
 NAV_TARGETS = {"region": "/regio/{}", "municipality": "/gemeente/{}", "point": "/punten"}
 
 
@@ -277,6 +297,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         update_title=None,
         assets_folder=str(ASSETS_FOLDER),
     )
+    app.index_string = INDEX_HTML
     app.layout = html.Div(
         [
             dcc.Location(id="url", refresh="callback-nav"),
@@ -360,6 +381,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     upload.register_callbacks(app, engine)
     admin.register_callbacks(app, engine)
     export.register_callbacks(app, engine)
+    my_region.register_callbacks(app, engine)
     return app
 
 

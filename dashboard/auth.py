@@ -44,6 +44,7 @@ from etl.sessions import SESSION_LIFETIME, end_session, open_session, session_us
 from etl.users import dummy_hash, find_user, password_matches
 
 LOGIN_PATH, LOGOUT_PATH = "/login", "/logout"
+HOME_PAGES = {"coordinator": "/mijn-regio"}  # the page a role lands on after logging in (default: national)
 LOGIN_CSS = "/assets/login.css"  # the one asset an anonymous visitor may fetch
 LOGGED_OUT_PARAM = "uitgelogd"
 CSRF_COOKIE = "_csrf_token"  # dash-renderer's default csrf_token_name; sent back as the X-CSRFToken header
@@ -239,6 +240,13 @@ def safe_next(value: str | None) -> str:
     return value if not parts.scheme and not parts.netloc and parts.path != LOGIN_PATH else "/"
 
 
+def landing(principal: Principal, target: str, lang: Lang) -> str:
+    """Where a log-in leads: the asked-for page, except that a coordinator's plain "/" is their own home."""
+    if target != "/" or principal.role not in HOME_PAGES:
+        return target
+    return HOME_PAGES[principal.role] + ("?lang=en" if lang == "en" else "")
+
+
 def login_page(
     lang: Lang, target: str, *, error: str | None = None, email: str = "", status: int = 200, notice: str | None = None
 ) -> Response:
@@ -294,7 +302,7 @@ def _login() -> Response:
         return login_page(lang, target, error=t("login.failed", lang), email=email, status=401)
     flask.session.clear()  # a fresh session (and CSRF token) for the logged-in user
     flask_login.login_user(principal)
-    return redirect(target)
+    return redirect(landing(principal, target, lang))
 
 
 def _logout() -> Response:

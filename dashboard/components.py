@@ -6,7 +6,6 @@ that a spreadsheet would run as a formula is neutralised on the way out.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard.i18n import Lang, t
+from dashboard import downloads
+from dashboard.i18n import Lang, normalize_language, t
 from dashboard.report import jsonable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -24,8 +24,9 @@ NAV_GRAPH = "nav-graph"  # graphs whose click opens another page; see dashboard.
 NAV_SELECT = "nav-select"  # dropdowns whose choice opens another page (e.g. the region selector)
 NAV_LOOKUP = "nav-lookup"  # label → code of a NAV_GRAPH whose click names its subject by the y label
 Y_LABEL = "y"
-XLSX_SHEET_NAME = "data"
 GRID_PAGE_SIZE = 50
+ALTERNATIVE_MAX_ROWS = 60  # rows in a chart's text table; the download has them all
+ALTERNATIVE_SKIPPED = ("color",)  # columns that mean nothing read aloud
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -39,20 +40,17 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def table_data(frame: pd.DataFrame) -> dict[str, Any]:
-    """A JSON-safe copy of `frame` for a chart card's store (dates as ISO text, NaN as empty)."""
-    return {"columns": [str(c) for c in frame.columns], "rows": jsonable(frame)}
+def table_data(frame: pd.DataFrame, lang: Lang = "nl") -> dict[str, Any]:
+    """A JSON-safe copy of `frame` for a chart card's store (dates as ISO text, NaN as empty) and its language."""
+    return {"columns": [str(c) for c in frame.columns], "rows": jsonable(frame), "lang": lang}
 
 
 def export_bytes(data: dict[str, Any], fmt: str) -> bytes:
-    """A stored table as CSV (UTF-8 with BOM, so Excel reads the accents) or XLSX bytes, formulas neutralised."""
+    """A stored table as CSV or XLSX in the store's language (see dashboard.downloads), formulas neutralised."""
     frame = pd.DataFrame(data["rows"], columns=data["columns"])
     frame = frame.apply(lambda column: column.map(neutralise))
-    if fmt == "csv":
-        return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # RFC 4180: CR, LF get quoted
-    out = io.BytesIO()
-    frame.to_excel(out, index=False, sheet_name=XLSX_SHEET_NAME, engine="openpyxl")
-    return out.getvalue()
+    lang = normalize_language(data.get("lang"))
+    return downloads.csv_bytes(frame, lang) if fmt == "csv" else downloads.xlsx_bytes(frame, lang)
 
 
 def download(fmt: str, data: dict[str, Any] | None, filename: str) -> dict[str, Any] | None:
@@ -122,12 +120,74 @@ def card(
         tools = [
             html.Button(t("download.csv", lang), id={"type": CSV_BUTTON, "card": card_id}, className="button"),
             html.Button(t("download.xlsx", lang), id={"type": XLSX_BUTTON, "card": card_id}, className="button"),
-            dcc.Store(id={"type": DATA_STORE, "card": card_id}, data=table_data(data)),
+            dcc.Store(id={"type": DATA_STORE, "card": card_id}, data=table_data(data, lang)),
             dcc.Store(id={"type": "filename", "card": card_id}, data=filename),
             dcc.Download(id={"type": DOWNLOAD, "card": card_id}),
         ]
     footer = html.Div([html.Span(hint or "", className="card-hint"), html.Div(tools, className="card-tools")])
+    chart = _find_graph(body)
+    if chart is not None and data is not None:
+        body = chart_alternative(card_id, body, chart, data, lang)
     return html.Section([*header, body, footer], className="card", id=f"card-{card_id}")
+
+
+def _find_graph(component: Any) -> dcc.Graph | None:
+    """The first chart inside a component tree (None when the card holds a table)."""
+    if isinstance(component, dcc.Graph):
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = _find_graph(child)
+            if found is not None:
+                return found
+    return None
+
+
+def _figure_title(chart: dcc.Graph) -> str:
+    figure = chart.figure
+    layout = figure.layout if isinstance(figure, go.Figure) else go.Layout((figure or {}).get("layout", {}))
+    return str(layout.title.text or "") if layout.title else ""
+
+
+def _cell_text(column: str, value: Any, lang: Lang) -> str:
+    """A value as the text table shows it: shares as percentages, yes/no in words, empty as a dash."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if column in downloads.BOOLEAN_COLUMNS:
+        return downloads.YES_NO[lang][0 if value else 1]
+    if column in downloads.PERCENT_COLUMNS and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(downloads.percent_text(value, lang))
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",") if lang == "nl" else f"{value:g}"
+    return str(value)
+
+
+def chart_alternative(card_id: str, body: Any, chart: dcc.Graph, data: pd.DataFrame, lang: Lang) -> html.Div:
+    """The chart as a labelled figure, described by its numbers as a table (WCAG 1.1.1: a text alternative)."""
+    table_id = f"card-{card_id}-table"
+    columns = [column for column in data.columns if column not in ALTERNATIVE_SKIPPED]
+    shown = data.head(ALTERNATIVE_MAX_ROWS)
+    table = html.Table(
+        [
+            html.Caption(_figure_title(chart) or t("chart.table", lang)),
+            html.Thead(html.Tr([html.Th(downloads.header(c, lang), scope="col") for c in columns])),
+            html.Tbody(
+                [html.Tr([html.Td(_cell_text(c, row[c], lang)) for c in columns]) for _, row in shown.iterrows()]
+            ),
+        ],
+        className="chart-table",
+    )
+    note = (
+        [html.P(t("chart.table.truncated", lang, shown=len(shown), total=len(data)))] if len(data) > len(shown) else []
+    )
+    details = html.Details(
+        [html.Summary(t("chart.table", lang)), html.Div([table, *note], className="chart-table-wrap", tabIndex="0")],
+        id=table_id,
+        className="chart-alternative",
+    )
+    label = _figure_title(chart) or t("chart.table", lang)
+    return html.Div([html.Div(body, role="figure", **{"aria-label": label, "aria-describedby": table_id}), details])
 
 
 def empty_state(message: str, *, element_id: str | None = None) -> html.Div:

@@ -546,3 +546,82 @@ def rejected_uploads(conn: Connection, round_id: int) -> tuple[pd.DataFrame, pd.
         .order_by(V.upload_id, V.id),
     )
     return uploads, issues
+
+
+# --- a coordinator's home -------------------------------------------------------------------------------------
+
+
+def current_submissions(conn: Connection, round_id: int, municipality_codes: Sequence[str]) -> pd.DataFrame:
+    """Per municipality with an accepted return in the round: when, by whom, which file, how many versions, and
+    how many points changed against the version it replaced in the same round (NaN for a first version)."""
+    from sqlalchemy.orm import aliased
+
+    Sub, U = m.Submission, m.Upload
+    previous, before = aliased(m.Submission), aliased(m.Assessment)
+    versions = (
+        select(Sub.municipality_code, func.count().label("n_versions"))
+        .where(Sub.round_id == round_id, Sub.municipality_code.in_(list(municipality_codes)))
+        .group_by(Sub.municipality_code)
+        .subquery()
+    )
+    current = _utc(
+        _frame(
+            conn,
+            select(
+                Sub.id.label("submission_id"),
+                Sub.municipality_code,
+                U.uploaded_at,
+                U.uploader,
+                U.filename,
+                versions.c.n_versions,
+            )
+            .join(U, U.id == Sub.upload_id)
+            .join(versions, versions.c.municipality_code == Sub.municipality_code)
+            .where(
+                Sub.round_id == round_id,
+                Sub.status == "accepted",
+                Sub.municipality_code.in_(list(municipality_codes)),
+            ),
+        ),
+        "uploaded_at",
+    )
+    changed = _frame(
+        conn,
+        select(
+            previous.superseded_by_id.label("submission_id"),
+            func.count(before.id).label("n_changed"),
+        )
+        .join(before, before.submission_id == previous.id)
+        .join(
+            A,
+            and_(
+                A.submission_id == previous.superseded_by_id,
+                A.framework_version == before.framework_version,
+                A.point_number == before.point_number,
+            ),
+            isouter=True,
+        )
+        .where(
+            previous.round_id == round_id,
+            previous.superseded_by_id.in_(select(Sub.id).where(Sub.round_id == round_id, Sub.status == "accepted")),
+            or_(
+                A.id.is_(None),
+                A.status.is_distinct_from(before.status),
+                A.not_applicable != before.not_applicable,
+            ),
+        )
+        .group_by(previous.superseded_by_id),
+    )
+    replaced = set(
+        conn.scalars(
+            select(previous.superseded_by_id).where(
+                previous.round_id == round_id, previous.superseded_by_id.is_not(None)
+            )
+        )
+    )
+    frame = current.merge(changed, on="submission_id", how="left")
+    frame["n_changed"] = [
+        (0 if pd.isna(n) else int(n)) if sid in replaced else None
+        for sid, n in zip(frame["submission_id"], frame["n_changed"], strict=True)
+    ]
+    return frame.drop(columns="submission_id")

@@ -212,6 +212,7 @@ def national_charts(content: ExportContent) -> list[Chart]:
     groups = report.groups[report.groups["scope"] == NATIONAL]
     levels = report.levels[report.levels["scope"] == NATIONAL]
     shapes = data.municipality_geojson(int(report.round["division_year"]))
+    goal = report.national["target"]  # the trajectory's value at the reference date
     return [
         Chart(NATIONAL, "trajectory", figures.trajectory_figure(report.trajectory, weighting=weighting, **kwargs)),
         Chart(
@@ -227,8 +228,14 @@ def national_charts(content: ExportContent) -> list[Chart]:
                 report.regions, target_value=report.national["target"], weighting=weighting, **kwargs
             ),
         ),
-        Chart(NATIONAL, "groups", figures.group_coverage_figure(groups, weighting=weighting, **kwargs)),
-        Chart(NATIONAL, "continuum", figures.level_profile_figure(levels, weighting=weighting, **kwargs)),
+        Chart(
+            NATIONAL, "groups", figures.group_coverage_figure(groups, weighting=weighting, target_value=goal, **kwargs)
+        ),
+        Chart(
+            NATIONAL,
+            "continuum",
+            figures.level_profile_figure(levels, weighting=weighting, target_value=goal, **kwargs),
+        ),
         Chart(NATIONAL, "weakest_points", figures.weakest_points_figure(report.weakest_points, **kwargs)),
         Chart(NATIONAL, "returns", figures.completeness_figure(content.completeness.regions, **kwargs)),
         Chart(
@@ -258,6 +265,7 @@ def region_charts(content: ExportContent, part: RegionPart) -> list[Chart]:
             figures.level_profile_figure(
                 part.detail.levels,
                 weighting=report.weighting,
+                target_value=report.national["target"],
                 region_code=part.code,
                 region_name=part.name,
                 **kwargs,

@@ -1,5 +1,6 @@
 """The export's PDF report (ReportLab): A4 with a cover, contents, page numbers, every national view, one page per
-region, the method (from docs/metrics.md) and the sources.
+region, the method (written for its readers; the developers' formulas stay in docs/metrics.md) and the sources.
+The first page is the steering summary (`dashboard.summary.steering_summary`).
 
 It is made for the steering group's meeting papers: readable in black and white (flags are words, tables use grey
 rules, the charts carry patterns and line styles, see `dashboard.figures`), demo data marked on every page.
@@ -8,8 +9,6 @@ rules, the charts carry patterns and line styles, see `dashboard.figures`), demo
 from __future__ import annotations
 
 import math
-import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,6 @@ from reportlab.platypus import (
     PageBreak,
     PageTemplate,
     Paragraph,
-    Preformatted,
     Spacer,
     Table,
     TableStyle,
@@ -44,9 +42,11 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from dashboard.export import NATIONAL, ExportContent, RegionPart
+from dashboard.export_method import method_text
 from dashboard.figures import percent
 from dashboard.i18n import integer, long_date, t
 from dashboard.metrics import Lang
+from dashboard.summary import steering_summary
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 22 * mm, 20 * mm
@@ -54,6 +54,7 @@ FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 FRAME_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 HEADER_Y, FOOTER_Y = PAGE_HEIGHT - 12 * mm, 10 * mm
 BODY_SIZE, SMALL_SIZE, TABLE_SIZE = 9.5, 7.5, 8.5
+CELL_PADDING = 6  # ReportLab's default left and right padding of a table cell, in points
 CHART_MAX_HEIGHT = FRAME_HEIGHT - 20 * mm  # a chart leaves room for its section heading
 REGION_PROFILE_HEIGHT, REGION_CHANGE_HEIGHT = 80 * mm, 115 * mm  # a region's KPIs and charts fill one page
 CHART_GAP = 4 * mm  # white space below a chart
@@ -65,20 +66,6 @@ DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "De
 VERA = ("Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf")  # shipped with ReportLab: the fallback
 MONO_FILE = "DejaVuSansMono.ttf"
 FAMILY, MONO = "RaakSans", "RaakMono"
-# docs/metrics.md in a checkout; an installed wheel has it under <prefix>/share/raak-monitor (pyproject data-files).
-METRICS_DOC_CANDIDATES = (
-    Path(__file__).resolve().parents[1] / "docs" / "metrics.md",
-    Path(sys.prefix) / "share" / "raak-monitor" / "metrics.md",
-)
-
-
-def metrics_doc() -> Path:
-    """The method document the PDF quotes: the checkout's copy, else the installed one."""
-    return next((path for path in METRICS_DOC_CANDIDATES if path.is_file()), METRICS_DOC_CANDIDATES[0])
-
-
-METHOD_SKIPPED = ("Worked example", "Where the numbers come from", "`raak report`")  # examples and internals
-
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("RAAK Monitor — voortgangsrapportage", "RAAK Monitor — progress report"),
     "subtitle.national": (
@@ -195,11 +182,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi.national_on_track": ("Landelijk op koers", "National on track"),
     "kpi.change": ("Verandering sinds ronde {previous}", "Change since round {previous}"),
     "method.intro": (
-        "De rekenregels hieronder komen ongewijzigd uit docs/metrics.md, het methodedocument van RAAK Monitor "
-        "(in het Engels). Dezelfde functies maken het dashboard, `raak report` en deze rapportage.",
-        "The formulas below are taken unchanged from docs/metrics.md, RAAK Monitor's method document. The same "
-        "functions make the dashboard, `raak report` and this report.",
+        "Dit hoofdstuk legt uit hoe de cijfers in deze rapportage tot stand komen. Het dashboard en deze "
+        "rapportage rekenen op dezelfde manier.",
+        "This chapter explains how the numbers in this report are made. The dashboard and this report calculate "
+        "in the same way.",
     ),
+    "summary.meta": (
+        "Ronde {round} · peildatum {reference_date} · deadline aanlevering {deadline} · {state} · gemaakt op {made}",
+        "Round {round} · reference date {reference_date} · deadline for returns {deadline} · {state} · made on {made}",
+    ),
+    "summary.weighting": ("Weging: {weighting}.", "Weighting: {weighting}."),
     "sources.data": (
         "Gegevens: zelfevaluaties van gemeenten op de {points} RAAK-punten, aangeleverd door de regiocoördinatoren "
         "met de Excel-template per regio en ronde. Alleen geaccepteerde aanleveringen tellen; per gemeente telt de "
@@ -218,14 +210,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "sources.population_year": ("bevolkingscijfers van {year}", "population figures of {year}"),
     "sources.map": ("Kaartgrenzen: {credit}.", "Map boundaries: {credit}."),
     "sources.target": (
-        "Doeltraject: van 0 op {start} naar {value} op {end} (instelbaar met RAAK_TARGET_START, RAAK_TARGET_END "
-        "en RAAK_TARGET_VALUE).",
-        "Target trajectory: from 0 on {start} to {value} on {end} (set with RAAK_TARGET_START, RAAK_TARGET_END "
-        "and RAAK_TARGET_VALUE).",
+        "Doeltraject: van 0 op {start} naar {value} op {end}.",
+        "Target trajectory: from 0 on {start} to {value} on {end}.",
     ),
     "sources.version": (
-        "Gegevensversie {version}; gemaakt met `raak export --round {round}`.",
-        "Data version {version}; made with `raak export --round {round}`.",
+        "Gegevensversie {version}; ronde {round}.",
+        "Data version {version}; round {round}.",
     ),
 }
 
@@ -268,7 +258,10 @@ class Styles:
     h2: ParagraphStyle
     h3: ParagraphStyle
     code: ParagraphStyle
+    formula: ParagraphStyle
+    headline: ParagraphStyle
     bullet: ParagraphStyle
+    sub_bullet: ParagraphStyle
     notice: ParagraphStyle
     toc: tuple[ParagraphStyle, ParagraphStyle]
 
@@ -281,7 +274,7 @@ def make_styles() -> Styles:
     return Styles(
         body=body,
         cell=cell,
-        cell_bold=ParagraphStyle("cell_bold", parent=cell, fontName=f"{FAMILY}-Bold"),
+        cell_bold=ParagraphStyle("cell_bold", parent=cell, fontName=f"{FAMILY}-Bold", splitLongWords=0),
         title=ParagraphStyle("title", parent=body, fontName=f"{FAMILY}-Bold", fontSize=24, leading=30, spaceAfter=8),
         subtitle=ParagraphStyle("subtitle", parent=body, fontSize=14, leading=19, spaceAfter=24),
         contents=ParagraphStyle("contents", parent=body, fontName=f"{FAMILY}-Bold", fontSize=16, leading=20),
@@ -291,7 +284,14 @@ def make_styles() -> Styles:
         code=ParagraphStyle(
             "code", parent=body, fontName=MONO, fontSize=8, leading=10.5, leftIndent=6 * mm, spaceAfter=6
         ),
+        formula=ParagraphStyle(
+            "formula", parent=body, fontName=f"{FAMILY}-Italic", leftIndent=8 * mm, spaceBefore=2, spaceAfter=6
+        ),
+        headline=ParagraphStyle(
+            "headline", parent=body, fontName=f"{FAMILY}-Bold", fontSize=14, leading=18, spaceAfter=4
+        ),
         bullet=ParagraphStyle("bullet", parent=body, leftIndent=5 * mm, bulletIndent=1 * mm, spaceAfter=3),
+        sub_bullet=ParagraphStyle("sub_bullet", parent=body, leftIndent=10 * mm, spaceAfter=2),
         notice=ParagraphStyle(
             "notice",
             parent=body,
@@ -317,6 +317,24 @@ def grey_rules(padding: float) -> list[tuple[Any, ...]]:
         ("TOPPADDING", (0, 0), (-1, -1), padding),
         ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
     ]
+
+
+def header_widths(header: list[str], shares: list[float], style: ParagraphStyle) -> list[float]:
+    """Column widths (points) from `shares` of the frame, widened so each header's longest word fits on a line;
+    the width a column gains is taken from the columns with room to spare, so the table stays in the margins."""
+    padding = 2 * CELL_PADDING
+    needed = [
+        max((pdfmetrics.stringWidth(word, style.fontName, style.fontSize) for word in text.split()), default=0)
+        + padding
+        for text in header
+    ]
+    widths = [max(share * FRAME_WIDTH, need) for share, need in zip(shares, needed, strict=True)]
+    excess = sum(widths) - FRAME_WIDTH
+    if excess > 0:
+        room = [width - need for width, need in zip(widths, needed, strict=True)]
+        spare = sum(room)
+        widths = [width - excess * r / spare for width, r in zip(widths, room, strict=True)] if spare > 0 else widths
+    return widths
 
 
 # --- flowables ------------------------------------------------------------------------------------------------
@@ -488,10 +506,13 @@ class Builder:
         return [self.charts[-1]]
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> Table:
-        """A grid of text in grey rules with a grey header row (repeated on every page it spans)."""
+        """A grid of text in grey rules with a grey header row (repeated on every page it spans); headers wrap
+        between words only (see `header_widths`)."""
         cells = [[Paragraph(escape(h), self.styles.cell_bold) for h in header]]
         cells += [[Paragraph(escape(str(v)), self.styles.cell) for v in row] for row in rows]
-        table = Table(cells, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
+        table = Table(
+            cells, colWidths=header_widths(header, widths, self.styles.cell_bold), repeatRows=1, hAlign="LEFT"
+        )
         header_rules = [("BACKGROUND", (0, 0), (-1, 0), GREY_FILL), ("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.black)]
         table.setStyle(TableStyle(grey_rules(2) + header_rules))
         return table
@@ -522,42 +543,49 @@ class Builder:
     # --- pages ---
 
     def cover(self) -> list[Flowable]:
+        """The first page: title, the round in one line, then the steering summary in plain words."""
         report, info = self.report, self.report.round
-        national = report.national
         if self.content.national:
             subtitle = self.t("subtitle.national", round=info["label"])
+            summary = steering_summary(report)
         else:
             part = self.content.regions[0]
             subtitle = self.t("subtitle.region", name=part.name, code=part.code, round=info["label"])
-        scope = national if self.content.national else self.content.regions[0].row
-        returns, expected, share = scope["n_returns"], scope["n_expected"], scope["completeness"]
-        rows = [
-            (self.t("cover.round"), str(info["label"]), ""),
-            (self.t("cover.reference_date"), self.date(info["reference_date"]), ""),
-            (self.t("cover.deadline"), self.date(info["deadline"]), ""),
-            (self.t("cover.state"), self.t("round.open" if info["is_open"] else "round.closed"), ""),
-            (self.t("cover.made"), self.date(self.content.made_at.date()), self.content.made_at.strftime("%H:%M")),
-            (
-                self.t("cover.completeness"),
-                self.pct(share),
-                self.t("cover.completeness.value", returns=returns, expected=expected, share=self.pct(share)),
-            ),
-            (self.t("cover.weighting"), self.weighting(), ""),
-            (
-                self.t("cover.target"),
-                self.pct(report.target.value),
-                self.t("cover.target.value", value=self.pct(report.target.value), end=self.date(report.target.end)),
-            ),
-        ]
+            summary = steering_summary(report, part.code, part.without_return)
+        meta = self.t(
+            "summary.meta",
+            round=info["label"],
+            reference_date=self.date(info["reference_date"]),
+            deadline=self.date(info["deadline"]),
+            state=self.t("round.open" if info["is_open"] else "round.closed"),
+            made=f"{self.date(self.content.made_at.date())} {self.content.made_at.strftime('%H:%M')}",
+        )
         flow: list[Flowable] = [
-            Spacer(1, 35 * mm),
+            Spacer(1, 8 * mm),
             Paragraph(escape(self.t("title")), self.styles.title),
-            Paragraph(escape(subtitle), self.styles.subtitle),
+            Paragraph(escape(subtitle), self.styles.body),
+            self.para(meta),
         ]
         if self.content.demo:
             flow.append(self.para(self.t("demo.banner"), self.styles.notice))
-        flow += [self.key_values(rows), Spacer(1, 10 * mm), self.para(self.t("cover.about"))]
+        flow += [
+            Paragraph(escape(self.t("summary.title")), self.styles.h1),
+            self.para(summary.headline.line, self.styles.headline),
+            self.para(summary.headline.trajectory),
+            self.bullet(summary.on_track),
+            self.bullet(summary.gaps_intro),
+            *[self.para(f"{name}: {text}", self.styles.sub_bullet) for name, text in summary.gaps],
+            self.bullet(summary.weakest),
+            self.bullet(summary.completeness),
+            *[self.para(text, self.styles.sub_bullet) for text in summary.missing],
+            self.bullet(self.t("summary.weighting", weighting=self.weighting())),
+            Spacer(1, 4 * mm),
+            self.para(self.t("cover.about")),
+        ]
         return flow
+
+    def bullet(self, text: str) -> Paragraph:
+        return Paragraph(escape(text), self.styles.bullet, bulletText="•")
 
     def contents(self) -> list[Flowable]:
         toc = TableOfContents(dotsMinLevel=0)
@@ -662,8 +690,13 @@ class Builder:
             ("col.level", self.report.levels, "level_code"),
         ):
             national = frame[frame["scope"] == NATIONAL]
-            rows += [
-                [self.t(key), f"{getattr(r, column)} · {r.name}", self.pct(r.coverage), self.pct(r.coverage_reporting)]
+            rows += [  # a level is known by its letter (a-e); a group by its name only, never its internal code
+                [
+                    self.t(key),
+                    f"{getattr(r, column)} · {r.name}" if column == "level_code" else str(r.name),
+                    self.pct(r.coverage),
+                    self.pct(r.coverage_reporting),
+                ]
                 for r in national.itertuples()
             ]
         header = [
@@ -756,8 +789,15 @@ class Builder:
         return flow
 
     def method(self) -> list[Flowable]:
+        """The method for readers, in the report's language: words first, each formula on its own line."""
         flow = [*self.h1("h.method"), self.para(self.t("method.intro"))]
-        return flow + markdown_flowables(metrics_doc().read_text(encoding="utf-8"), self.styles)
+        groups = self.report.groups[self.report.groups["scope"] == NATIONAL]["name"]
+        levels = self.report.levels[self.report.levels["scope"] == NATIONAL]["level_code"]
+        blocks = method_text(self.lang, self.report.target, len(self.report.points), list(groups), list(levels))
+        for kind, text in blocks:
+            style = {"h": self.styles.h2, "p": self.styles.body, "f": self.styles.formula}[kind]
+            flow.append(self.para(text, style))
+        return flow
 
     def sources(self) -> list[Flowable]:
         report, sources, lang = self.report, self.content.sources, self.lang
@@ -799,98 +839,6 @@ class Builder:
         for index, part in enumerate(self.content.regions):
             flow += self.region_page(part, new_page=index > 0 or not self.content.national)
         return flow + self.method() + self.sources()
-
-
-# --- the method chapter: a small Markdown reader for docs/metrics.md ------------------------------------------
-
-
-def _inline(text: str) -> str:
-    """Markdown inline code, bold and italic as ReportLab paragraph markup; everything else escaped."""
-    out = []
-    for part in re.split(r"(`[^`]+`)", text):
-        if len(part) > 1 and part.startswith("`") and part.endswith("`"):
-            out.append(f'<font face="{MONO}">{escape(part[1:-1])}</font>')
-            continue
-        part = escape(part)
-        part = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", part)
-        out.append(re.sub(r"\*(.+?)\*", r"<i>\1</i>", part))
-    return "".join(out)
-
-
-def markdown_blocks(text: str) -> list[tuple[str, list[str]]]:
-    """Headings, paragraphs, bullet lists, indented code and tables of a Markdown text, in order."""
-    blocks: list[tuple[str, list[str]]] = []
-    kind: str | None = None
-    lines: list[str] = []
-
-    def close() -> None:
-        nonlocal kind, lines
-        if kind:
-            blocks.append((kind, lines))
-        kind, lines = None, []
-
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if not line:
-            close()
-        elif line.startswith("#"):
-            close()
-            blocks.append(("heading", [str(len(line) - len(line.lstrip("#"))), line.lstrip("#").strip()]))
-        elif line.startswith("    ") and kind in (None, "code"):
-            kind = "code"
-            lines.append(line[4:])
-        elif line.startswith("|"):
-            if kind != "table":
-                close()
-                kind = "table"
-            if not re.fullmatch(r"\|[\s:|-]+\|", line):  # the |---|---| rule under the header
-                lines.append(line)
-        elif line.startswith("- "):
-            if kind != "list":
-                close()
-                kind = "list"
-            lines.append(line[2:])
-        elif kind == "list" and line.startswith("  "):
-            lines[-1] += " " + line.strip()
-        else:
-            if kind not in (None, "paragraph"):
-                close()
-            kind = "paragraph"
-            lines.append(line.strip())
-    close()
-    return blocks
-
-
-def method_sections(blocks: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
-    """The blocks of every second-level section except the worked example and the internals."""
-    kept: list[tuple[str, list[str]]] = []
-    keep = False
-    for kind, lines in blocks:
-        if kind == "heading" and lines[0] == "2":
-            keep = not lines[1].startswith(METHOD_SKIPPED)
-        if keep:
-            kept.append((kind, lines))
-    return kept
-
-
-def markdown_flowables(text: str, styles: Styles) -> list[Flowable]:
-    """The method sections of docs/metrics.md as flowables: formulas in monospace, tables as grids."""
-    flow: list[Flowable] = []
-    for kind, lines in method_sections(markdown_blocks(text)):
-        if kind == "heading":
-            flow.append(Paragraph(_inline(lines[1]), styles.h2 if lines[0] == "2" else styles.h3))
-        elif kind == "paragraph":
-            flow.append(Paragraph(_inline(" ".join(lines)), styles.body))
-        elif kind == "list":
-            flow += [Paragraph(_inline(item), styles.bullet, bulletText="•") for item in lines]
-        elif kind == "code":
-            flow.append(Preformatted("\n".join(lines), styles.code))
-        else:
-            rows = [[Paragraph(_inline(c.strip()), styles.cell) for c in line.strip("|").split("|")] for line in lines]
-            table = Table(rows, repeatRows=1, hAlign="LEFT")
-            table.setStyle(TableStyle(grey_rules(2)))
-            flow.append(table)
-    return flow
 
 
 # --- writing --------------------------------------------------------------------------------------------------

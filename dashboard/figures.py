@@ -48,6 +48,7 @@ BASE_HEIGHT_PX = MARGIN_TOP_PX + MARGIN_BOTTOM_PX + 60
 SHORT_TITLE_CHARS = 48
 HOVER_COMMENT_CHARS = 240
 PERCENT = 100
+BAR_TEXT_HALO = "0px 0px 3px #ffffff"  # a white halo behind text on a bar
 
 TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -92,6 +93,7 @@ TEXT: dict[str, dict[str, str]] = {
         "completeness": "Volledigheid",
         "coverage_reporting": "Dekking onder aanleverende gemeenten",
         "target_at": "Doel op de peildatum: {value}",
+        "bar_gap": "{value} · nog {gap} %-punt",
         "received": "{received} van {expected} gemeenten",
         "rank": "Positie",
         "points": "punten",
@@ -147,6 +149,7 @@ TEXT: dict[str, dict[str, str]] = {
         "completeness": "Completeness",
         "coverage_reporting": "Coverage among reporting municipalities",
         "target_at": "Target at the reference date: {value}",
+        "bar_gap": "{value} · {gap} pp to go",
         "received": "{received} of {expected} municipalities",
         "rank": "Rank",
         "points": "points",
@@ -479,6 +482,35 @@ def municipality_map_figure(
 # --- bars ---------------------------------------------------------------------------------------------------
 
 
+def bar_label(row: pd.Series, lang: Lang) -> str:
+    """A ranking bar's text: its coverage and, when short of the final target, the gap ("58,6 % · nog 41,4 %-punt")."""
+    value = percent(row["coverage"], lang)
+    gap = row.get("gap")
+    if gap is None or pd.isna(gap) or gap <= 0:
+        return value
+    text = f"{gap * PERCENT:.1f}"
+    return _t(lang, "bar_gap", value=value, gap=text.replace(".", ",") if lang == "nl" else text)
+
+
+def target_line(fig: go.Figure, target_value: float | None, lang: Lang) -> None:
+    """The target at the reference date as a dotted horizontal line (vertical charts), named in the legend so no
+    label sits on the bars or points."""
+    if target_value is None:
+        return
+    line = {"color": OKABE_ITO["black"], "dash": "dot", "width": 2}
+    fig.add_hline(y=target_value * PERCENT, line=line)
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line=line,
+            name=_t(lang, "target_at", value=percent(target_value, lang)),
+            hoverinfo="skip",
+        )
+    )
+
+
 def region_ranking_figure(
     regions: pd.DataFrame, *, target_value: float, round_label: str, weighting: str, lang: Lang = "nl"
 ) -> go.Figure:
@@ -501,6 +533,11 @@ def region_ranking_figure(
                 orientation="h",
                 name=_t(lang, "on_track" if flag else "behind"),
                 marker={"color": color, "pattern": {"shape": pattern}},
+                text=[bar_label(row, lang) for _, row in part.iterrows()],
+                textposition="auto",
+                insidetextanchor="end",
+                textfont={"color": OKABE_ITO["black"], "shadow": BAR_TEXT_HALO},  # readable on fill and hatching
+                cliponaxis=False,
                 customdata=list(
                     zip(
                         part["region_code"],
@@ -565,6 +602,7 @@ def group_coverage_figure(
     region_code: str | None = None,
     region_name: str | None = None,
     lang: Lang = "nl",
+    target_value: float | None = None,
 ) -> go.Figure:
     """Coverage per group (prevention, early intervention, protection): national, and a region beside it if given.
 
@@ -593,6 +631,7 @@ def group_coverage_figure(
             )
         )
     fig.update_layout(barmode="group")
+    target_line(fig, target_value, lang)
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.1], ticksuffix=" %")
     fig.update_xaxes(title=None)
     return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))
@@ -606,6 +645,7 @@ def level_profile_figure(
     region_code: str | None = None,
     region_name: str | None = None,
     lang: Lang = "nl",
+    target_value: float | None = None,
 ) -> go.Figure:
     """The continuum profile: coverage per level a-e, the region (solid) against the national line (dashed).
 
@@ -638,6 +678,7 @@ def level_profile_figure(
                 hovertemplate="<b>%{x}</b><br>%{fullData.name}: %{text}<extra></extra>",
             )
         )
+    target_line(fig, target_value, lang)
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
     fig.update_xaxes(title=_t(lang, "level_axis"))
     return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))

@@ -48,6 +48,95 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source": ("Bron: RAAK Monitor, zelfevaluaties", "Source: RAAK Monitor, self-assessments"),
     "round": ("ronde {label}", "round {label}"),
     "reference_date": ("peildatum {date}", "reference date {date}"),
+    # the 2011 target and the gap (dashboard.summary)
+    "headline.target": ("doel {year}: {value}", "target {year}: {value}"),
+    "headline.national": ("landelijk", "national"),
+    "headline.gap": ("nog {gap} procentpunt", "{gap} percentage points to go"),
+    "headline.reached": ("doel bereikt", "target reached"),
+    "headline.trajectory": (
+        "Doeltraject op de peildatum ({date}): {value}",
+        "Target trajectory at the reference date ({date}): {value}",
+    ),
+    "headline.behind": ("{gap} procentpunt achter", "{gap} percentage points behind"),
+    "headline.on_track": ("op koers", "on track"),
+    "headline.label": ("Doel en afstand", "Target and gap"),
+    # the steering summary (dashboard.summary; the PDF's first page)
+    "summary.title": ("Samenvatting", "Summary"),
+    "summary.on_track": (
+        "Op koers: {count} van de {total} regio's ({names}).",
+        "On track: {count} of the {total} regions ({names}).",
+    ),
+    "summary.on_track.none": (
+        "Geen van de {total} regio's ligt op koers.",
+        "None of the {total} regions is on track.",
+    ),
+    "summary.region_on_track": ("De regio ligt op koers.", "The region is on track."),
+    "summary.region_behind": (
+        "De regio ligt {gap} procentpunt achter op het doeltraject.",
+        "The region is {gap} percentage points behind the target trajectory.",
+    ),
+    "summary.gaps": (
+        "Grootste achterstand per onderdeel (doel op de peildatum: {target}):",
+        "Largest gaps per part of the approach (target at the reference date: {target}):",
+    ),
+    "summary.gap_item": ("{name} {coverage} ({gap} procentpunt achter)", "{name} {coverage} ({gap} pp behind)"),
+    "summary.gap_none": ("alle regio's op koers", "every region on track"),
+    "summary.weakest": ("Zwakste RAAK-punten landelijk: {items}.", "Weakest RAAK points nationally: {items}."),
+    "summary.non_responders": (
+        "Volledigheid van de gegevens: {returns} van {expected} gemeenten leverden aan ({share}); {missing} nog niet.",
+        "Completeness of the data: {returns} of {expected} municipalities returned ({share}); {missing} not yet.",
+    ),
+    "summary.non_responders.regions": (
+        "Meeste ontbrekende gemeenten: {items}.",
+        "Most municipalities missing: {items}.",
+    ),
+    "summary.missing_item": ("{name} ({missing} van {expected})", "{name} ({missing} of {expected})"),
+    "summary.silent_regions": (
+        "Regio's zonder enige aanlevering: {names}.",
+        "Regions without any return: {names}.",
+    ),
+    "summary.missing_municipalities": (
+        "Gemeenten zonder aanlevering: {names}.",
+        "Municipalities without a return: {names}.",
+    ),
+    "summary.all_returned": ("Alle gemeenten leverden aan.", "Every municipality returned."),
+    # text alternatives of charts (dashboard.components.chart_alternative)
+    "chart.table": ("Tabel bij deze grafiek", "Table for this chart"),
+    "chart.table.truncated": (
+        "De eerste {shown} van {total} rijen; alle rijen staan in de download (CSV of Excel).",
+        "The first {shown} of {total} rows; every row is in the download (CSV or Excel).",
+    ),
+    # a coordinator's home (dashboard.pages.my_region)
+    "nav.my_region": ("Mijn regio", "My region"),
+    "my_region.title": ("Mijn regio", "My region"),
+    "my_region.regions": ("Regio: {regions}", "Region: {regions}"),
+    "my_region.returned": ("Aangeleverd", "Returned"),
+    "my_region.returned.note": ("{returned} van {expected} gemeenten", "{returned} of {expected} municipalities"),
+    "my_region.late": ("Te laat", "Late"),
+    "my_region.late.note": ("deadline {date} verstreken", "deadline {date} passed"),
+    "my_region.missing": ("Nog niet ontvangen", "Not received yet"),
+    "my_region.missing.note": ("deadline {date}", "deadline {date}"),
+    "my_region.no_deadline": ("geen deadline", "no deadline"),
+    "my_region.state.returned": ("aangeleverd", "returned"),
+    "my_region.state.late": ("te laat: deadline {date} verstreken", "late: deadline {date} passed"),
+    "my_region.state.missing": ("nog niet ontvangen (deadline {date})", "not received yet (deadline {date})"),
+    "my_region.last_upload": (
+        "Laatste upload: {date} · {file} · door {uploader} · {municipalities} gemeente(n)",
+        "Last upload: {date} · {file} · by {uploader} · {municipalities} municipality(ies)",
+    ),
+    "my_region.changed": (
+        "{changed} punt(en) gewijzigd ten opzichte van de vorige versie in deze ronde",
+        "{changed} point(s) changed against the previous version in this round",
+    ),
+    "my_region.first_version": ("eerste aanlevering in deze ronde", "first return in this round"),
+    "my_region.no_uploads": ("Nog geen aanlevering in deze ronde.", "No returns in this round yet."),
+    "my_region.template": ("Sjabloon {region} downloaden", "Download the {region} template"),
+    "my_region.upload": ("Naar aanleveren", "Go to upload"),
+    "my_region.table": ("Gemeenten in mijn regio", "Municipalities in my region"),
+    "col.state": ("Stand", "State"),
+    "col.received_at": ("Ontvangen", "Received"),
+    "col.versions": ("Versies", "Versions"),
+    "col.changed_since_upload": ("Gewijzigd t.o.v. vorige versie", "Changed against previous version"),
     # weighting
     "weighting.children_0_17": (
         "gewogen naar kinderen 0-17 jaar (Bron: CBS)",
@@ -504,6 +593,14 @@ def percent(value: float | None, lang: Lang, digits: int = 1) -> str:
         return MISSING
     text = f"{value * 100:.{digits}f}"
     return (text.replace(".", ",") if lang == "nl" else text) + "%"
+
+
+def percentage_points(value: float | None, lang: Lang, digits: int = 1) -> str:
+    """A difference of shares in percentage points, without unit: 0.414 → `41,4` (nl) / `41.4` (en)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    text = f"{value * 100:.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
 
 
 def integer(value: int, lang: Lang) -> str:

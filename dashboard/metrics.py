@@ -8,6 +8,7 @@ the tests.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -89,6 +90,22 @@ class Target:
 def on_track(coverage: float, trajectory: float) -> bool:
     """A coverage is on track when it is at least the trajectory's value at the same date."""
     return bool(coverage >= trajectory - TOLERANCE)
+
+
+def gap(coverage: float | None, goal: float) -> float:
+    """The share still missing to `goal`: max(goal − coverage, 0); NaN when the coverage is undefined.
+
+    Against the final target value this is the "nog … procentpunt" of the headline; against the trajectory's value
+    at the reference date it is how far a region is behind (0 when on track).
+    """
+    if coverage is None or (isinstance(coverage, float) and math.isnan(coverage)):
+        return math.nan
+    return max(goal - float(coverage), 0.0)
+
+
+def gaps(coverage: pd.Series, goal: float | pd.Series) -> pd.Series:
+    """`gap` per row: max(goal − coverage, 0), NaN where coverage is NaN."""
+    return (goal - coverage.astype(float)).clip(lower=0.0)
 
 
 # --- weighting ----------------------------------------------------------------------------------------------

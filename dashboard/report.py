@@ -367,6 +367,8 @@ def _build_round_report(
     regions["projection_status"] = [projections[code].status for code in regions["region_code"]]
     regions["projected_date"] = [projections[code].reached_on for code in regions["region_code"]]
     regions["rank"] = metrics.rank_regions(regions)
+    regions["gap"] = metrics.gaps(regions["coverage"], target.value)  # to the final target
+    regions["gap_trajectory"] = metrics.gaps(regions["coverage"], regions["target"])  # behind the trajectory
 
     national_row = now[now["scope"] == NATIONAL].iloc[0]
     national = {
@@ -382,6 +384,10 @@ def _build_round_report(
         "n_regions": len(regions),
         "days_to_target": (target.end - reference_date).days,
         "projection": projections[None],
+        "target_value": target.value,
+        "target_year": target.end.year,
+        "gap": metrics.gap(float(national_row["coverage"]), target.value),
+        "gap_trajectory": metrics.gap(float(national_row["coverage"]), float(national_row["target"])),
     }
     municipalities = current.scores[
         [
@@ -399,6 +405,9 @@ def _build_round_report(
     ]
     scale = data.status_scale(conn)
     levels, groups = _levels_and_groups(conn, current, lang)
+    for table in (levels, groups):  # the trajectory at the reference date and how far each row is behind it
+        table["target"] = national["target"]
+        table["gap_trajectory"] = metrics.gaps(table["coverage"], national["target"])
     points, point_status, weakest = _points(conn, current, scale, lang)
     previous, changes_national, changes_regions, changes_municipalities = _changes(conn, per_round, changes)
     return RoundReport(
@@ -738,3 +747,67 @@ def completeness_table(engine: Engine, round_label: str) -> CompletenessTable:
         )
 
     return cached(engine, "completeness", (round_label,), build)
+
+
+# --- a coordinator's home -----------------------------------------------------------------------------------
+
+RETURNED, LATE, MISSING = "returned", "late", "missing"
+
+
+@dataclass
+class MyRegion:
+    """A coordinator's regions in one round: each municipality returned, late (deadline passed) or still missing,
+    when and by whom it last sent, what changed against the version before, and the change since last round."""
+
+    round: dict[str, Any]
+    regions: pd.DataFrame
+    municipalities: pd.DataFrame
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+def return_state(has_return: bool, deadline: date | None, today: date) -> str:
+    """returned; late when the deadline has passed without a return; missing (still expected) otherwise."""
+    if has_return:
+        return RETURNED
+    return LATE if deadline is not None and today > deadline else MISSING
+
+
+def my_region(
+    engine: Engine, round_label: str, region_codes: tuple[str, ...], *, today: date, lang: Lang = "nl"
+) -> MyRegion:
+    """The coordinator's home for `region_codes` in round `round_label` (NotFoundError when the round is unknown)."""
+    report = round_report(engine, round_label, lang=lang)
+    codes = tuple(sorted(set(region_codes)))
+
+    def build(conn: Connection) -> MyRegion:
+        round_id = int(data.find_round(data.rounds(conn), round_label)["id"])
+        municipalities = report.municipalities[report.municipalities["region_code"].isin(codes)]
+        municipalities = municipalities[
+            ["municipality_code", "municipality_name", "region_code", "region_name", "has_return", "coverage"]
+        ]
+        sent = data.current_submissions(conn, round_id, list(municipalities["municipality_code"]))
+        frame = municipalities.merge(sent, on="municipality_code", how="left")
+        changes = report.changes_municipalities[["municipality_code", *metrics.CHANGE_COLUMNS]]
+        frame = frame.merge(changes, on="municipality_code", how="left")
+        deadline = report.round["deadline"]
+        frame["state"] = [return_state(bool(flag), deadline, today) for flag in frame["has_return"]]
+        order = {LATE: 0, MISSING: 1, RETURNED: 2}
+        frame = frame.sort_values(
+            ["state", "municipality_name"], key=lambda s: s.map(order) if s.name == "state" else s
+        ).reset_index(drop=True)
+        regions = report.regions[report.regions["region_code"].isin(codes)].reset_index(drop=True)
+        counts = {state: int((frame["state"] == state).sum()) for state in (RETURNED, LATE, MISSING)}
+        return MyRegion(round=report.round, regions=regions, municipalities=frame, counts=counts)
+
+    return cached(engine, "my_region", (round_label, codes, today, lang), build)
+
+
+def latest_open_round(engine: Engine) -> str | None:
+    """The latest open round (the one coordinators are returning for), None when every round is closed."""
+    with data.snapshot(engine) as conn:
+        all_rounds = data.rounds(conn)
+    open_rounds = all_rounds[all_rounds["is_open"]]
+    return str(open_rounds["label"].iloc[-1]) if not open_rounds.empty else None

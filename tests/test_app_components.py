@@ -30,13 +30,44 @@ def test_text_that_would_run_as_a_formula_gets_a_leading_quote() -> None:
 
 
 def test_csv_download_has_every_row_with_formulas_neutralised() -> None:
-    payload = download("csv", table_data(_frame()), "raak_test_2010")
+    payload = download("csv", table_data(_frame(), "en"), "raak_test_2010")
     assert payload["filename"] == "raak_test_2010.csv"
     content = base64.b64decode(payload["content"]).decode("utf-8-sig")
     read = pd.read_csv(io.StringIO(content), keep_default_na=False)
-    assert list(read["comment"]) == ["'" + v for v in DANGEROUS] + ["Pilot in twee wijken"]
-    assert list(read["reference_date"]) == ["2010-12-31"] * 7
-    assert read["coverage"].iloc[1] == "-0.25"  # a negative number is a number, not a formula: no quote
+    assert list(read["Comment"]) == ["'" + v for v in DANGEROUS] + ["Pilot in twee wijken"]
+    assert list(read["Reference date"]) == ["2010-12-31"] * 7
+    assert read["Coverage"].iloc[1] == "-25.0%"  # a negative number is a number, not a formula: no quote
+
+
+def test_dutch_csv_opens_in_dutch_excel_as_columns_with_decimal_commas() -> None:
+    frame = pd.DataFrame(
+        {
+            "region_name": ["Amsterdam"],
+            "coverage": [0.586],
+            "weight": [1234.5],
+            "on_track": [False],
+            "scope": ["region"],
+        }
+    )
+    raw = export_bytes(table_data(frame, "nl"), "csv")
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the accents
+    lines = raw.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "Regio;Dekking;Gewicht;Op koers;Niveau"
+    assert lines[1] == "Amsterdam;58,6%;1234,5;nee;regio"
+    english = export_bytes(table_data(frame, "en"), "csv").decode("utf-8-sig").split("\r\n")
+    assert english[0] == "Region,Coverage,Weight,On track,Scope"
+    assert english[1] == "Amsterdam,58.6%,1234.5,no,region"
+
+
+def test_excel_download_has_the_same_headers_and_percent_and_date_formats() -> None:
+    frame = pd.DataFrame({"coverage": [0.586], "reference_date": ["2010-12-31"], "n_returns": [12]})
+    sheet = openpyxl.load_workbook(io.BytesIO(export_bytes(table_data(frame, "nl"), "xlsx"))).active
+    assert [cell.value for cell in sheet[1]] == ["Dekking", "Peildatum", "Aangeleverde gemeenten"]
+    assert sheet["A2"].value == 0.586 and sheet["A2"].number_format == "0.0%"
+    assert sheet["B2"].is_date and sheet["B2"].value.year == 2010
+    assert sheet["C2"].value == 12
+    english = openpyxl.load_workbook(io.BytesIO(export_bytes(table_data(frame, "en"), "xlsx"))).active
+    assert [cell.value for cell in english[1]] == ["Coverage", "Reference date", "Municipalities with a return"]
 
 
 def test_xlsx_download_opens_with_text_cells_and_no_formulas() -> None:
@@ -46,7 +77,7 @@ def test_xlsx_download_opens_with_text_cells_and_no_formulas() -> None:
     expected = ["'" + v.replace("\r", "\n") for v in DANGEROUS]  # XML stores a bare CR as LF
     assert [cell.value for cell in cells] == [*expected, "Pilot in twee wijken"]
     assert all(cell.data_type == "s" for cell in cells)
-    assert sheet.cell(3, 2).value == -0.25
+    assert sheet.cell(3, 2).value == -0.25 and sheet.cell(3, 2).number_format == "0.0%"
 
 
 def test_nothing_to_download_without_data() -> None:

@@ -195,7 +195,7 @@ def test_pdf_cover_names_round_dates_and_completeness(exported: Exported, pdf_pa
         "ronde 2011",
         "31 december 2011",  # reference date
         "1 februari 2012",  # deadline
-        "Gemaakt op",
+        "gemaakt op",
         "Volledigheid van de gegevens",
         f"{national['n_returns']} van {national['n_expected']} gemeenten leverden aan",
         "Synthetische demodata",
@@ -264,16 +264,16 @@ def test_pdf_region_pages_show_kpis_and_the_municipalities_without_a_return(
             assert "Alle gemeenten van de regio leverden aan." in page
 
 
-def test_pdf_method_chapter_carries_the_formulas_of_docs_metrics(pdf_pages: list[str]) -> None:
+def test_pdf_method_chapter_explains_the_formulas_to_its_readers(pdf_pages: list[str]) -> None:
     text = " ".join("\n".join(pdf_pages).split())
     for formula in (
-        "coverage(m) = implemented(m) / applicable(m)",
-        "completeness(R) = n_returns(R) / n_expected(R)",
-        "target(d) = clip((d − start) / (end − start), 0, 1) × value",
-        "share(p) = implemented answers on p / applicable answers on p",
+        "dekking = aantal ingevoerde punten ÷ aantal punten dat van toepassing is",
+        "volledigheid = gemeenten met een aanlevering ÷ verwachte gemeenten",
+        "nog te gaan = einddoel − dekking (in procentpunten)",
+        "aandeel ingevoerd = antwoorden 'ingevoerd' ÷ antwoorden die van toepassing zijn",
     ):
         assert formula in text, formula
-    assert "Worked example" not in text
+    assert "Worked example" not in text and "docs/metrics.md" not in text
     assert "CBS / PDOK (via edwindj/nl_maps)" in text  # the map credit, from SOURCES.md
 
 

@@ -75,7 +75,17 @@ def language_of(search: str | None) -> Lang:
 
 def routes() -> list[tuple[re.Pattern[str], ModuleType]]:
     """Path patterns and the page module that draws them; named groups become layout arguments."""
-    from dashboard.pages import admin, completeness, export, framework, municipality, national, region, upload
+    from dashboard.pages import (
+        admin,
+        completeness,
+        export,
+        framework,
+        municipality,
+        my_region,
+        national,
+        region,
+        upload,
+    )
 
     return [
         (re.compile(r"^/?$"), national),
@@ -86,6 +96,7 @@ def routes() -> list[tuple[re.Pattern[str], ModuleType]]:
         (re.compile(r"^/export/?$"), export),
         (re.compile(r"^/upload/?$"), upload),
         (re.compile(r"^/beheer/?$"), admin),
+        (re.compile(r"^/mijn-regio/?$"), my_region),
     ]
 
 

@@ -63,7 +63,12 @@ def rounds_table(engine: Engine, lang: Lang) -> html.Table:
                     html.Td(t("round.open" if row.is_open else "round.closed", lang), id=f"round-state-{row.label}"),
                     html.Td(
                         [
-                            dcc.Input(id={"type": DEADLINE, "round": row.label}, type="date", value=deadline),
+                            html.Label(  # a name for screen readers: the column header is not one
+                                [
+                                    html.Span(f"{t('admin.deadline', lang)} {row.label}", className="visually-hidden"),
+                                    dcc.Input(id={"type": DEADLINE, "round": row.label}, type="date", value=deadline),
+                                ]
+                            ),
                             html.Button(
                                 t("admin.save", lang), id={"type": SAVE, "round": row.label}, className="button"
                             ),

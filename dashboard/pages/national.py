@@ -12,6 +12,7 @@ from dashboard.data import municipality_geojson
 from dashboard.i18n import integer, long_date
 from dashboard.pages import View
 from dashboard.report import RoundReport, round_report
+from dashboard.summary import headline_block, national_headline
 
 NEEDS_ROUND = True
 MAP_PARAM = "kaart"
@@ -136,6 +137,7 @@ def layout(view: View) -> list[Any]:
     national_groups = report.groups[report.groups["scope"] == "national"]
     return [
         *body,
+        headline_block(national_headline(report), view.lang),
         kpis(view, report),
         html.Div(
             [
@@ -174,7 +176,12 @@ def layout(view: View) -> list[Any]:
                             "groups",
                             c.graph(
                                 "groups",
-                                figures.group_coverage_figure(national_groups, weighting=report.weighting, **kwargs),
+                                figures.group_coverage_figure(
+                                    national_groups,
+                                    weighting=report.weighting,
+                                    target_value=report.national["target"],
+                                    **kwargs,
+                                ),
                             ),
                             national_groups,
                             f"raak_onderdelen_{label}",

@@ -12,6 +12,7 @@ from dashboard import figures
 from dashboard.pages import View
 from dashboard.pages.national import heading, projection_text
 from dashboard.report import region_detail, round_report
+from dashboard.summary import headline_block, region_headline
 
 NEEDS_ROUND = True
 
@@ -67,6 +68,7 @@ def layout(view: View, code: str) -> list[Any]:
     body: list[Any] = [
         heading(view, report, "region.title", name=region["region_name"]),
         region_selector(view, report.regions, code),
+        headline_block(region_headline(report, region), lang),
         html.Div(
             [
                 c.kpi_card(
@@ -125,6 +127,7 @@ def layout(view: View, code: str) -> list[Any]:
                             figures.level_profile_figure(
                                 detail.levels,
                                 weighting=report.weighting,
+                                target_value=region["target"],
                                 region_code=code,
                                 region_name=region["region_name"],
                                 **kwargs,
@@ -141,6 +144,7 @@ def layout(view: View, code: str) -> list[Any]:
                             figures.group_coverage_figure(
                                 detail.groups,
                                 weighting=report.weighting,
+                                target_value=region["target"],
                                 region_code=code,
                                 region_name=region["region_name"],
                                 **kwargs,
