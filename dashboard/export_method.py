@@ -37,8 +37,10 @@ METHOD: dict[str, list[tuple[Kind, str]]] = {
         ),
         (
             "p",
-            "Het gewicht van een gemeente is haar aantal kinderen van 0 tot 18 jaar; zijn die niet voor elke "
-            "gemeente bekend, dan het aantal inwoners; anders telt elke gemeente even zwaar. Een gemeente zonder "
+            "Het gewicht van een gemeente is haar aantal kinderen van 0 tot en met 17 jaar (een schatting uit de "
+            "leeftijdsopbouw van het CBS, tot er echte aantallen zijn), van het laatste jaar tot en met de peildatum "
+            "waarvoor het CBS cijfers heeft; per ronde kan ook op inwoners of met gelijke gewichten worden gerekend. "
+            "Elke ronde telt de gemeenten en regio's zoals die op haar peildatum bestonden. Een gemeente zonder "
             "aanlevering telt mee als 0 %: het doel is dat de aanpak overal werkt, en zwijgen is geen invoering. "
             "Daarom staat de volledigheid altijd naast de dekking, en daarnaast de dekking onder alleen de "
             "gemeenten die aanleverden.",
@@ -78,6 +80,13 @@ METHOD: dict[str, list[tuple[Kind, str]]] = {
             "Voor elke gemeente die in beide rondes aanleverde, vergelijken we per punt de status: verbeterd, "
             "teruggevallen, gelijk, of een punt dat in één van beide rondes n.v.t. was.",
         ),
+        ("h", "Gemeentelijke herindelingen"),
+        (
+            "p",
+            "Gemeenten die tussen twee rondes samengaan, vergelijken we met de som van hun voorgangers: de eerdere "
+            "ronde wordt op de latere indeling omgerekend, gewogen naar bevolking. Zo vergelijkt elke trend "
+            "hetzelfde gebied. Bron bevolkingscijfers: CBS.",
+        ),
         ("h", "De zwakste punten"),
         ("f", "aandeel ingevoerd = antwoorden 'ingevoerd' ÷ antwoorden die van toepassing zijn"),
         (
@@ -102,8 +111,10 @@ METHOD: dict[str, list[tuple[Kind, str]]] = {
         ("f", "coverage of a region = sum of (weight × coverage) over all expected municipalities ÷ sum of weights"),
         (
             "p",
-            "A municipality's weight is its number of children aged 0 to 17; when that is not known for every "
-            "municipality, its number of inhabitants; otherwise every municipality counts once. A municipality "
+            "A municipality's weight is its number of children aged 0 to 17 (estimated from CBS's age structure "
+            "until real counts are loaded), from the latest year up to the reference date for which CBS has figures; "
+            "a round can also be weighted by inhabitants or equally. Each round counts the municipalities and "
+            "regions as they existed on its reference date. A municipality "
             "without a return counts as 0 %: the target is that the approach works everywhere, and silence is not "
             "implementation. That is why completeness is always shown next to coverage, together with the coverage "
             "among the municipalities that did return.",
@@ -142,6 +153,13 @@ METHOD: dict[str, list[tuple[Kind, str]]] = {
             "p",
             "For every municipality that returned in both rounds we compare each point's status: improved, "
             "regressed, unchanged, or a point that did not apply in one of the two rounds.",
+        ),
+        ("h", "Municipal mergers"),
+        (
+            "p",
+            "Municipalities that merge between two rounds are compared with the sum of their predecessors: the "
+            "earlier round is recalculated onto the later division, weighted by population. So every trend compares "
+            "the same area. Source of the population figures: CBS.",
         ),
         ("h", "The weakest points"),
         ("f", "share implemented = answers 'implemented' ÷ answers that apply"),
