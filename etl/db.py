@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from etl.config import get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10  # an unreachable host answers 503 soon, not at the web worker's timeout
 
 
 def make_engine(url: str) -> Engine:
@@ -37,7 +38,8 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 @lru_cache(maxsize=8)

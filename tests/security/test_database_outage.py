@@ -22,7 +22,7 @@ from test_auth import PASSWORD, SECRET_KEY, USERS, Client, add_users, logged_in
 from werkzeug.test import TestResponse
 
 from dashboard.app import create_app
-from etl.db import engine_for, make_engine
+from etl.db import POSTGRES_CONNECT_TIMEOUT_SECONDS, engine_for, make_engine
 
 DUTCH, ENGLISH = "tijdelijk niet beschikbaar", "temporarily unavailable"
 
@@ -112,3 +112,13 @@ def test_an_outage_answers_503_in_both_languages_and_the_app_recovers_by_itself(
     after = requests(app, nji)  # the same app object: nothing restarted
     assert {name: r.status_code for name, r in after.items()} == SERVED
     assert re.search(r'"id":\s*"page-root"', after["callback"].get_data(as_text=True))
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_a_postgresql_connection_gives_up_before_the_web_worker_does(db_url: str) -> None:
+    """An unreachable host (no refusal, only silence) must fail within a bounded time so the answer is a 503."""
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        parameters = connection.connection.dbapi_connection.info.get_parameters()
+    engine.dispose()
+    assert parameters["connect_timeout"] == str(POSTGRES_CONNECT_TIMEOUT_SECONDS)
