@@ -1,0 +1,67 @@
+"""What a person sees and clicks, in real headless Chromium over the demo database: each page renders once per
+navigation, every RAAK point is clickable at desktop and phone width, and no chart label overlaps another or is
+cut off by its chart (issue 10, defects)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+from test_browser import (  # noqa: F401  (module fixtures)
+    base_url,
+    browser,
+    demo_engine,
+    logged_in,
+    open_page,
+    report_json,
+    wait_for_page,
+)
+
+pytestmark = pytest.mark.browser
+
+SETTLED_POLLS = 4  # consecutive polls without a callback in flight before a page counts as settled
+POLL_SECONDS = 0.5
+ROUTER_OUTPUT = "..header.children...banner.children...page.children.."
+# Counts every Dash callback request the page sends: output, and whether one is still in flight.
+CALL_COUNTER = """
+window.__dashCalls = []; window.__dashPending = 0;
+const originalFetch = window.fetch;
+window.fetch = function (url, options) {
+  if (!String(url).includes('_dash-update-component')) { return originalFetch.apply(this, arguments); }
+  window.__dashCalls.push(JSON.parse(options.body).output);
+  window.__dashPending += 1;
+  return originalFetch.apply(this, arguments).finally(() => { window.__dashPending -= 1; });
+};
+"""
+PAGES = ("/", "/regio/GG3406", "/gemeente/GM0363", "/punten", "/aanlevering", "/export", "/upload", "/beheer")
+
+
+@pytest.fixture(scope="module")
+def counting(browser: Any) -> Any:  # noqa: F811
+    """The browser with CALL_COUNTER installed in every document it opens from now on."""
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CALL_COUNTER})
+    return browser
+
+
+def settle(driver: Any) -> list[str]:
+    """Wait until no callback has been in flight for SETTLED_POLLS polls; the outputs of every call sent."""
+    quiet = {"polls": 0}
+
+    def settled(d: Any) -> bool:
+        quiet["polls"] = quiet["polls"] + 1 if d.execute_script("return window.__dashPending") == 0 else 0
+        return quiet["polls"] >= SETTLED_POLLS
+
+    WebDriverWait(driver, 120, poll_frequency=POLL_SECONDS).until(settled)
+    return list(driver.execute_script("return window.__dashCalls"))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_once_per_navigation(counting: Any, base_url: str, path: str) -> None:  # noqa: F811
+    counting.get(f"{base_url}{path}")
+    wait_for_page(counting, path)
+    calls = settle(counting)
+    assert calls.count(ROUTER_OUTPUT) == 1, json.dumps(calls)
+    assert len(calls) == len(set(calls)), f"a callback ran more than once: {json.dumps(calls)}"
+    assert "ronde=" not in counting.current_url  # nobody rewrote the address the person typed
