@@ -168,6 +168,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "projection.reached": ("doel bereikt", "target reached"),
     "projection.not_at_current_pace": ("niet in het huidige tempo", "not at current pace"),
     "projection.too_few_rounds": ("te weinig rondes", "too few rounds"),
+    "projection.insufficient_data": ("geen prognose: te weinig gegevens", "no projection: too little data"),
     "chart.trajectory": ("Dekking per ronde tegen het doeltraject", "Coverage per round against the target trajectory"),
     "chart.map": ("Dekking per {level}", "Coverage per {level}"),
     "map.regions": ("regio", "region"),
