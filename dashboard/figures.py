@@ -797,11 +797,18 @@ def point_distribution_figure(
 
 
 def _status_heatmap(
-    cells: pd.DataFrame, rows: list[str], row_keys: list[Any], columns: list[Any], scale: pd.DataFrame, lang: Lang
+    cells: pd.DataFrame,
+    rows: list[str],
+    row_keys: list[Any],
+    columns: list[Any],
+    scale: pd.DataFrame,
+    lang: Lang,
+    column_name: str = "point",
 ) -> go.Heatmap:
     """A heatmap of `cells` (row, column, key, label, title, comment) in the status colours; blank = no answer.
 
-    customdata per cell: [point title, status label, comment, the row's key (for click-through)].
+    customdata per cell: [point title, status label, comment, the row's key (for click-through)]. The hover names
+    a column by `column_name` ("point": "Punt 12: title"; "round": "Ronde 2009", the point being the row).
     """
     keys = list(scale["key"])
     labels = list(scale[f"label_{lang}"])
@@ -844,8 +851,12 @@ def _status_heatmap(
         colorbar={"tickvals": list(range(len(keys))), "ticktext": labels, "title": {"text": _t(lang, "status")}},
         hovertemplate=(
             "<b>%{y}</b><br>"
-            f"{_t(lang, 'point')} %{{x}}: %{{customdata[0]}}<br>"
-            f"{_t(lang, 'status')}: %{{customdata[1]}}<br>"
+            + (
+                f"{_t(lang, 'point')} %{{x}}: %{{customdata[0]}}<br>"
+                if column_name == "point"
+                else f"{_t(lang, column_name).capitalize()} %{{x}}<br>"
+            )
+            + f"{_t(lang, 'status')}: %{{customdata[1]}}<br>"
             "%{customdata[2]}<extra></extra>"
         ),
     )
@@ -912,7 +923,7 @@ def municipality_history_figure(
     rows = list(ordered["row"])
     columns = list(dict.fromkeys(frame["round_label"]))
     fig = go.Figure(
-        _status_heatmap(frame, rows, [int(n) for n in ordered["point_number"]], columns, status_scale, lang)
+        _status_heatmap(frame, rows, [int(n) for n in ordered["point_number"]], columns, status_scale, lang, "round")
     )
     fig.update_xaxes(title=_t(lang, "round").capitalize(), side="top", type="category")
     fig.update_yaxes(title=None, type="category")

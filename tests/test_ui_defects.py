@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from test_figures import SCALE
 
-from dashboard import metrics
+from dashboard import figures, metrics
 from dashboard.metrics import Target
 
 
@@ -33,3 +34,38 @@ def test_a_projection_never_lies_before_the_latest_reference_date() -> None:
     projection = metrics.project(history, Target())
     assert projection.reached_on is None or projection.reached_on > date(2011, 12, 31)
     assert projection.status != "projected" or projection.reached_on > date(2011, 12, 31)
+
+
+def test_municipality_heatmap_hover_names_the_round_not_a_point() -> None:
+    assessments = pd.DataFrame(
+        {
+            "round_label": ["2009", "2010"],
+            "point_number": [12, 12],
+            "title": ["Signaleren", "Signaleren"],
+            "status": [1.0, 3.0],
+            "not_applicable": [False, False],
+            "status_label": ["In voorbereiding", "Ingevoerd"],
+            "comment": [None, None],
+        }
+    )
+    for lang, round_word, point_word in (("nl", "Ronde", "Punt"), ("en", "Round", "Point")):
+        figure = figures.municipality_history_figure(assessments, SCALE, municipality_name="Appingedam", lang=lang)
+        hover = figure.data[0].hovertemplate
+        assert f"{round_word} %{{x}}" in hover and f"{point_word} %{{x}}" not in hover
+    region = figures.region_heatmap_figure(
+        pd.DataFrame(
+            {
+                "municipality_name": ["Appingedam"],
+                "point_number": [12],
+                "title": ["Signaleren"],
+                "key": ["implemented"],
+                "label": ["Ingevoerd"],
+                "comment": [None],
+            }
+        ),
+        pd.DataFrame({"municipality_code": ["GM0003"], "municipality_name": ["Appingedam"], "has_return": [True]}),
+        SCALE,
+        region_name="GGD Groningen",
+        round_label="2011",
+    )
+    assert "Punt %{x}: %{customdata[0]}" in region.data[0].hovertemplate
