@@ -201,7 +201,9 @@ def render(engine: Engine, pathname: str | None, search: str | None, user: Princ
     """Header, demo banner and page for a URL as `user` may see it; the page root carries path, round and language
     as data attributes."""
     view = make_view(engine, pathname, search, user)
-    banner = html.Div(view.t("demo.banner"), className="demo-banner", id="demo-banner") if view.demo else None
+    banner = None
+    if view.demo:
+        banner = html.Div(c.with_code(view.t("demo.banner")), className="demo-banner", id="demo-banner")
     root = html.Div(
         page_body(view),
         id="page-root",

@@ -116,7 +116,7 @@ def card(
     if title:
         header.append(html.H2(title, className="card-title"))
     if meta:
-        header.append(html.P(meta, className="card-meta"))
+        header.append(html.P(with_code(meta), className="card-meta"))
     tools = []
     if data is not None:
         tools = [
@@ -130,9 +130,17 @@ def card(
     return html.Section([*header, body, footer], className="card", id=f"card-{card_id}")
 
 
+def with_code(message: str) -> list[Any]:
+    """A text whose `backticked` parts are commands: those become <code> elements, so no backtick is shown."""
+    parts = message.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick is text, not markup
+        return [message.replace("`", "")]
+    return [html.Code(part) if index % 2 else part for index, part in enumerate(parts) if part]
+
+
 def empty_state(message: str, *, element_id: str | None = None) -> html.Div:
-    """What to show instead of an empty chart: what is missing and what to do about it."""
-    return html.Div(html.P(message), className="empty-state", **({"id": element_id} if element_id else {}))
+    """What to show instead of an empty chart: what is missing and what to do about it (commands as code)."""
+    return html.Div(html.P(with_code(message)), className="empty-state", **({"id": element_id} if element_id else {}))
 
 
 def data_grid(

@@ -52,7 +52,7 @@ PERCENT = 100
 TEXT: dict[str, dict[str, str]] = {
     "nl": {
         "source": "Bron: RAAK Monitor (NJi)",
-        "empty": "Nog geen aanleveringen voor deze ronde — upload of draai `raak demo`",
+        "empty": "Nog geen aanleveringen voor deze ronde",
         "no_previous": "Geen eerdere ronde om mee te vergelijken",
         "no_compared": "Geen gemeenten met een aanlevering in beide rondes",
         "round": "ronde",
@@ -106,7 +106,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "source": "Source: RAAK Monitor (NJi)",
-        "empty": "No returns for this round yet — upload or run `raak demo`",
+        "empty": "No returns for this round yet",
         "no_previous": "No earlier round to compare with",
         "no_compared": "No municipalities with a return in both rounds",
         "round": "round",
@@ -235,7 +235,7 @@ def _finish(
 
 
 def empty_figure(title: str, lang: Lang, *, round_label: str | None = None, message: str | None = None) -> go.Figure:
-    """A figure with only a title and a centred message (default: no returns yet — upload or run `raak demo`)."""
+    """A figure with only a title and a centred message (default: no returns for this round yet)."""
     fig = go.Figure()
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

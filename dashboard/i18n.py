@@ -65,10 +65,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No returns for round {round} yet: upload a filled template (`raak ingest FILE.xlsx`) or run `raak demo`.",
     ),
     "empty.region_no_returns": (
-        "Nog geen aanleveringen uit deze regio voor ronde {round}. De coördinator kan de template downloaden met "
-        "`raak template {region} {round}` en de ingevulde versie uploaden.",
-        "No returns from this region for round {round} yet. The coordinator can get the template with "
-        "`raak template {region} {round}` and upload the filled version.",
+        "Nog geen aanleveringen uit deze regio voor ronde {round}.",
+        "No returns from this region for round {round} yet.",
+    ),
+    "empty.region_no_returns.nji": (
+        "De template voor de coördinator maakt u met "
+        "`raak template --region {region} --round {round} --out RAAK_{round}_{region}.xlsx`.",
+        "Make the coordinator's template with "
+        "`raak template --region {region} --round {round} --out RAAK_{round}_{region}.xlsx`.",
+    ),
+    "empty.region_no_returns.coordinator": (
+        "Download de template op de pagina Aanleveren, vul hem in en upload hem daar.",
+        "Download the template on the Upload page, fill it in and upload it there.",
     ),
     "empty.no_previous": (
         "Dit is de eerste ronde: er is nog niets om mee te vergelijken.",
@@ -122,8 +130,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.password": ("Wachtwoord", "Password"),
     "login.submit": ("Inloggen", "Log in"),
     "login.help": (
-        "Geen account of wachtwoord vergeten? Vraag het NJi (`raak users add` / `raak users reset-password`).",
-        "No account, or forgot your password? Ask NJi (`raak users add` / `raak users reset-password`).",
+        "Geen account of wachtwoord vergeten? Vraag het NJi om een account of een nieuw wachtwoord.",
+        "No account, or forgot your password? Ask NJi for an account or a new password.",
     ),
     "login.failed": (
         "Inloggen mislukt: controleer uw e-mailadres en wachtwoord.",

@@ -144,7 +144,7 @@ def test_region_without_returns_says_how_to_get_the_template(demo_engine: Engine
     report = round_report(demo_engine, "2011")
     silent = report.regions[report.regions["n_returns"] == 0]["region_code"].iloc[0]
     message = text(by_id(page(demo_engine, f"/regio/{silent}", "?ronde=2011"), "empty-region"))
-    assert f"raak template {silent} 2011" in message
+    assert f"raak template --region {silent} --round 2011" in message
 
 
 # --- municipality, points, completeness --------------------------------------------------------------------------

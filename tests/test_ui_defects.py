@@ -3,13 +3,25 @@ and fails on the code before its fix."""
 
 from __future__ import annotations
 
+import shlex
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pytest
+from click.testing import CliRunner
+from dash import html
+from sqlalchemy import Engine
+from test_app_pages import NJI, by_id, text, walk
+from test_demo import demo_engine  # noqa: F401  (the session fixture)
 from test_figures import SCALE
 
 from dashboard import figures, metrics
+from dashboard.app import render
+from dashboard.auth import Principal
 from dashboard.metrics import Target
+from etl.cli import main
 
 
 def rounds(*rows: tuple[str, date, float, float]) -> pd.DataFrame:
@@ -69,3 +81,44 @@ def test_municipality_heatmap_hover_names_the_round_not_a_point() -> None:
         round_label="2011",
     )
     assert "Punt %{x}: %{customdata[0]}" in region.data[0].hovertemplate
+
+
+# --- texts on the pages (rendered by the server, as a request would) ------------------------------------------
+
+STEERING = Principal(3, "steering@demo.raak", "steering")
+PAGES = ("/", "/regio/GG5406", "/regio/GG3406", "/gemeente/GM0363", "/punten?punt=3", "/aanlevering", "/export")
+
+
+def region_hint(engine: Engine, user: Principal) -> Any:
+    return by_id(render(engine, "/regio/GG5406", "?ronde=2011", user)[2], "empty-region")
+
+
+def test_region_without_returns_hints_nji_a_command_that_works(
+    demo_engine: Engine,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hint = region_hint(demo_engine, NJI)
+    (command,) = [item.children for item in walk(hint) if isinstance(item, html.Code)]
+    assert command.startswith("raak template ")
+    env = {"DATABASE_URL": demo_engine.url.render_as_string(hide_password=False)}
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, shlex.split(command)[1:], env=env)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "RAAK_2011_GG5406.xlsx").stat().st_size > 0
+
+
+def test_steering_sees_a_plain_sentence_where_nji_sees_a_command(demo_engine: Engine) -> None:  # noqa: F811
+    hint = region_hint(demo_engine, STEERING)
+    assert not [item for item in walk(hint) if isinstance(item, html.Code)]
+    assert text(hint) == "Nog geen aanleveringen uit deze regio voor ronde 2011."
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_no_page_shows_a_literal_backtick(demo_engine: Engine, lang: str) -> None:  # noqa: F811
+    for user in (NJI, STEERING):
+        for path in PAGES:
+            address, _, query = path.partition("?")
+            header, banner, root = render(demo_engine, address, f"?ronde=2011&lang={lang}&{query}", user)
+            shown = text([header, banner, root])
+            assert "`" not in shown, f"{path} as {user.role}: {shown[shown.index('`') - 60 :][:120]}"

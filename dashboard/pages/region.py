@@ -56,6 +56,16 @@ def region_selector(view: View, regions: Any, selected: str) -> html.Div:
     )
 
 
+def no_returns_text(view: View, code: str, label: str) -> str:
+    """Why the region page is empty, and what to do: the CLI command for NJi, the upload page for a coordinator,
+    a plain sentence for steering."""
+    text = view.t("empty.region_no_returns", round=label)
+    role = view.user.role
+    if role in ("nji", "coordinator"):
+        text += " " + view.t(f"empty.region_no_returns.{role}", round=label, region=code)
+    return text
+
+
 def layout(view: View, code: str) -> list[Any]:
     """One region in the chosen round."""
     code = code.strip().upper()
@@ -100,9 +110,7 @@ def layout(view: View, code: str) -> list[Any]:
         ),
     ]
     if int(region["n_returns"]) == 0:
-        body.append(
-            c.empty_state(view.t("empty.region_no_returns", round=label, region=code), element_id="empty-region")
-        )
+        body.append(c.empty_state(no_returns_text(view, code, label), element_id="empty-region"))
     else:
         heatmap = figures.region_heatmap_figure(
             detail.cells, detail.municipalities, detail.status_scale, region_name=region["region_name"], **kwargs
