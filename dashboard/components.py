@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, grid_number_format, t
 from dashboard.report import jsonable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +26,7 @@ NAV_LOOKUP = "nav-lookup"  # label → code of a NAV_GRAPH whose click names its
 Y_LABEL = "y"
 XLSX_SHEET_NAME = "data"
 GRID_PAGE_SIZE = 50
+GRID_DECIMALS = 1  # percentages in tables, as on the cards
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -150,14 +151,19 @@ def data_grid(
     *,
     links: dict[str, str] | None = None,
     height: int | None = None,
+    lang: Lang | None = None,
 ) -> dag.AgGrid:
     """A sortable, filterable table of `frame`'s `columns` (field, header); values are shown as text, never HTML.
 
     `links` maps a column to a URL template: the cell links to `template.format(value)` (e.g. `/gemeente/{}`).
+    With `lang`, numbers are written in that language (decimal comma in Dutch; one decimal for fractions).
     """
     column_defs = []
     for field, header in columns:
         definition: dict[str, Any] = {"field": field, "headerName": header, "sortable": True, "filter": True}
+        if lang and pd.api.types.is_numeric_dtype(frame[field]) and not pd.api.types.is_bool_dtype(frame[field]):
+            digits = GRID_DECIMALS if pd.api.types.is_float_dtype(frame[field]) else 0
+            definition.update(valueFormatter=grid_number_format(lang, digits), type="numericColumn")
         if links and field in links:
             definition["cellRenderer"] = "markdown"  # a link opening in the same tab; HTML stays text
         column_defs.append(definition)

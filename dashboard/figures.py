@@ -77,6 +77,7 @@ TEXT: dict[str, dict[str, str]] = {
         "weakest_title": "De {count} zwakste RAAK-punten (landelijk)",
         "heatmap_title": "Status per gemeente en RAAK-punt — {region}",
         "change_title": "Verandering sinds ronde {previous}",
+        "change_title_first": "Verandering sinds de vorige ronde",
         "distribution_title": "Statusverdeling per RAAK-punt (landelijk)",
         "completeness_title": "Aanlevering per regio",
         "history_title": "Status per RAAK-punt en ronde — {municipality}",
@@ -131,6 +132,7 @@ TEXT: dict[str, dict[str, str]] = {
         "weakest_title": "The {count} weakest RAAK points (national)",
         "heatmap_title": "Status per municipality and RAAK point — {region}",
         "change_title": "Change since round {previous}",
+        "change_title_first": "Change since the previous round",
         "distribution_title": "Status distribution per RAAK point (national)",
         "completeness_title": "Returns per region",
         "history_title": "Status per RAAK point and round — {municipality}",
@@ -728,7 +730,7 @@ def change_figure(
     `changes`: `label_column` plus improved, unchanged, regressed, applicability_changed (counts of points).
     """
     categories = list(CHANGE_STYLE)
-    title = _t(lang, "change_title", previous=previous_round or "–")
+    title = _t(lang, "change_title", previous=previous_round) if previous_round else _t(lang, "change_title_first")
     if previous_round is None:
         return empty_figure(title, lang, round_label=round_label, message=_t(lang, "no_previous"))
     totals = changes[categories].sum(axis=1) if not changes.empty else pd.Series(dtype=float)

@@ -14,6 +14,7 @@ Lang = Literal["nl", "en"]
 LANGUAGES: tuple[Lang, ...] = ("nl", "en")
 DEFAULT_LANGUAGE: Lang = "nl"
 MISSING = "–"
+LOCALES: dict[Lang, str] = {"nl": "nl-NL", "en": "en-GB"}  # for numbers formatted in the browser (tables)
 
 MONTHS = {
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -232,6 +233,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.status": ("Status", "Status"),
     "col.comment": ("Toelichting", "Comment"),
     "no_return": ("geen aanlevering", "no return"),
+    "not_applicable": ("n.v.t.", "not applicable"),
     # framework page
     "points.title": ("De 35 RAAK-punten", "The 35 RAAK points"),
     "chart.distribution": ("Landelijke statusverdeling per punt", "National status distribution per point"),
@@ -267,6 +269,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.severity": ("Ernst", "Severity"),
     "col.issue_code": ("Code", "Code"),
     "issues.count": ("{count} meldingen", "{count} issues"),
+    "issues.count.one": ("1 melding", "1 issue"),
     "col.deadline": ("Deadline: {date}", "Deadline: {date}"),
     "round.open": ("open voor aanlevering", "open for returns"),
     "round.closed": ("gesloten", "closed"),
@@ -444,6 +447,21 @@ def percent(value: float | None, lang: Lang, digits: int = 1) -> str:
         return MISSING
     text = f"{value * 100:.{digits}f}"
     return (text.replace(".", ",") if lang == "nl" else text) + "%"
+
+
+def count_text(key: str, count: int, lang: Lang) -> str:
+    """`key` with {count} filled in, or its `.one` form for exactly one ("1 melding", not "1 meldingen")."""
+    return t(f"{key}.one", lang) if count == 1 and f"{key}.one" in STRINGS else t(key, lang, count=count)
+
+
+def grid_number_format(lang: Lang, digits: int) -> dict[str, str]:
+    """A table cell formatter (AG Grid valueFormatter) that writes a number in `lang`: 90,6 / 1.095 in Dutch,
+    90.6 / 1,095 in English, a dash when empty; the cell keeps the number, so it still sorts as one."""
+    options = f"{{minimumFractionDigits: {digits}, maximumFractionDigits: {digits}}}"
+    return {
+        "function": f"(params.value === null || params.value === undefined || Number.isNaN(params.value)) ? "
+        f"'{MISSING}' : Number(params.value).toLocaleString('{LOCALES[lang]}', {options})"
+    }
 
 
 def integer(value: int, lang: Lang) -> str:

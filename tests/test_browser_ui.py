@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from test_browser import (  # noqa: F401  (module fixtures)
     base_url,
@@ -65,3 +66,23 @@ def test_every_page_renders_once_per_navigation(counting: Any, base_url: str, pa
     assert calls.count(ROUTER_OUTPUT) == 1, json.dumps(calls)
     assert len(calls) == len(set(calls)), f"a callback ran more than once: {json.dumps(calls)}"
     assert "ronde=" not in counting.current_url  # nobody rewrote the address the person typed
+
+
+@pytest.mark.parametrize(("lang", "decimal", "other"), [("nl", ",", "."), ("en", ".", ",")])
+def test_tables_show_decimals_as_the_cards_do(
+    browser: Any,  # noqa: F811
+    base_url: str,  # noqa: F811
+    lang: str,
+    decimal: str,
+    other: str,
+) -> None:
+    open_page(browser, base_url, "/regio/GG0111", f"?ronde=2011&lang={lang}", round_label="2011", lang=lang)
+    cells = WebDriverWait(browser, 60).until(
+        lambda d: [
+            cell.text
+            for cell in d.find_elements(By.CSS_SELECTOR, "#municipality-table [col-id='coverage_percent']")
+            if cell.get_attribute("role") == "gridcell"
+        ]
+    )
+    numbers = [cell for cell in cells if cell != "–"]
+    assert numbers and all(decimal in cell and other not in cell for cell in numbers), cells

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -20,7 +21,12 @@ from test_figures import SCALE
 from dashboard import figures, metrics
 from dashboard.app import render
 from dashboard.auth import Principal
+from dashboard.components import data_grid
+from dashboard.i18n import LOCALES
 from dashboard.metrics import Target
+from dashboard.pages import View
+from dashboard.pages.completeness import rejected_list
+from dashboard.report import round_report
 from etl.cli import main
 
 
@@ -122,3 +128,68 @@ def test_no_page_shows_a_literal_backtick(demo_engine: Engine, lang: str) -> Non
             header, banner, root = render(demo_engine, address, f"?ronde=2011&lang={lang}&{query}", user)
             shown = text([header, banner, root])
             assert "`" not in shown, f"{path} as {user.role}: {shown[shown.index('`') - 60 :][:120]}"
+
+
+# --- /aanlevering and the point detail in Dutch -----------------------------------------------------------------
+
+
+def test_rejected_text_file_reads_as_dutch_without_nan(demo_engine: Engine) -> None:  # noqa: F811
+    view = View(demo_engine, NJI, "/aanlevering", {}, "nl", ("2011",), "2011")
+    rejected = pd.DataFrame(
+        [
+            {
+                "upload_id": 1,
+                "filename": "garbage.xlsx",
+                "region_code": np.nan,
+                "uploaded_at": pd.Timestamp("2011-02-01 09:30"),
+                "uploader": "nji@demo.raak",
+                "n_issues": 1,
+            }
+        ]
+    )
+    issues = pd.DataFrame(
+        [
+            {
+                "upload_id": 1,
+                "severity": "error",
+                "sheet": np.nan,
+                "cell": np.nan,
+                "message_nl": "Geen Excel-werkmap.",
+                "message_en": "Not an Excel workbook.",
+            }
+        ]
+    )
+    shown = text(rejected_list(view, rejected, issues))
+    assert "garbage.xlsx · – · 2011-02-01 09:30 UTC · 1 melding " in f"{shown} "
+    assert "nan" not in shown and "meldingen" not in shown
+    assert "fout" in shown.split() and "error" not in shown.split()
+
+
+def test_point_detail_says_no_return_instead_of_not_lagging(demo_engine: Engine) -> None:  # noqa: F811
+    grid = by_id(render(demo_engine, "/punten", "?ronde=2011&punt=3", NJI)[2], "lagging-table")
+    silent = set(round_report(demo_engine, "2011").regions.query("n_returns == 0")["region_name"])
+    rows = {row["region_name"]: row["lags_text"] for row in grid.rowData}
+    assert silent and {rows[name] for name in silent} == {"geen aanlevering"}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_tables_write_numbers_in_the_page_language(lang: str) -> None:
+    """The formatter runs in the browser (tests/test_browser_ui.py reads the cells); here: every number has one."""
+    frame = pd.DataFrame({"name": ["Appingedam"], "coverage_percent": [90.6], "n_returns": [1095]})
+    grid = data_grid("t", frame, [("name", "Naam"), ("coverage_percent", "%"), ("n_returns", "n")], lang=lang)
+    formatters = {d["field"]: d.get("valueFormatter", {}).get("function") for d in grid.columnDefs}
+    assert formatters["name"] is None
+    assert f"'{LOCALES[lang]}'" in formatters["coverage_percent"]
+    assert "minimumFractionDigits: 1" in formatters["coverage_percent"]
+    assert "minimumFractionDigits: 0" in formatters["n_returns"]
+
+
+def test_first_round_change_chart_has_no_dash_for_a_round() -> None:
+    for lang in ("nl", "en"):
+        figure = figures.change_figure(
+            pd.DataFrame(), label_column="region_name", round_label="2008", previous_round=None, lang=lang
+        )
+        assert "–" not in figure.layout.title.text.split(" — ")[0]
+    assert figures.change_figure(
+        pd.DataFrame(), label_column="region_name", round_label="2008", previous_round=None
+    ).layout.title.text.startswith("Verandering sinds de vorige ronde — ronde 2008")

@@ -193,7 +193,8 @@ def municipality_table(view: View, municipalities: Any, code: str, label: str) -
         ("n_applicable", view.t("col.applicable")),
         ("n_not_applicable", view.t("col.not_applicable")),
     ]
-    grid = c.data_grid("municipality-table", frame, columns, links={"municipality_code": view.href("/gemeente/{}")})
+    links = {"municipality_code": view.href("/gemeente/{}")}
+    grid = c.data_grid("municipality-table", frame, columns, links=links, lang=view.lang)
     return c.card(
         "municipalities",
         grid,
