@@ -33,6 +33,7 @@ OKABE_ITO = {
 COVERAGE_COLORSCALE = "Cividis"  # perceptually uniform, made for colour-vision deficiency, monotonic in lightness
 NO_RETURN_COLOR = "#f0f0f0"
 NO_RETURN_COLOR_NAME = {"nl": "lichtgrijs", "en": "light grey"}
+NO_RETURN_BAR_COLOR = "#bdbdbd"  # legend swatch of "no return"; the bar itself has no length, only its label
 MAP_STYLE = "white-bg"  # a blank MapLibre style: no tiles, no network
 MAP_HEIGHT_PX = 640
 MAP_WIDTH_PX = 560  # assumed plot width for the initial zoom; the figure itself is responsive
@@ -416,6 +417,7 @@ def region_map_figure(
     if _no_returns(regions):
         return empty_figure(title, lang, round_label=round_label)
     frame = municipalities[["municipality_code", "region_code"]].merge(regions, on="region_code", how="inner")
+    returned = frame["n_returns"].fillna(0) > 0
     frame = frame.assign(
         _name=frame["region_name"],
         _coverage=[percent(v, lang) for v in frame["coverage"]],
@@ -429,8 +431,36 @@ def region_map_figure(
         f"{_t(lang, 'completeness')}: %{{customdata[4]}}<br>"
         "%{customdata[5]}<extra></extra>"
     )
-    fig = go.Figure(_coverage_trace(frame, shapes, frame["coverage"], hover))
+    frame.loc[~returned, ["_coverage", "_status"]] = [_t(lang, "no_return"), ""]
+    fig = go.Figure(_coverage_trace(frame[returned], shapes, frame.loc[returned, "coverage"], hover))
+    _add_no_return_trace(fig, frame[~returned], shapes, hover, lang)
     return _map(fig, shapes, title, lang, round_label, weighting_note(weighting, lang))
+
+
+def _add_no_return_trace(fig: go.Figure, silent: pd.DataFrame, shapes: dict[str, Any], hover: str, lang: Lang) -> None:
+    """Shapes without a return in NO_RETURN_COLOR, as their own legend entry: never coloured as 0 %."""
+    if silent.empty:
+        return
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=shapes,
+            featureidkey="properties.statcode",
+            locations=silent["municipality_code"],
+            z=[0] * len(silent),
+            colorscale=[(0, NO_RETURN_COLOR), (1, NO_RETURN_COLOR)],
+            showscale=False,
+            showlegend=True,
+            marker={"line": {"width": 0.4, "color": "#bbbbbb"}},
+            customdata=silent[["region_code", "municipality_code", "_name", "_coverage", "_completeness", "_status"]],
+            hovertemplate=hover,
+            name=no_return_label(lang),
+        )
+    )
+
+
+def no_return_label(lang: Lang) -> str:
+    """The legend entry of the "no return" state (its own state, never 0 %)."""
+    return _t(lang, "no_return").capitalize()
 
 
 def municipality_map_figure(
@@ -456,23 +486,8 @@ def municipality_map_figure(
     shapes = _features(geojson, set(frame["municipality_code"]))
     hover = f"<b>%{{customdata[2]}}</b><br>{_t(lang, 'coverage')}: %{{customdata[3]}}<extra></extra>"
     reported = frame[frame["has_return"]]
-    silent = frame[~frame["has_return"]]
     fig = go.Figure(_coverage_trace(reported, shapes, reported["coverage"], hover))
-    if not silent.empty:
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=shapes,
-                featureidkey="properties.statcode",
-                locations=silent["municipality_code"],
-                z=[0] * len(silent),
-                colorscale=[(0, NO_RETURN_COLOR), (1, NO_RETURN_COLOR)],
-                showscale=False,
-                marker={"line": {"width": 0.4, "color": "#bbbbbb"}},
-                customdata=silent[["region_code", "municipality_code", "_name", "_coverage"]],
-                hovertemplate=hover,
-                name=_t(lang, "no_return"),
-            )
-        )
+    _add_no_return_trace(fig, frame[~frame["has_return"]], shapes, hover, lang)
     return _map(fig, shapes, title, lang, round_label, _t(lang, "no_return") + ": " + NO_RETURN_COLOR_NAME[lang])
 
 
@@ -491,20 +506,30 @@ def region_ranking_figure(
     if _no_returns(regions):
         return empty_figure(title, lang, round_label=round_label)
     ordered = regions.sort_values(["coverage", "region_name"], ascending=[True, False])
+    state = ordered["on_track"].map({True: "on_track", False: "behind"}).where(ordered["n_returns"] > 0, "no_return")
     fig = go.Figure()
-    for flag, color, pattern in ((True, OKABE_ITO["blue"], ""), (False, OKABE_ITO["orange"], "/")):
-        part = ordered[ordered["on_track"] == flag]
+    for key, color, pattern in (
+        ("on_track", OKABE_ITO["blue"], ""),
+        ("behind", OKABE_ITO["orange"], "/"),
+        ("no_return", NO_RETURN_BAR_COLOR, ""),
+    ):
+        part = ordered[state == key]
+        if part.empty and key == "no_return":
+            continue
         fig.add_trace(
             go.Bar(
-                x=part["coverage"] * PERCENT,
+                x=part["coverage"] * PERCENT if key != "no_return" else [0] * len(part),
+                text=None if key != "no_return" else [_t(lang, "no_return")] * len(part),
+                textposition="outside",
+                cliponaxis=False,
                 y=part["region_name"],
                 orientation="h",
-                name=_t(lang, "on_track" if flag else "behind"),
+                name=_t(lang, key),
                 marker={"color": color, "pattern": {"shape": pattern}},
                 customdata=list(
                     zip(
                         part["region_code"],
-                        [percent(v, lang) for v in part["coverage"]],
+                        [percent(v, lang) if key != "no_return" else _t(lang, "no_return") for v in part["coverage"]],
                         [percent(v, lang) for v in part["completeness"]],
                         [percent(v, lang) for v in part["coverage_reporting"]],
                         part["rank"],

@@ -16,12 +16,13 @@ from dash import html
 from sqlalchemy import Engine
 from test_app_pages import NJI, by_id, text, walk
 from test_demo import demo_engine  # noqa: F401  (the session fixture)
-from test_figures import SCALE
+from test_figures import MUNICIPALITIES, REGIONS, SCALE
 
 from dashboard import figures, metrics
 from dashboard.app import render
 from dashboard.auth import Principal
 from dashboard.components import data_grid
+from dashboard.data import municipality_geojson
 from dashboard.i18n import LOCALES
 from dashboard.metrics import Target
 from dashboard.pages import View
@@ -193,3 +194,34 @@ def test_first_round_change_chart_has_no_dash_for_a_round() -> None:
     assert figures.change_figure(
         pd.DataFrame(), label_column="region_name", round_label="2008", previous_round=None
     ).layout.title.text.startswith("Verandering sinds de vorige ronde — ronde 2008")
+
+
+# --- "no return" is its own state ---------------------------------------------------------------------------------
+
+
+def test_a_region_without_a_return_is_not_coloured_as_zero_percent() -> None:
+    regions = REGIONS.assign(n_returns=[2, 0], coverage=[0.2, 0.0], on_track=[False, False])
+    shapes = municipality_geojson(2011)
+    for lang, legend in (("nl", "Geen aanlevering"), ("en", "No return")):
+        figure = figures.region_map_figure(
+            regions, MUNICIPALITIES, shapes, round_label="2011", weighting="equal", lang=lang
+        )
+        coloured, silent = figure.data
+        assert "GM0518" not in list(coloured.locations)  # Den Haag's region sent nothing
+        assert list(silent.locations) == ["GM0518"] and silent.name == legend and silent.showlegend
+        assert silent.colorscale[0][1] == figures.NO_RETURN_COLOR
+    municipal = figures.municipality_map_figure(MUNICIPALITIES, shapes, round_label="2011")
+    assert [(trace.name, trace.showlegend) for trace in municipal.data][1] == ("Geen aanlevering", True)
+
+
+def test_ranking_bars_give_a_region_without_a_return_its_own_entry() -> None:
+    regions = REGIONS.assign(n_returns=[2, 0], coverage=[0.2, 0.0], on_track=[False, False])
+    figure = figures.region_ranking_figure(regions, target_value=1.0, round_label="2011", weighting="equal")
+    by_name = {trace.name: list(trace.y) for trace in figure.data}
+    assert by_name["geen aanlevering"] == ["GGD Den Haag"]
+    assert by_name["achter op het doeltraject"] == ["GGD Amsterdam"]
+
+
+def test_region_page_says_no_return_instead_of_zero_percent(demo_engine: Engine) -> None:  # noqa: F811
+    root = render(demo_engine, "/regio/GG5406", "?ronde=2011", NJI)[2]
+    assert by_id(root, "kpi-coverage").children == "geen aanlevering"

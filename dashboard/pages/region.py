@@ -74,6 +74,9 @@ def layout(view: View, code: str) -> list[Any]:
     region, national, lang, label = detail.region, report.national, view.lang, report.round["label"]
     kwargs = {"round_label": label, "lang": lang}
     projection = projection_text(view, region["projection_status"], region["projected_date"])
+    returned = int(region["n_returns"]) > 0  # without a return there is no coverage to show: its own state
+    coverage = figures.percent(region["coverage"], lang) if returned else view.t("no_return")
+    on_track = view.t("yes" if region["on_track"] else "no") if returned else view.t("no_return")
     body: list[Any] = [
         heading(view, report, "region.title", name=region["region_name"]),
         region_selector(view, report.regions, code),
@@ -82,7 +85,7 @@ def layout(view: View, code: str) -> list[Any]:
                 c.kpi_card(
                     "coverage",
                     view.t("kpi.region_coverage"),
-                    figures.percent(region["coverage"], lang),
+                    coverage,
                     view.t("kpi.vs_national", value=figures.percent(national["coverage"], lang)),
                 ),
                 c.kpi_card(
@@ -96,7 +99,7 @@ def layout(view: View, code: str) -> list[Any]:
                 c.kpi_card(
                     "on-track",
                     view.t("kpi.region_on_track"),
-                    view.t("yes" if region["on_track"] else "no"),
+                    on_track,
                     view.t("kpi.on_track.note", target=figures.percent(region["target"], lang)),
                 ),
                 c.kpi_card(
