@@ -62,6 +62,7 @@ TEXT: dict[str, dict[str, str]] = {
         "share_axis": "Aandeel ingevoerd (%)",
         "completeness_axis": "Volledigheid (% van de gemeenten)",
         "date_axis": "Peildatum",
+        "round_axis": "Ronde (peildatum)",
         "point_axis": "RAAK-punt (nummer)",
         "level_axis": "Niveau van het zorgcontinuüm",
         "points_share_axis": "Aandeel vergeleken punten (%)",
@@ -117,6 +118,7 @@ TEXT: dict[str, dict[str, str]] = {
         "share_axis": "Share implemented (%)",
         "completeness_axis": "Completeness (% of municipalities)",
         "date_axis": "Reference date",
+        "round_axis": "Round (reference date)",
         "point_axis": "RAAK point (number)",
         "level_axis": "Level of the care continuum",
         "points_share_axis": "Share of compared points (%)",
@@ -331,8 +333,22 @@ def trajectory_figure(trajectory: pd.DataFrame, *, round_label: str, weighting: 
         )
     )
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
-    fig.update_xaxes(title=_t(lang, "date_axis"))
+    # one tick per round, at its reference date and named by it: round 2011 (31-12-2011) reads as 2011, not 2012
+    fig.update_xaxes(
+        title=_t(lang, "round_axis"),
+        tickmode="array",
+        tickvals=list(actual["date"]),
+        ticktext=[
+            f"{label}<br>{_short_date(day)}" for label, day in zip(actual["round_label"], actual["date"], strict=True)
+        ],
+        showgrid=True,
+    )
     return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))
+
+
+def _short_date(day: Any) -> str:
+    """A reference date as 31-12-2011 (the Dutch numeric form, also clear in English)."""
+    return pd.Timestamp(day).strftime("%d-%m-%Y")
 
 
 # --- maps ---------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dash import html
 from sqlalchemy import Engine
 from test_app_pages import NJI, by_id, text, walk
 from test_demo import demo_engine  # noqa: F401  (the session fixture)
-from test_figures import MUNICIPALITIES, REGIONS, SCALE
+from test_figures import MUNICIPALITIES, REGIONS, SCALE, TRAJECTORY
 
 from dashboard import figures, metrics
 from dashboard.app import render
@@ -225,3 +225,11 @@ def test_ranking_bars_give_a_region_without_a_return_its_own_entry() -> None:
 def test_region_page_says_no_return_instead_of_zero_percent(demo_engine: Engine) -> None:  # noqa: F811
     root = render(demo_engine, "/regio/GG5406", "?ronde=2011", NJI)[2]
     assert by_id(root, "kpi-coverage").children == "geen aanlevering"
+
+
+def test_trajectory_ticks_name_each_round_at_its_reference_date() -> None:
+    figure = figures.trajectory_figure(TRAJECTORY, round_label="2010", weighting="equal")
+    axis = figure.layout.xaxis
+    assert list(axis.tickvals) == [date(2009, 12, 31), date(2010, 12, 31)]
+    assert [text.split("<br>")[0] for text in axis.ticktext] == ["2009", "2010"]
+    assert axis.title.text == "Ronde (peildatum)"
