@@ -1,0 +1,73 @@
+"""Withdrawing a return (`etl.withdraw`, `raak withdraw`): audited, nothing deleted, the numbers follow; a
+coordinator only for their own regions and only until the deadline."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from corpus.builders import SMALL_REGION, add_rounds, count, current, filled, random_statuses, region_municipalities
+from sqlalchemy import Engine, select
+
+from dashboard.report import round_report
+from etl import models as m
+from etl.cli import USAGE_ERROR_EXIT, main
+from etl.db import session_scope
+from etl.ingest import ingest
+from etl.withdraw import WITHDRAW_ACTION, WithdrawError, withdraw_return
+
+REASON = "ingevuld voor de verkeerde gemeente"
+
+
+def loaded(engine: Engine, tmp_path: Path) -> list[str]:
+    add_rounds(engine, "2009")
+    with session_scope(engine) as session:
+        session.scalar(select(m.Round).where(m.Round.label == "2009")).deadline = date(2010, 2, 1)
+    codes = region_municipalities(engine, SMALL_REGION)
+    report = ingest(filled(engine, SMALL_REGION, "2009", tmp_path, random_statuses(codes, 1)), engine=engine)
+    assert report.status == "accepted", report.issues
+    return codes
+
+
+def test_withdrawn_return_stops_counting_and_is_audited(engine: Engine, tmp_path: Path) -> None:
+    codes = loaded(engine, tmp_path)
+    before = round_report(engine, "2009").national
+    done = withdraw_return(engine, "2009", codes[0].lower(), actor="nji@example.nl", reason=REASON)
+
+    assert (done.municipality_code, done.n_assessments) == (codes[0], 35)
+    assert not [key for key in current(engine, "2009") if key[0] == codes[0]]
+    assert count(engine, m.Assessment, m.Assessment.municipality_code == codes[0]) == 35  # kept, not current
+    after = round_report(engine, "2009").national
+    assert after["n_returns"] == before["n_returns"] - 1
+    with session_scope(engine) as session:
+        entry = session.scalar(select(m.AuditLog).where(m.AuditLog.action == WITHDRAW_ACTION))
+        assert entry.actor == "nji@example.nl"
+        assert json.loads(entry.detail)["reason"] == REASON
+    with pytest.raises(WithdrawError, match="no current return"):
+        withdraw_return(engine, "2009", codes[0], actor="nji@example.nl", reason=REASON)
+
+
+def test_coordinator_withdraws_own_region_until_the_deadline_only(engine: Engine, tmp_path: Path) -> None:
+    codes = loaded(engine, tmp_path)
+    own = (SMALL_REGION,)
+    with pytest.raises(WithdrawError, match="until its deadline") as late:
+        withdraw_return(engine, "2009", codes[0], actor="c", reason=REASON, regions=own, today=date(2010, 2, 2))
+    assert "vraag het NJi" in late.value.message("nl")
+    with pytest.raises(WithdrawError):
+        withdraw_return(engine, "2009", codes[0], actor="c", reason=REASON, regions=("GG0111",), today=date(2010, 1, 1))
+    assert len([key for key in current(engine, "2009") if key[0] == codes[0]]) == 35  # nothing changed
+    withdraw_return(engine, "2009", codes[0], actor="c", reason=REASON, regions=own, today=date(2010, 2, 1))
+    assert not [key for key in current(engine, "2009") if key[0] == codes[0]]
+
+
+def test_raak_withdraw_needs_a_reason_and_withdraws(engine: Engine, tmp_path: Path, use_database: str) -> None:
+    codes = loaded(engine, tmp_path)
+    runner = CliRunner()
+    empty = runner.invoke(main, ["withdraw", "--round", "2009", "--municipality", codes[1], "--reason", " "])
+    assert empty.exit_code == USAGE_ERROR_EXIT and "reason" in empty.output
+    result = runner.invoke(main, ["withdraw", "--round", "2009", "--municipality", codes[1], "--reason", REASON])
+    assert result.exit_code == 0, result.output
+    assert not [key for key in current(engine, "2009") if key[0] == codes[1]]
