@@ -343,8 +343,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The workbook to fill in for a region and the chosen round: one sheet per municipality.",
     ),
     "upload.template.prefill": (
-        "Vooraf invullen met de laatst geaccepteerde statussen",
-        "Prefill with the last accepted statuses",
+        "Vooraf invullen met de statussen van de vorige ronde (gemeenten die toen niets aanleverden blijven leeg "
+        "en krijgen een waarschuwing)",
+        "Prefill with the previous round's statuses (municipalities that sent nothing then stay empty, with a warning)",
     ),
     "upload.template.button": ("Download template", "Download template"),
     "upload.template.choose": ("Kies een regio en een ronde.", "Choose a region and a round."),

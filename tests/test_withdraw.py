@@ -1,5 +1,6 @@
-"""Withdrawing a return (`etl.withdraw`, `raak withdraw`): audited, nothing deleted, the numbers follow; a
-coordinator only for their own regions and only until the deadline."""
+"""Returns nobody made, and taking one back: a prefilled template never fills a municipality that sent nothing
+in the previous round, and a return can be withdrawn (`etl.withdraw`, `raak withdraw`): audited, nothing deleted,
+the numbers follow; a coordinator only for their own regions and only until the deadline."""
 
 from __future__ import annotations
 
@@ -7,9 +8,19 @@ import json
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
-from corpus.builders import SMALL_REGION, add_rounds, count, current, filled, random_statuses, region_municipalities
+from corpus.builders import (
+    SMALL_REGION,
+    add_rounds,
+    count,
+    current,
+    filled,
+    random_statuses,
+    region_municipalities,
+    template,
+)
 from sqlalchemy import Engine, select
 
 from dashboard.report import round_report
@@ -71,3 +82,21 @@ def test_raak_withdraw_needs_a_reason_and_withdraws(engine: Engine, tmp_path: Pa
     result = runner.invoke(main, ["withdraw", "--round", "2009", "--municipality", codes[1], "--reason", REASON])
     assert result.exit_code == 0, result.output
     assert not [key for key in current(engine, "2009") if key[0] == codes[1]]
+
+
+def test_prefill_never_fills_a_municipality_without_a_return_in_the_previous_round(
+    engine: Engine, tmp_path: Path
+) -> None:
+    add_rounds(engine, "2009", "2010", "2011")
+    codes = region_municipalities(engine, SMALL_REGION)
+    first = ingest(filled(engine, SMALL_REGION, "2009", tmp_path / "a", random_statuses(codes, 2)), engine=engine)
+    later = {codes[0]: random_statuses(codes, 3)[codes[0]]}  # in 2010 only the first municipality returned
+    second = ingest(filled(engine, SMALL_REGION, "2010", tmp_path / "b", later), engine=engine)
+    assert (first.status, second.status) == ("accepted", "accepted")
+
+    book = openpyxl.load_workbook(template(engine, SMALL_REGION, "2011", tmp_path / "c", prefill=True))
+    sheets = {book[name]["B3"].value: book[name] for name in book.sheetnames[1:-1]}
+    assert sheets[codes[0]]["D10"].value is not None and "ronde 2010" in sheets[codes[0]]["A2"].value
+    silent = sheets[codes[1]]
+    assert silent["D10"].value is None  # filled from 2009 before: a return nobody made
+    assert silent["A2"].value.startswith("LET OP") and silent["A2"].font.color.rgb.endswith("C00000")

@@ -117,7 +117,7 @@ def template_card(view: View, region_names: dict[str, str]) -> html.Section:
                     dcc.Checklist(
                         id=TEMPLATE_PREFILL,
                         options=[{"label": view.t("upload.template.prefill"), "value": "prefill"}],
-                        value=["prefill"],
+                        value=[],  # off by default: an unchanged prefilled file would be a return nobody made
                     ),
                     html.Button(view.t("upload.template.button"), id=TEMPLATE_BUTTON, className="button"),
                 ],
