@@ -348,6 +348,40 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Prefill with the previous round's statuses (municipalities that sent nothing then stay empty, with a warning)",
     ),
     "upload.template.button": ("Download template", "Download template"),
+    "upload.changes": ("Wat deze upload per gemeente veranderde:", "What this upload changed per municipality:"),
+    "upload.change.replaced": (
+        "{name} ({code}): {changed} van {points} statussen gewijzigd ten opzichte van de geldende aanlevering",
+        "{name} ({code}): {changed} of {points} statuses changed from the current return",
+    ),
+    "upload.change.new": (
+        "{name} ({code}): nieuwe aanlevering; {changed} van {points} statussen anders dan in ronde {previous}",
+        "{name} ({code}): new return; {changed} of {points} statuses differ from round {previous}",
+    ),
+    "upload.change.first": (
+        "{name} ({code}): nieuwe aanlevering (niets uit de vorige ronde om mee te vergelijken)",
+        "{name} ({code}): new return (nothing from the previous round to compare with)",
+    ),
+    "upload.change.copied": (
+        "LET OP: {name} ({code}): nieuwe aanlevering die precies gelijk is aan ronde {previous}. Leverde deze "
+        "gemeente echt aan? Zo niet, trek de aanlevering hieronder in.",
+        "NOTE: {name} ({code}): a new return identical to round {previous}. Did this municipality really return? "
+        "If not, withdraw the return below.",
+    ),
+    "upload.withdraw.title": ("Aanlevering intrekken", "Withdraw a return"),
+    "upload.withdraw.text": (
+        "Trek de aanlevering van één gemeente in de gekozen ronde in: de statussen tellen dan niet meer mee, niets "
+        "wordt verwijderd en het auditlog bewaart wie het deed en waarom. Een coördinator kan dat tot de deadline.",
+        "Withdraw one municipality's return in the chosen round: its statuses stop counting, nothing is deleted and "
+        "the audit log keeps who did it and why. A coordinator can do this until the deadline.",
+    ),
+    "upload.withdraw.municipality": ("Gemeentecode (bijv. GM0363)", "Municipality code (e.g. GM0363)"),
+    "upload.withdraw.reason": ("Reden", "Reason"),
+    "upload.withdraw.button": ("Aanlevering intrekken", "Withdraw return"),
+    "upload.withdraw.done": (
+        "De aanlevering van {code} in ronde {round} is ingetrokken ({count} statussen tellen niet meer mee).",
+        "The return of {code} in round {round} is withdrawn ({count} statuses no longer count).",
+    ),
+    "upload.withdraw.failed": ("Niet ingetrokken: {reason}", "Not withdrawn: {reason}"),
     "upload.template.choose": ("Kies een regio en een ronde.", "Choose a region and a round."),
     "upload.template.failed": ("Geen template: {reason}", "No template: {reason}"),
     # administration page

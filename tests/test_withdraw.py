@@ -22,12 +22,16 @@ from corpus.builders import (
     template,
 )
 from sqlalchemy import Engine, select
+from test_app_pages import text
 
+from dashboard.auth import Principal
+from dashboard.pages import upload
 from dashboard.report import round_report
 from etl import models as m
 from etl.cli import USAGE_ERROR_EXIT, main
 from etl.db import session_scope
 from etl.ingest import ingest
+from etl.template import fill_template
 from etl.withdraw import WITHDRAW_ACTION, WithdrawError, withdraw_return
 
 REASON = "ingevuld voor de verkeerde gemeente"
@@ -100,3 +104,36 @@ def test_prefill_never_fills_a_municipality_without_a_return_in_the_previous_rou
     silent = sheets[codes[1]]
     assert silent["D10"].value is None  # filled from 2009 before: a return nobody made
     assert silent["A2"].value.startswith("LET OP") and silent["A2"].font.color.rgb.endswith("C00000")
+
+
+# --- on the upload page -------------------------------------------------------------------------------------------
+
+
+def test_upload_summary_lists_what_changed_and_flags_a_copied_return(engine: Engine, tmp_path: Path) -> None:
+    add_rounds(engine, "2009", "2010")
+    codes = region_municipalities(engine, SMALL_REGION)
+    statuses = random_statuses(codes, 4)
+    assert ingest(filled(engine, SMALL_REGION, "2009", tmp_path / "a", statuses), engine=engine).status == "accepted"
+    copied = ingest(template(engine, SMALL_REGION, "2010", tmp_path / "b", prefill=True), engine=engine)
+    assert copied.status == "accepted", copied.issues
+    shown = text(upload.file_result(copied, engine, "nl", 0))
+    assert shown.count("nieuwe aanlevering die precies gelijk is aan ronde 2009") == len(codes)
+    one = {codes[0]: {**statuses[codes[0]], 1: 4 if statuses[codes[0]][1] != 4 else 0}}
+    changed = ingest(fill_template(template(engine, SMALL_REGION, "2010", tmp_path / "c"), one), engine=engine)
+    assert changed.status == "accepted", changed.issues
+    assert "1 van 35 statussen gewijzigd ten opzichte van de geldende aanlevering" in text(
+        upload.file_result(changed, engine, "nl", 0)
+    )
+
+
+def test_upload_page_withdraws_as_the_logged_in_user(engine: Engine, tmp_path: Path) -> None:
+    codes = loaded(engine, tmp_path)
+    outsider = Principal(2, "c@example.nl", "coordinator", ("GG0111",))
+    refused = upload.handle_withdraw(engine, outsider, "2009", codes[0], REASON, "nl", None)
+    assert refused.startswith("Niet ingetrokken: u mag de aanlevering")
+    nji = Principal(1, "nji@example.nl", "nji")
+    done = upload.handle_withdraw(engine, nji, "2009", codes[0], REASON, "en", "192.0.2.1")
+    assert done == f"The return of {codes[0]} in round 2009 is withdrawn (35 statuses no longer count)."
+    with session_scope(engine) as session:
+        entry = session.scalar(select(m.AuditLog).where(m.AuditLog.action == WITHDRAW_ACTION))
+        assert (entry.actor, entry.remote_addr) == ("nji@example.nl", "192.0.2.1")
