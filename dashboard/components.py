@@ -127,7 +127,9 @@ def card(
             dcc.Store(id={"type": "filename", "card": card_id}, data=filename),
             dcc.Download(id={"type": DOWNLOAD, "card": card_id}),
         ]
-    footer = html.Div([html.Span(hint or "", className="card-hint"), html.Div(tools, className="card-tools")])
+    footer = html.Div(
+        [html.Span(hint or "", className="card-hint"), html.Div(tools, className="card-tools")], className="card-footer"
+    )
     return html.Section([*header, body, footer], className="card", id=f"card-{card_id}")
 
 

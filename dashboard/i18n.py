@@ -490,13 +490,10 @@ def count_text(key: str, count: int, lang: Lang) -> str:
 
 
 def grid_number_format(lang: Lang, digits: int) -> dict[str, str]:
-    """A table cell formatter (AG Grid valueFormatter) that writes a number in `lang`: 90,6 / 1.095 in Dutch,
-    90.6 / 1,095 in English, a dash when empty; the cell keeps the number, so it still sorts as one."""
-    options = f"{{minimumFractionDigits: {digits}, maximumFractionDigits: {digits}}}"
-    return {
-        "function": f"(params.value === null || params.value === undefined || Number.isNaN(params.value)) ? "
-        f"'{MISSING}' : Number(params.value).toLocaleString('{LOCALES[lang]}', {options})"
-    }
+    """A table cell formatter (AG Grid valueFormatter, assets/dashAgGridFunctions.js) that writes a number in
+    `lang`: 90,6 / 1.095 in Dutch, 90.6 / 1,095 in English, a dash when empty; the cell keeps the number, so it
+    still sorts as one."""
+    return {"function": f"raakNumber(params.value, '{LOCALES[lang]}', {digits})"}
 
 
 def integer(value: int, lang: Lang) -> str:

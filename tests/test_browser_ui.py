@@ -11,12 +11,14 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from test_browser import (  # noqa: F401  (module fixtures)
+    WINDOW,
     base_url,
     browser,
     demo_engine,
     logged_in,
     open_page,
     report_json,
+    screenshot,
     wait_for_page,
 )
 
@@ -86,3 +88,30 @@ def test_tables_show_decimals_as_the_cards_do(
     )
     numbers = [cell for cell in cells if cell != "–"]
     assert numbers and all(decimal in cell and other not in cell for cell in numbers), cells
+
+
+# Whether the element is what a click at its centre hits (scrolled into view first): visible and not covered.
+HIT_TEST = """
+const link = arguments[0];
+link.scrollIntoView({block: 'center', inline: 'center'});
+const box = link.getBoundingClientRect();
+const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+return box.width > 0 && box.height > 0 && box.right <= window.innerWidth + 1 && (hit === link || link.contains(hit));
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_all_35_points_are_visible_and_clickable(browser: Any, base_url: str, width: int) -> None:  # noqa: F811
+    browser.set_window_size(width, 900)
+    try:
+        open_page(browser, base_url, "/punten", "?ronde=2011", round_label="2011")
+        links = {n: browser.find_element(By.ID, f"point-link-{n}") for n in range(1, 36)}
+        covered = [n for n, link in links.items() if not browser.execute_script(HIT_TEST, link)]
+        assert not covered, f"points hidden or covered at {width} px: {covered}"
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", links[35])
+        links[35].click()
+        wait_for_page(browser, "/punten", round_label="2011")
+        WebDriverWait(browser, 60).until(lambda d: "punt=35" in d.current_url)
+        screenshot(browser, f"framework-{width}px")
+    finally:
+        browser.set_window_size(*WINDOW)
