@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -43,10 +44,16 @@ MAPLIBRE_TILE_PX = 512
 ROW_HEIGHT_PX = 22
 MARGIN_TOP_PX = 90
 MARGIN_TOP_AXIS_ON_TOP_PX = 130
-MARGIN_BOTTOM_PX = 110  # axis title, then the legend and the source line
+MARGIN_BOTTOM_PX = 130  # tick labels, axis title, then the legend and the source line
 SOURCE_OFFSET_PX = 6
+SOURCE_BAND_PX = 24  # the source line's band along the bottom; the legend sits on top of it
+DEFAULT_HEIGHT_PX = 450  # plotly's own default, made explicit
+AXIS_HEADROOM = 1.04  # so the 100 % tick and the bar ends are not cut by the plot edge
+PERCENT_TICK = 20
 BASE_HEIGHT_PX = MARGIN_TOP_PX + MARGIN_BOTTOM_PX + 60
 SHORT_TITLE_CHARS = 48
+WRAPPED_LABELS_PX = 60  # room for category labels of up to four lines
+LABEL_LINE_CHARS = 14  # characters per line of a wrapped category label (the levels of the care continuum)
 HOVER_COMMENT_CHARS = 240
 PERCENT = 100
 
@@ -187,6 +194,11 @@ def percent(value: float | None, lang: Lang) -> str:
     return f"{text.replace('.', ',')} %" if lang == "nl" else f"{text}%"
 
 
+def _wrap(text: str, width: int = LABEL_LINE_CHARS) -> str:
+    """A long axis label over several lines (plotly's <br>), so neighbouring labels never overlap."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def short_title(number: int, title: str, limit: int = SHORT_TITLE_CHARS) -> str:
     """ "12. Title" cut to `limit` characters with an ellipsis."""
     text = f"{number}. {title}"
@@ -214,17 +226,24 @@ def _finish(
     bottom: int = MARGIN_BOTTOM_PX,
 ) -> go.Figure:
     """Title (with the round), subtitle, legend and source line along the bottom, the language's number format."""
+    height = height or DEFAULT_HEIGHT_PX  # known, so the legend can sit in pixels above the source line
     fig.update_layout(
         title={"text": _with_round(title, lang, round_label), "subtitle": {"text": subtitle or ""}, "x": 0.01},
         template="plotly_white",
         separators=",." if lang == "nl" else ".,",
         margin={"t": top, "b": bottom, "l": 10, "r": 10},
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": SOURCE_BAND_PX / height,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+        },
         hoverlabel={"align": "left"},
+        height=height,
     )
-    if height:
-        fig.update_layout(height=height)
-    fig.add_annotation(
+    fig.add_annotation(  # the source line along the very bottom, under the legend
         text=_t(lang, "source"),
         xref="paper",
         yref="paper",
@@ -237,6 +256,11 @@ def _finish(
         font={"size": 11, "color": "#555555"},
     )
     return fig
+
+
+def _percent_xaxis(fig: go.Figure, title: str, top: float = PERCENT) -> None:
+    """A 0-100 % value axis with a tick every 20 % up to and including 100 % (the end is a little beyond it)."""
+    fig.update_xaxes(title=title, range=[0, top * AXIS_HEADROOM], tick0=0, dtick=PERCENT_TICK, ticksuffix=" %")
 
 
 def empty_figure(title: str, lang: Lang, *, round_label: str | None = None, message: str | None = None) -> go.Figure:
@@ -564,11 +588,15 @@ def region_ranking_figure(
     fig.add_vline(
         x=target_value * PERCENT,
         line={"color": OKABE_ITO["black"], "dash": "dot", "width": 2},
-        annotation={"text": _t(lang, "target_at", value=percent(target_value, lang)), "yanchor": "bottom"},
-        annotation_position="top",
+        annotation={
+            "text": _t(lang, "target_at", value=percent(target_value, lang)),
+            "yanchor": "bottom",
+            "xanchor": "right",  # the text ends at the line: never cut off by the plot's right edge
+        },
+        annotation_position="top left",
     )
     fig.update_yaxes(categoryorder="array", categoryarray=list(ordered["region_name"]), title=None)
-    fig.update_xaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "coverage_axis"))
     return _finish(
         fig,
         title,
@@ -656,7 +684,8 @@ def level_profile_figure(
     frame, order = _profile(levels, "level_code", region_code, region_name, lang)
     if _no_returns(frame):
         return empty_figure(title, lang, round_label=round_label)
-    frame["axis_label"] = frame["level_code"] + " · " + frame["name"]
+    labels = zip(frame["level_code"], frame["name"], strict=True)
+    frame["axis_label"] = [f"{code}<br>{_wrap(name)}" for code, name in labels]
     fig = go.Figure()
     styles = {
         "national": {"color": OKABE_ITO["grey"], "dash": "dash", "symbol": "square"},
@@ -680,8 +709,16 @@ def level_profile_figure(
             )
         )
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
-    fig.update_xaxes(title=_t(lang, "level_axis"))
-    return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))
+    fig.update_xaxes(title=_t(lang, "level_axis"), tickangle=0)
+    return _finish(
+        fig,
+        title,
+        lang,
+        round_label=round_label,
+        subtitle=weighting_note(weighting, lang),
+        height=DEFAULT_HEIGHT_PX + WRAPPED_LABELS_PX,
+        bottom=MARGIN_BOTTOM_PX + WRAPPED_LABELS_PX,
+    )
 
 
 def weakest_points_figure(weakest: pd.DataFrame, *, round_label: str, lang: Lang = "nl") -> go.Figure:
@@ -719,7 +756,7 @@ def weakest_points_figure(weakest: pd.DataFrame, *, round_label: str, lang: Lang
             name="",
         )
     )
-    fig.update_xaxes(title=_t(lang, "share_axis"), range=[0, PERCENT * 1.1], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "share_axis"), PERCENT * 1.1)
     fig.update_yaxes(title=None, categoryorder="array", categoryarray=labels)
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(ordered)))
 
@@ -753,7 +790,7 @@ def completeness_figure(regions: pd.DataFrame, *, round_label: str, lang: Lang =
             name="",
         )
     )
-    fig.update_xaxes(title=_t(lang, "completeness_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "completeness_axis"))
     fig.update_yaxes(title=None)
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(ordered)))
 
@@ -797,7 +834,7 @@ def change_figure(
             )
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(title=_t(lang, "points_share_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "points_share_axis"))
     fig.update_yaxes(title=None, categoryorder="array", categoryarray=list(frame[label_column]))
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(frame)))
 
@@ -831,7 +868,7 @@ def point_distribution_figure(
             )
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(title=_t(lang, "answers_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "answers_axis"))
     fig.update_yaxes(title=None, categoryorder="array", categoryarray=[labels[n] for n in numbers])
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(numbers)))
 

@@ -115,3 +115,58 @@ def test_all_35_points_are_visible_and_clickable(browser: Any, base_url: str, wi
         screenshot(browser, f"framework-{width}px")
     finally:
         browser.set_window_size(*WINDOW)
+
+
+# Every label of every chart (title, subtitle, legend, annotations, ticks, axis titles) against every other one
+# and against its chart's box: what overlaps or sticks out, as readable lines.
+LABEL_CLASHES = """
+const TOL = 1;  // px: touching is fine
+const result = [];
+for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+  const frame = plot.getBoundingClientRect();
+  const name = (plot._fullLayout && plot._fullLayout.title && plot._fullLayout.title.text || '').slice(0, 40);
+  const texts = [...plot.querySelectorAll(
+    '.infolayer text, .xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .annotation text, .legendtext'
+  )].filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+  const boxes = texts.map(t => ({t: t.textContent.trim().slice(0, 40), b: t.getBoundingClientRect()}));
+  for (const {t, b} of boxes) {
+    const outside = b.left < frame.left - TOL || b.right > frame.right + TOL;
+    if (outside || b.top < frame.top - TOL || b.bottom > frame.bottom + TOL) {
+      result.push(`${name}: clipped "${t}"`);
+    }
+  }
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i].b, c = boxes[j].b;
+    const w = Math.min(a.right, c.right) - Math.max(a.left, c.left);
+    const h = Math.min(a.bottom, c.bottom) - Math.max(a.top, c.top);
+    if (w > TOL && h > TOL) result.push(`${name}: "${boxes[i].t}" overlaps "${boxes[j].t}"`);
+  }
+}
+return result;
+"""
+CHART_PAGES = (
+    "/",
+    "/?kaart=gemeenten",
+    "/regio/GG3406",
+    "/regio/GG5406",
+    "/gemeente/GM0363",
+    "/punten?punt=3",
+    "/aanlevering",
+)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("path", CHART_PAGES)
+def test_no_chart_label_overlaps_another_or_is_cut_off(browser: Any, base_url: str, path: str, lang: str) -> None:  # noqa: F811
+    address, _, query = path.partition("?")
+    open_page(browser, base_url, address, f"?ronde=2011&lang={lang}&{query}", round_label="2011", lang=lang)
+    assert browser.execute_script(LABEL_CLASHES) == []
+
+
+def test_horizontal_bars_have_a_100_percent_tick(browser: Any, base_url: str) -> None:  # noqa: F811
+    open_page(browser, base_url, "/", "?ronde=2011", round_label="2011")
+    ticks = browser.execute_script(
+        "return [...arguments[0].querySelectorAll('.xtick text')].map(t => t.textContent)",
+        browser.find_element(By.CSS_SELECTOR, '[id*=\'"name":"ranking"\'] .js-plotly-plot'),
+    )
+    assert "100 %" in ticks, ticks
