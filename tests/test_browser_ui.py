@@ -144,6 +144,7 @@ for (const plot of document.querySelectorAll('.js-plotly-plot')) {
 }
 return result;
 """
+ENGLISH_SCREENSHOTS = {"/": "national-en", "/regio/GG3406": "region-en", "/regio/GG5406": "region-no-return-en"}
 CHART_PAGES = (
     "/",
     "/?kaart=gemeenten",
@@ -161,6 +162,8 @@ def test_no_chart_label_overlaps_another_or_is_cut_off(browser: Any, base_url: s
     address, _, query = path.partition("?")
     open_page(browser, base_url, address, f"?ronde=2011&lang={lang}&{query}", round_label="2011", lang=lang)
     assert browser.execute_script(LABEL_CLASHES) == []
+    if lang == "en" and path in ENGLISH_SCREENSHOTS:
+        screenshot(browser, ENGLISH_SCREENSHOTS[path])
 
 
 def test_horizontal_bars_have_a_100_percent_tick(browser: Any, base_url: str) -> None:  # noqa: F811
