@@ -222,7 +222,9 @@ def render(engine: Engine, pathname: str | None, search: str | None, user: Princ
     """Header, demo banner and page for a URL as `user` may see it; the page root carries path, round and language
     as data attributes."""
     view = make_view(engine, pathname, search, user)
-    banner = html.Div(view.t("demo.banner"), className="demo-banner", id="demo-banner") if view.demo else None
+    banner = None
+    if view.demo:
+        banner = html.Div(c.with_code(view.t("demo.banner")), className="demo-banner", id="demo-banner")
     root = html.Div(
         page_body(view),
         id="page-root",
@@ -241,16 +243,22 @@ def with_params(path: str, search: str | None, **changes: str | None) -> str:
     return f"{path}?{query}" if query else path
 
 
-def round_href(round_label: str | None, pathname: str | None, search: str | None) -> str | None:
-    """The URL after choosing a round: same page and options, `?ronde=` changed."""
-    if not round_label:
+def round_href(
+    round_label: str | None, pathname: str | None, search: str | None, shown: str | None = None
+) -> str | None:
+    """The URL after choosing a round: same page and options, `?ronde=` changed; None when `round_label` is the
+    round already `shown` (the selector reporting its own value on being drawn must not navigate again)."""
+    if not round_label or round_label == shown:
         return None
     return with_params(pathname or "/", search, **{ROUND_PARAM: round_label})
 
 
-def target_href(target: str, value: Any, search: str | None) -> str | None:
-    """The page of a clicked region, municipality or point, keeping round and language only."""
+def target_href(target: str, value: Any, search: str | None, pathname: str | None = None) -> str | None:
+    """The page of a clicked region, municipality or point, keeping round and language only; None when it is the
+    page already open at `pathname` (a dropdown reporting its own value on being drawn must not navigate)."""
     if value is None or value == "" or target not in NAV_TARGETS:
+        return None
+    if target != "point" and pathname is not None and pathname.rstrip("/") == NAV_TARGETS[target].format(value):
         return None
     kept = {k: v for k, v in parse_query(search).items() if k in (ROUND_PARAM, LANG_PARAM)}
     if target == "point":
@@ -334,7 +342,10 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         prevent_initial_call=True,
     )
     def _round(value: str | None, pathname: str | None, search: str | None) -> Any:
-        return round_href(value, pathname, search) or dash.no_update
+        if current_principal() is None:
+            raise PreventUpdate
+        shown = parse_query(search).get(ROUND_PARAM) or default_round(engine, tuple(round_labels(engine)))
+        return round_href(value, pathname, search, shown) or dash.no_update
 
     @app.callback(
         Output("url", "href", allow_duplicate=True),
@@ -353,14 +364,16 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     @app.callback(
         Output("url", "href", allow_duplicate=True),
         Input({"type": c.NAV_SELECT, "target": ALL}, "value"),
+        State("url", "pathname"),
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def _select(_values: list[Any], search: str | None) -> Any:
+    def _select(_values: list[Any], pathname: str | None, search: str | None) -> Any:
         triggered = dash.ctx.triggered_id
         if not isinstance(triggered, dict):
             return dash.no_update
-        return target_href(str(triggered["target"]), dash.ctx.triggered[0]["value"], search) or dash.no_update
+        value = dash.ctx.triggered[0]["value"]
+        return target_href(str(triggered["target"]), value, search, pathname) or dash.no_update
 
     @app.callback(
         Output({"type": c.DOWNLOAD, "card": MATCH}, "data"),

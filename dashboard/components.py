@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import downloads
-from dashboard.i18n import Lang, normalize_language, t
+from dashboard.i18n import Lang, grid_number_format, normalize_language, t
 from dashboard.report import jsonable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -27,6 +27,7 @@ Y_LABEL = "y"
 GRID_PAGE_SIZE = 50
 ALTERNATIVE_MAX_ROWS = 60  # rows in a chart's text table; the download has them all
 ALTERNATIVE_SKIPPED = ("color",)  # columns that mean nothing read aloud
+GRID_DECIMALS = 1  # percentages in tables, as on the cards
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -114,7 +115,7 @@ def card(
     if title:
         header.append(html.H2(title, className="card-title"))
     if meta:
-        header.append(html.P(meta, className="card-meta"))
+        header.append(html.P(with_code(meta), className="card-meta"))
     tools = []
     if data is not None:
         tools = [
@@ -124,7 +125,9 @@ def card(
             dcc.Store(id={"type": "filename", "card": card_id}, data=filename),
             dcc.Download(id={"type": DOWNLOAD, "card": card_id}),
         ]
-    footer = html.Div([html.Span(hint or "", className="card-hint"), html.Div(tools, className="card-tools")])
+    footer = html.Div(
+        [html.Span(hint or "", className="card-hint"), html.Div(tools, className="card-tools")], className="card-footer"
+    )
     chart = _find_graph(body)
     if chart is not None and data is not None:
         body = chart_alternative(card_id, body, chart, data, lang)
@@ -190,9 +193,17 @@ def chart_alternative(card_id: str, body: Any, chart: dcc.Graph, data: pd.DataFr
     return html.Div([html.Div(body, role="figure", **{"aria-label": label, "aria-describedby": table_id}), details])
 
 
+def with_code(message: str) -> list[Any]:
+    """A text whose `backticked` parts are commands: those become <code> elements, so no backtick is shown."""
+    parts = message.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick is text, not markup
+        return [message.replace("`", "")]
+    return [html.Code(part) if index % 2 else part for index, part in enumerate(parts) if part]
+
+
 def empty_state(message: str, *, element_id: str | None = None) -> html.Div:
-    """What to show instead of an empty chart: what is missing and what to do about it."""
-    return html.Div(html.P(message), className="empty-state", **({"id": element_id} if element_id else {}))
+    """What to show instead of an empty chart: what is missing and what to do about it (commands as code)."""
+    return html.Div(html.P(with_code(message)), className="empty-state", **({"id": element_id} if element_id else {}))
 
 
 def data_grid(
@@ -202,14 +213,19 @@ def data_grid(
     *,
     links: dict[str, str] | None = None,
     height: int | None = None,
+    lang: Lang | None = None,
 ) -> dag.AgGrid:
     """A sortable, filterable table of `frame`'s `columns` (field, header); values are shown as text, never HTML.
 
     `links` maps a column to a URL template: the cell links to `template.format(value)` (e.g. `/gemeente/{}`).
+    With `lang`, numbers are written in that language (decimal comma in Dutch; one decimal for fractions).
     """
     column_defs = []
     for field, header in columns:
         definition: dict[str, Any] = {"field": field, "headerName": header, "sortable": True, "filter": True}
+        if lang and pd.api.types.is_numeric_dtype(frame[field]) and not pd.api.types.is_bool_dtype(frame[field]):
+            digits = GRID_DECIMALS if pd.api.types.is_float_dtype(frame[field]) else 0
+            definition.update(valueFormatter=grid_number_format(lang, digits), type="numericColumn")
         if links and field in links:
             definition["cellRenderer"] = "markdown"  # a link opening in the same tab; HTML stays text
         column_defs.append(definition)

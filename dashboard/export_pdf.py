@@ -669,9 +669,9 @@ class Builder:
             [
                 str(row.rank),
                 f"{row.region_name} ({row.region_code})",
-                self.pct(row.coverage),
+                self.pct(row.coverage) if row.n_returns else self.t("no_return"),
                 self.pct(row.target),
-                self.yes_no(row.on_track),
+                self.yes_no(row.on_track) if row.n_returns else "–",
                 f"{self.pct(row.completeness)} ({row.n_returns}/{row.n_expected})",
                 self.projection(row.projection_status, row.projected_date),
             ]
@@ -750,7 +750,7 @@ class Builder:
         rows = [
             (
                 self.t("kpi.region_coverage"),
-                self.pct(row["coverage"]),
+                self.pct(row["coverage"]) if int(row["n_returns"]) else self.t("no_return"),
                 self.t("kpi.vs_national", value=self.pct(national["coverage"])),
             ),
             (

@@ -137,9 +137,11 @@ COLUMNS: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
         ("Prognose", "Projection"),
         (
             "reached = doel bereikt, projected = bereikt op de prognosedatum, not_at_current_pace = niet in het "
-            "huidige tempo, too_few_rounds = te weinig rondes met volledigheid ≥ 50 %",
+            "huidige tempo, too_few_rounds = te weinig rondes met volledigheid ≥ 50 %, insufficient_data = geen "
+            "prognose: geen aanleveringen in deze ronde of de trend ligt al achter de peildatum",
             "reached, projected (reached on the projected date), not_at_current_pace, too_few_rounds (fewer than "
-            "two rounds with completeness ≥ 50 %)",
+            "two rounds with completeness ≥ 50 %), insufficient_data (no projection: no returns in this round, "
+            "or the trend crosses before the reference date)",
         ),
     ),
     "projected_date": (

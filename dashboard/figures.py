@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ OKABE_ITO = {
 COVERAGE_COLORSCALE = "Cividis"  # perceptually uniform, made for colour-vision deficiency, monotonic in lightness
 NO_RETURN_COLOR = "#f0f0f0"
 NO_RETURN_COLOR_NAME = {"nl": "lichtgrijs", "en": "light grey"}
+NO_RETURN_BAR_COLOR = "#bdbdbd"  # legend swatch of "no return"; the bar itself has no length, only its label
 MAP_STYLE = "white-bg"  # a blank MapLibre style: no tiles, no network
 MAP_HEIGHT_PX = 640
 MAP_WIDTH_PX = 560  # assumed plot width for the initial zoom; the figure itself is responsive
@@ -42,10 +44,16 @@ MAPLIBRE_TILE_PX = 512
 ROW_HEIGHT_PX = 22
 MARGIN_TOP_PX = 90
 MARGIN_TOP_AXIS_ON_TOP_PX = 130
-MARGIN_BOTTOM_PX = 110  # axis title, then the legend and the source line
+MARGIN_BOTTOM_PX = 130  # tick labels, axis title, then the legend and the source line
 SOURCE_OFFSET_PX = 6
+SOURCE_BAND_PX = 24  # the source line's band along the bottom; the legend sits on top of it
+DEFAULT_HEIGHT_PX = 450  # plotly's own default, made explicit
+AXIS_HEADROOM = 1.04  # so the 100 % tick and the bar ends are not cut by the plot edge
+PERCENT_TICK = 20
 BASE_HEIGHT_PX = MARGIN_TOP_PX + MARGIN_BOTTOM_PX + 60
 SHORT_TITLE_CHARS = 48
+WRAPPED_LABELS_PX = 60  # room for category labels of up to four lines
+LABEL_LINE_CHARS = 14  # characters per line of a wrapped category label (the levels of the care continuum)
 HOVER_COMMENT_CHARS = 240
 PERCENT = 100
 BAR_TEXT_HALO = "0px 0px 3px #ffffff"  # a white halo behind text on a bar
@@ -53,7 +61,7 @@ BAR_TEXT_HALO = "0px 0px 3px #ffffff"  # a white halo behind text on a bar
 TEXT: dict[str, dict[str, str]] = {
     "nl": {
         "source": "Bron: RAAK Monitor (NJi)",
-        "empty": "Nog geen aanleveringen voor deze ronde — upload of draai `raak demo`",
+        "empty": "Nog geen aanleveringen voor deze ronde",
         "no_previous": "Geen eerdere ronde om mee te vergelijken",
         "no_compared": "Geen gemeenten met een aanlevering in beide rondes",
         "round": "ronde",
@@ -62,6 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
         "share_axis": "Aandeel ingevoerd (%)",
         "completeness_axis": "Volledigheid (% van de gemeenten)",
         "date_axis": "Peildatum",
+        "round_axis": "Ronde (peildatum)",
         "point_axis": "RAAK-punt (nummer)",
         "level_axis": "Niveau van het zorgcontinuüm",
         "points_share_axis": "Aandeel vergeleken punten (%)",
@@ -78,6 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
         "weakest_title": "De {count} zwakste RAAK-punten (landelijk)",
         "heatmap_title": "Status per gemeente en RAAK-punt — {region}",
         "change_title": "Verandering sinds ronde {previous}",
+        "change_title_first": "Verandering sinds de vorige ronde",
         "distribution_title": "Statusverdeling per RAAK-punt (landelijk)",
         "completeness_title": "Aanlevering per regio",
         "history_title": "Status per RAAK-punt en ronde — {municipality}",
@@ -109,7 +119,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "source": "Source: RAAK Monitor (NJi)",
-        "empty": "No returns for this round yet — upload or run `raak demo`",
+        "empty": "No returns for this round yet",
         "no_previous": "No earlier round to compare with",
         "no_compared": "No municipalities with a return in both rounds",
         "round": "round",
@@ -118,6 +128,7 @@ TEXT: dict[str, dict[str, str]] = {
         "share_axis": "Share implemented (%)",
         "completeness_axis": "Completeness (% of municipalities)",
         "date_axis": "Reference date",
+        "round_axis": "Round (reference date)",
         "point_axis": "RAAK point (number)",
         "level_axis": "Level of the care continuum",
         "points_share_axis": "Share of compared points (%)",
@@ -134,6 +145,7 @@ TEXT: dict[str, dict[str, str]] = {
         "weakest_title": "The {count} weakest RAAK points (national)",
         "heatmap_title": "Status per municipality and RAAK point — {region}",
         "change_title": "Change since round {previous}",
+        "change_title_first": "Change since the previous round",
         "distribution_title": "Status distribution per RAAK point (national)",
         "completeness_title": "Returns per region",
         "history_title": "Status per RAAK point and round — {municipality}",
@@ -187,6 +199,11 @@ def percent(value: float | None, lang: Lang) -> str:
     return f"{text.replace('.', ',')} %" if lang == "nl" else f"{text}%"
 
 
+def _wrap(text: str, width: int = LABEL_LINE_CHARS) -> str:
+    """A long axis label over several lines (plotly's <br>), so neighbouring labels never overlap."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def short_title(number: int, title: str, limit: int = SHORT_TITLE_CHARS) -> str:
     """ "12. Title" cut to `limit` characters with an ellipsis."""
     text = f"{number}. {title}"
@@ -214,17 +231,24 @@ def _finish(
     bottom: int = MARGIN_BOTTOM_PX,
 ) -> go.Figure:
     """Title (with the round), subtitle, legend and source line along the bottom, the language's number format."""
+    height = height or DEFAULT_HEIGHT_PX  # known, so the legend can sit in pixels above the source line
     fig.update_layout(
         title={"text": _with_round(title, lang, round_label), "subtitle": {"text": subtitle or ""}, "x": 0.01},
         template="plotly_white",
         separators=",." if lang == "nl" else ".,",
         margin={"t": top, "b": bottom, "l": 10, "r": 10},
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": SOURCE_BAND_PX / height,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+        },
         hoverlabel={"align": "left"},
+        height=height,
     )
-    if height:
-        fig.update_layout(height=height)
-    fig.add_annotation(
+    fig.add_annotation(  # the source line along the very bottom, under the legend
         text=_t(lang, "source"),
         xref="paper",
         yref="paper",
@@ -239,8 +263,13 @@ def _finish(
     return fig
 
 
+def _percent_xaxis(fig: go.Figure, title: str, top: float = PERCENT) -> None:
+    """A 0-100 % value axis with a tick every 20 % up to and including 100 % (the end is a little beyond it)."""
+    fig.update_xaxes(title=title, range=[0, top * AXIS_HEADROOM], tick0=0, dtick=PERCENT_TICK, ticksuffix=" %")
+
+
 def empty_figure(title: str, lang: Lang, *, round_label: str | None = None, message: str | None = None) -> go.Figure:
-    """A figure with only a title and a centred message (default: no returns yet — upload or run `raak demo`)."""
+    """A figure with only a title and a centred message (default: no returns for this round yet)."""
     fig = go.Figure()
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -333,8 +362,22 @@ def trajectory_figure(trajectory: pd.DataFrame, *, round_label: str, weighting: 
         )
     )
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
-    fig.update_xaxes(title=_t(lang, "date_axis"))
+    # one tick per round, at its reference date and named by it: round 2011 (31-12-2011) reads as 2011, not 2012
+    fig.update_xaxes(
+        title=_t(lang, "round_axis"),
+        tickmode="array",
+        tickvals=list(actual["date"]),
+        ticktext=[
+            f"{label}<br>{_short_date(day)}" for label, day in zip(actual["round_label"], actual["date"], strict=True)
+        ],
+        showgrid=True,
+    )
     return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))
+
+
+def _short_date(day: Any) -> str:
+    """A reference date as 31-12-2011 (the Dutch numeric form, also clear in English)."""
+    return pd.Timestamp(day).strftime("%d-%m-%Y")
 
 
 # --- maps ---------------------------------------------------------------------------------------------------
@@ -419,6 +462,7 @@ def region_map_figure(
     if _no_returns(regions):
         return empty_figure(title, lang, round_label=round_label)
     frame = municipalities[["municipality_code", "region_code"]].merge(regions, on="region_code", how="inner")
+    returned = frame["n_returns"].fillna(0) > 0
     frame = frame.assign(
         _name=frame["region_name"],
         _coverage=[percent(v, lang) for v in frame["coverage"]],
@@ -432,8 +476,36 @@ def region_map_figure(
         f"{_t(lang, 'completeness')}: %{{customdata[4]}}<br>"
         "%{customdata[5]}<extra></extra>"
     )
-    fig = go.Figure(_coverage_trace(frame, shapes, frame["coverage"], hover))
+    frame.loc[~returned, ["_coverage", "_status"]] = [_t(lang, "no_return"), ""]
+    fig = go.Figure(_coverage_trace(frame[returned], shapes, frame.loc[returned, "coverage"], hover))
+    _add_no_return_trace(fig, frame[~returned], shapes, hover, lang)
     return _map(fig, shapes, title, lang, round_label, weighting_note(weighting, lang))
+
+
+def _add_no_return_trace(fig: go.Figure, silent: pd.DataFrame, shapes: dict[str, Any], hover: str, lang: Lang) -> None:
+    """Shapes without a return in NO_RETURN_COLOR, as their own legend entry: never coloured as 0 %."""
+    if silent.empty:
+        return
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=shapes,
+            featureidkey="properties.statcode",
+            locations=silent["municipality_code"],
+            z=[0] * len(silent),
+            colorscale=[(0, NO_RETURN_COLOR), (1, NO_RETURN_COLOR)],
+            showscale=False,
+            showlegend=True,
+            marker={"line": {"width": 0.4, "color": "#bbbbbb"}},
+            customdata=silent[["region_code", "municipality_code", "_name", "_coverage", "_completeness", "_status"]],
+            hovertemplate=hover,
+            name=no_return_label(lang),
+        )
+    )
+
+
+def no_return_label(lang: Lang) -> str:
+    """The legend entry of the "no return" state (its own state, never 0 %)."""
+    return _t(lang, "no_return").capitalize()
 
 
 def municipality_map_figure(
@@ -459,23 +531,8 @@ def municipality_map_figure(
     shapes = _features(geojson, set(frame["municipality_code"]))
     hover = f"<b>%{{customdata[2]}}</b><br>{_t(lang, 'coverage')}: %{{customdata[3]}}<extra></extra>"
     reported = frame[frame["has_return"]]
-    silent = frame[~frame["has_return"]]
     fig = go.Figure(_coverage_trace(reported, shapes, reported["coverage"], hover))
-    if not silent.empty:
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=shapes,
-                featureidkey="properties.statcode",
-                locations=silent["municipality_code"],
-                z=[0] * len(silent),
-                colorscale=[(0, NO_RETURN_COLOR), (1, NO_RETURN_COLOR)],
-                showscale=False,
-                marker={"line": {"width": 0.4, "color": "#bbbbbb"}},
-                customdata=silent[["region_code", "municipality_code", "_name", "_coverage"]],
-                hovertemplate=hover,
-                name=_t(lang, "no_return"),
-            )
-        )
+    _add_no_return_trace(fig, frame[~frame["has_return"]], shapes, hover, lang)
     return _map(fig, shapes, title, lang, round_label, _t(lang, "no_return") + ": " + NO_RETURN_COLOR_NAME[lang])
 
 
@@ -523,25 +580,36 @@ def region_ranking_figure(
     if _no_returns(regions):
         return empty_figure(title, lang, round_label=round_label)
     ordered = regions.sort_values(["coverage", "region_name"], ascending=[True, False])
+    state = ordered["on_track"].map({True: "on_track", False: "behind"}).where(ordered["n_returns"] > 0, "no_return")
     fig = go.Figure()
-    for flag, color, pattern in ((True, OKABE_ITO["blue"], ""), (False, OKABE_ITO["orange"], "/")):
-        part = ordered[ordered["on_track"] == flag]
+    for key, color, pattern in (
+        ("on_track", OKABE_ITO["blue"], ""),
+        ("behind", OKABE_ITO["orange"], "/"),
+        ("no_return", NO_RETURN_BAR_COLOR, ""),
+    ):
+        part = ordered[state == key]
+        if part.empty and key == "no_return":
+            continue
         fig.add_trace(
             go.Bar(
-                x=part["coverage"] * PERCENT,
+                x=part["coverage"] * PERCENT if key != "no_return" else [0] * len(part),
                 y=part["region_name"],
                 orientation="h",
-                name=_t(lang, "on_track" if flag else "behind"),
+                name=_t(lang, key),
                 marker={"color": color, "pattern": {"shape": pattern}},
-                text=[bar_label(row, lang) for _, row in part.iterrows()],
-                textposition="auto",
+                text=(
+                    [bar_label(row, lang) for _, row in part.iterrows()]
+                    if key != "no_return"
+                    else [_t(lang, "no_return")] * len(part)
+                ),
+                textposition="auto" if key != "no_return" else "outside",
                 insidetextanchor="end",
                 textfont={"color": OKABE_ITO["black"], "shadow": BAR_TEXT_HALO},  # readable on fill and hatching
                 cliponaxis=False,
                 customdata=list(
                     zip(
                         part["region_code"],
-                        [percent(v, lang) for v in part["coverage"]],
+                        [percent(v, lang) if key != "no_return" else _t(lang, "no_return") for v in part["coverage"]],
                         [percent(v, lang) for v in part["completeness"]],
                         [percent(v, lang) for v in part["coverage_reporting"]],
                         part["rank"],
@@ -560,11 +628,15 @@ def region_ranking_figure(
     fig.add_vline(
         x=target_value * PERCENT,
         line={"color": OKABE_ITO["black"], "dash": "dot", "width": 2},
-        annotation={"text": _t(lang, "target_at", value=percent(target_value, lang)), "yanchor": "bottom"},
-        annotation_position="top",
+        annotation={
+            "text": _t(lang, "target_at", value=percent(target_value, lang)),
+            "yanchor": "bottom",
+            "xanchor": "right",  # the text ends at the line: never cut off by the plot's right edge
+        },
+        annotation_position="top left",
     )
     fig.update_yaxes(categoryorder="array", categoryarray=list(ordered["region_name"]), title=None)
-    fig.update_xaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "coverage_axis"))
     return _finish(
         fig,
         title,
@@ -655,7 +727,8 @@ def level_profile_figure(
     frame, order = _profile(levels, "level_code", region_code, region_name, lang)
     if _no_returns(frame):
         return empty_figure(title, lang, round_label=round_label)
-    frame["axis_label"] = frame["level_code"] + " · " + frame["name"]
+    labels = zip(frame["level_code"], frame["name"], strict=True)
+    frame["axis_label"] = [f"{code}<br>{_wrap(name)}" for code, name in labels]
     fig = go.Figure()
     styles = {
         "national": {"color": OKABE_ITO["grey"], "dash": "dash", "symbol": "square"},
@@ -680,8 +753,16 @@ def level_profile_figure(
         )
     target_line(fig, target_value, lang)
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
-    fig.update_xaxes(title=_t(lang, "level_axis"))
-    return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))
+    fig.update_xaxes(title=_t(lang, "level_axis"), tickangle=0)
+    return _finish(
+        fig,
+        title,
+        lang,
+        round_label=round_label,
+        subtitle=weighting_note(weighting, lang),
+        height=DEFAULT_HEIGHT_PX + WRAPPED_LABELS_PX,
+        bottom=MARGIN_BOTTOM_PX + WRAPPED_LABELS_PX,
+    )
 
 
 def weakest_points_figure(weakest: pd.DataFrame, *, round_label: str, lang: Lang = "nl") -> go.Figure:
@@ -719,7 +800,7 @@ def weakest_points_figure(weakest: pd.DataFrame, *, round_label: str, lang: Lang
             name="",
         )
     )
-    fig.update_xaxes(title=_t(lang, "share_axis"), range=[0, PERCENT * 1.1], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "share_axis"), PERCENT * 1.1)
     fig.update_yaxes(title=None, categoryorder="array", categoryarray=labels)
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(ordered)))
 
@@ -753,7 +834,7 @@ def completeness_figure(regions: pd.DataFrame, *, round_label: str, lang: Lang =
             name="",
         )
     )
-    fig.update_xaxes(title=_t(lang, "completeness_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "completeness_axis"))
     fig.update_yaxes(title=None)
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(ordered)))
 
@@ -771,7 +852,7 @@ def change_figure(
     `changes`: `label_column` plus improved, unchanged, regressed, applicability_changed (counts of points).
     """
     categories = list(CHANGE_STYLE)
-    title = _t(lang, "change_title", previous=previous_round or "–")
+    title = _t(lang, "change_title", previous=previous_round) if previous_round else _t(lang, "change_title_first")
     if previous_round is None:
         return empty_figure(title, lang, round_label=round_label, message=_t(lang, "no_previous"))
     totals = changes[categories].sum(axis=1) if not changes.empty else pd.Series(dtype=float)
@@ -797,7 +878,7 @@ def change_figure(
             )
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(title=_t(lang, "points_share_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "points_share_axis"))
     fig.update_yaxes(title=None, categoryorder="array", categoryarray=list(frame[label_column]))
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(frame)))
 
@@ -831,7 +912,7 @@ def point_distribution_figure(
             )
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(title=_t(lang, "answers_axis"), range=[0, PERCENT], ticksuffix=" %")
+    _percent_xaxis(fig, _t(lang, "answers_axis"))
     fig.update_yaxes(title=None, categoryorder="array", categoryarray=[labels[n] for n in numbers])
     return _finish(fig, title, lang, round_label=round_label, height=_height(len(numbers)))
 
@@ -840,11 +921,18 @@ def point_distribution_figure(
 
 
 def _status_heatmap(
-    cells: pd.DataFrame, rows: list[str], row_keys: list[Any], columns: list[Any], scale: pd.DataFrame, lang: Lang
+    cells: pd.DataFrame,
+    rows: list[str],
+    row_keys: list[Any],
+    columns: list[Any],
+    scale: pd.DataFrame,
+    lang: Lang,
+    column_name: str = "point",
 ) -> go.Heatmap:
     """A heatmap of `cells` (row, column, key, label, title, comment) in the status colours; blank = no answer.
 
-    customdata per cell: [point title, status label, comment, the row's key (for click-through)].
+    customdata per cell: [point title, status label, comment, the row's key (for click-through)]. The hover names
+    a column by `column_name` ("point": "Punt 12: title"; "round": "Ronde 2009", the point being the row).
     """
     keys = list(scale["key"])
     labels = list(scale[f"label_{lang}"])
@@ -889,8 +977,12 @@ def _status_heatmap(
         colorbar={"tickvals": list(range(len(keys))), "ticktext": labels, "title": {"text": _t(lang, "status")}},
         hovertemplate=(
             "<b>%{y}</b><br>"
-            f"{_t(lang, 'point')} %{{x}}: %{{customdata[0]}}<br>"
-            f"{_t(lang, 'status')}: %{{customdata[1]}}<br>"
+            + (
+                f"{_t(lang, 'point')} %{{x}}: %{{customdata[0]}}<br>"
+                if column_name == "point"
+                else f"{_t(lang, column_name).capitalize()} %{{x}}<br>"
+            )
+            + f"{_t(lang, 'status')}: %{{customdata[1]}}<br>"
             "%{customdata[2]}<extra></extra>"
         ),
     )
@@ -957,7 +1049,7 @@ def municipality_history_figure(
     rows = list(ordered["row"])
     columns = list(dict.fromkeys(frame["round_label"]))
     fig = go.Figure(
-        _status_heatmap(frame, rows, [int(n) for n in ordered["point_number"]], columns, status_scale, lang)
+        _status_heatmap(frame, rows, [int(n) for n in ordered["point_number"]], columns, status_scale, lang, "round")
     )
     fig.update_xaxes(title=_t(lang, "round").capitalize(), side="top", type="category")
     fig.update_yaxes(title=None, type="category")

@@ -14,6 +14,7 @@ Lang = Literal["nl", "en"]
 LANGUAGES: tuple[Lang, ...] = ("nl", "en")
 DEFAULT_LANGUAGE: Lang = "nl"
 MISSING = "–"
+LOCALES: dict[Lang, str] = {"nl": "nl-NL", "en": "en-GB"}  # for numbers formatted in the browser (tables)
 
 MONTHS = {
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -161,10 +162,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No returns for round {round} yet: upload a filled template (`raak ingest FILE.xlsx`) or run `raak demo`.",
     ),
     "empty.region_no_returns": (
-        "Nog geen aanleveringen uit deze regio voor ronde {round}. De coördinator kan de template downloaden met "
-        "`raak template {region} {round}` en de ingevulde versie uploaden.",
-        "No returns from this region for round {round} yet. The coordinator can get the template with "
-        "`raak template {region} {round}` and upload the filled version.",
+        "Nog geen aanleveringen uit deze regio voor ronde {round}.",
+        "No returns from this region for round {round} yet.",
+    ),
+    "empty.region_no_returns.nji": (
+        "De template voor de coördinator maakt u met "
+        "`raak template --region {region} --round {round} --out RAAK_{round}_{region}.xlsx`.",
+        "Make the coordinator's template with "
+        "`raak template --region {region} --round {round} --out RAAK_{round}_{region}.xlsx`.",
+    ),
+    "empty.region_no_returns.coordinator": (
+        "Download de template op de pagina Aanleveren, vul hem in en upload hem daar.",
+        "Download the template on the Upload page, fill it in and upload it there.",
     ),
     "empty.no_previous": (
         "Dit is de eerste ronde: er is nog niets om mee te vergelijken.",
@@ -237,8 +246,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.password": ("Wachtwoord", "Password"),
     "login.submit": ("Inloggen", "Log in"),
     "login.help": (
-        "Geen account of wachtwoord vergeten? Vraag het NJi (`raak users add` / `raak users reset-password`).",
-        "No account, or forgot your password? Ask NJi (`raak users add` / `raak users reset-password`).",
+        "Geen account of wachtwoord vergeten? Vraag het NJi om een account of een nieuw wachtwoord.",
+        "No account, or forgot your password? Ask NJi for an account or a new password.",
     ),
     "login.failed": (
         "Inloggen mislukt: controleer uw e-mailadres en wachtwoord.",
@@ -283,6 +292,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "projection.reached": ("doel bereikt", "target reached"),
     "projection.not_at_current_pace": ("niet in het huidige tempo", "not at current pace"),
     "projection.too_few_rounds": ("te weinig rondes", "too few rounds"),
+    "projection.insufficient_data": ("geen prognose: te weinig gegevens", "no projection: too little data"),
     "chart.trajectory": ("Dekking per ronde tegen het doeltraject", "Coverage per round against the target trajectory"),
     "chart.map": ("Dekking per {level}", "Coverage per {level}"),
     "map.regions": ("regio", "region"),
@@ -347,6 +357,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.status": ("Status", "Status"),
     "col.comment": ("Toelichting", "Comment"),
     "no_return": ("geen aanlevering", "no return"),
+    "not_applicable": ("n.v.t.", "not applicable"),
     # framework page
     "points.title": ("De 35 RAAK-punten", "The 35 RAAK points"),
     "chart.distribution": ("Landelijke statusverdeling per punt", "National status distribution per point"),
@@ -382,6 +393,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.severity": ("Ernst", "Severity"),
     "col.issue_code": ("Code", "Code"),
     "issues.count": ("{count} meldingen", "{count} issues"),
+    "issues.count.one": ("1 melding", "1 issue"),
     "col.deadline": ("Deadline: {date}", "Deadline: {date}"),
     "round.open": ("open voor aanlevering", "open for returns"),
     "round.closed": ("gesloten", "closed"),
@@ -489,10 +501,45 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The workbook to fill in for a region and the chosen round: one sheet per municipality.",
     ),
     "upload.template.prefill": (
-        "Vooraf invullen met de laatst geaccepteerde statussen",
-        "Prefill with the last accepted statuses",
+        "Vooraf invullen met de statussen van de vorige ronde (gemeenten die toen niets aanleverden blijven leeg "
+        "en krijgen een waarschuwing)",
+        "Prefill with the previous round's statuses (municipalities that sent nothing then stay empty, with a warning)",
     ),
     "upload.template.button": ("Download template", "Download template"),
+    "upload.changes": ("Wat deze upload per gemeente veranderde:", "What this upload changed per municipality:"),
+    "upload.change.replaced": (
+        "{name} ({code}): {changed} van {points} statussen gewijzigd ten opzichte van de geldende aanlevering",
+        "{name} ({code}): {changed} of {points} statuses changed from the current return",
+    ),
+    "upload.change.new": (
+        "{name} ({code}): nieuwe aanlevering; {changed} van {points} statussen anders dan in ronde {previous}",
+        "{name} ({code}): new return; {changed} of {points} statuses differ from round {previous}",
+    ),
+    "upload.change.first": (
+        "{name} ({code}): nieuwe aanlevering (niets uit de vorige ronde om mee te vergelijken)",
+        "{name} ({code}): new return (nothing from the previous round to compare with)",
+    ),
+    "upload.change.copied": (
+        "LET OP: {name} ({code}): nieuwe aanlevering die precies gelijk is aan ronde {previous}. Leverde deze "
+        "gemeente echt aan? Zo niet, trek de aanlevering hieronder in.",
+        "NOTE: {name} ({code}): a new return identical to round {previous}. Did this municipality really return? "
+        "If not, withdraw the return below.",
+    ),
+    "upload.withdraw.title": ("Aanlevering intrekken", "Withdraw a return"),
+    "upload.withdraw.text": (
+        "Trek de aanlevering van één gemeente in de gekozen ronde in: de statussen tellen dan niet meer mee, niets "
+        "wordt verwijderd en het auditlog bewaart wie het deed en waarom. Een coördinator kan dat tot de deadline.",
+        "Withdraw one municipality's return in the chosen round: its statuses stop counting, nothing is deleted and "
+        "the audit log keeps who did it and why. A coordinator can do this until the deadline.",
+    ),
+    "upload.withdraw.municipality": ("Gemeentecode (bijv. GM0363)", "Municipality code (e.g. GM0363)"),
+    "upload.withdraw.reason": ("Reden", "Reason"),
+    "upload.withdraw.button": ("Aanlevering intrekken", "Withdraw return"),
+    "upload.withdraw.done": (
+        "De aanlevering van {code} in ronde {round} is ingetrokken ({count} statussen tellen niet meer mee).",
+        "The return of {code} in round {round} is withdrawn ({count} statuses no longer count).",
+    ),
+    "upload.withdraw.failed": ("Niet ingetrokken: {reason}", "Not withdrawn: {reason}"),
     "upload.template.choose": ("Kies een regio en een ronde.", "Choose a region and a round."),
     "upload.template.failed": ("Geen template: {reason}", "No template: {reason}"),
     # administration page
@@ -601,6 +648,18 @@ def percentage_points(value: float | None, lang: Lang, digits: int = 1) -> str:
         return MISSING
     text = f"{value * 100:.{digits}f}"
     return text.replace(".", ",") if lang == "nl" else text
+
+
+def count_text(key: str, count: int, lang: Lang) -> str:
+    """`key` with {count} filled in, or its `.one` form for exactly one ("1 melding", not "1 meldingen")."""
+    return t(f"{key}.one", lang) if count == 1 and f"{key}.one" in STRINGS else t(key, lang, count=count)
+
+
+def grid_number_format(lang: Lang, digits: int) -> dict[str, str]:
+    """A table cell formatter (AG Grid valueFormatter, assets/dashAgGridFunctions.js) that writes a number in
+    `lang`: 90,6 / 1.095 in Dutch, 90.6 / 1,095 in English, a dash when empty; the cell keeps the number, so it
+    still sorts as one."""
+    return {"function": f"raakNumber(params.value, '{LOCALES[lang]}', {digits})"}
 
 
 def integer(value: int, lang: Lang) -> str:

@@ -23,7 +23,7 @@ from etl.issues import UserError
 Lang = Literal["nl", "en"]
 Weighting = Literal["children_0_17", "children_0_17_est", "inhabitants", "equal"]  # as used; see choose_weights
 Crosswalk = Mapping[str, Mapping[str, float]]  # earlier code → {later code: share}; see etl.divisions.crosswalk
-ProjectionStatus = Literal["reached", "projected", "not_at_current_pace", "too_few_rounds"]
+ProjectionStatus = Literal["reached", "projected", "not_at_current_pace", "too_few_rounds", "insufficient_data"]
 
 MIN_COMPLETENESS_FOR_PROJECTION = 0.5  # a round enters the projection only when at least half the returns are in
 MIN_ROUNDS_FOR_PROJECTION = 2
@@ -292,7 +292,9 @@ class Projection:
     """When the least-squares line through the coverage per round reaches the target value.
 
     status: "projected" (reached_on is the crossing), "reached" (already at the target; reached_on is the first
-    such round), "not_at_current_pace" (slope ≤ 0 or a crossing beyond the horizon) or "too_few_rounds".
+    such round), "not_at_current_pace" (slope ≤ 0 or a crossing beyond the horizon), "too_few_rounds" or
+    "insufficient_data" (nothing returned in the latest round, or the line crosses the target before the
+    latest reference date: no date that would lie in the past).
     """
 
     status: ProjectionStatus
@@ -325,6 +327,8 @@ def project(series: pd.DataFrame, target: Target) -> Projection:
     used = series[(series["completeness"] >= MIN_COMPLETENESS_FOR_PROJECTION) & series["coverage"].notna()]
     used = used.sort_values("reference_date")
     labels = tuple(str(label) for label in used["round_label"])
+    if len(series) and not series.sort_values("reference_date")["completeness"].iloc[-1] > 0:
+        return Projection("insufficient_data", rounds_used=labels)  # nothing returned in the latest round
     if len(used) and used["coverage"].iloc[-1] >= target.value - TOLERANCE:
         first = used[used["coverage"] >= target.value - TOLERANCE]["reference_date"].iloc[0]
         return Projection("reached", reached_on=first, rounds_used=labels)
@@ -340,6 +344,8 @@ def project(series: pd.DataFrame, target: Target) -> Projection:
     if crossing - last > PROJECTION_HORIZON_YEARS:
         return Projection("not_at_current_pace", rounds_used=labels, **line)
     reached_on = target.start + timedelta(days=round(crossing * DAYS_PER_YEAR))
+    if reached_on <= used["reference_date"].iloc[-1]:
+        return Projection("insufficient_data", rounds_used=labels, **line)
     return Projection("projected", reached_on=reached_on, rounds_used=labels, **line)
 
 

@@ -21,6 +21,7 @@ USAGE_ERROR_EXIT = 2
 LAZY_COMMANDS = {
     "template": "etl.template_cli:template",
     "ingest": "etl.ingest_cli:ingest",
+    "withdraw": "etl.withdraw_cli:withdraw",
     "report": "dashboard.report_cli:report",
     "export": "dashboard.export_cli:export",
     "demo": "dashboard.demo:demo",

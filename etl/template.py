@@ -42,6 +42,7 @@ CHARACTERS_PER_WIDTH_UNIT = 1.1
 LEVEL_COLUMN, TITLE_COLUMN, STATUS_COLUMN, COMMENT_COLUMN, TEXT_COLUMN = 2, 3, 4, 5, 6  # 1-based, as in HEADERS
 LABEL_FONT = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
+WARNING_FONT = Font(bold=True, size=12, color="C00000")  # a prefilled sheet with nothing to copy: hard to miss
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 THIN = Side(style="thin", color="A6A6A6")
@@ -106,27 +107,42 @@ def _region_municipalities(session: Session, region: m.Region, division_year: in
     return [_Municipality(code, name) for code, name in rows]
 
 
-def last_accepted(
+def previous_round_values(
     session: Session, codes: list[str], rnd: m.Round, framework_version: str
-) -> dict[tuple[str, int], tuple[int | None, bool]]:
-    """(municipality, point) → (status, n.v.t.) of the newest current assessment up to and including `rnd`."""
+) -> tuple[str | None, dict[tuple[str, int], tuple[int | None, bool]]]:
+    """The round before `rnd` (latest earlier reference date) and its current statuses of `codes`: the only values
+    a template is prefilled with, so a municipality that sent nothing then is never filled from older rounds."""
+    previous = session.scalar(
+        select(m.Round).where(m.Round.reference_date < rnd.reference_date).order_by(m.Round.reference_date.desc())
+    )
+    if previous is None:
+        return None, {}
     rows = session.execute(
         select(
-            m.Assessment.municipality_code,
-            m.Assessment.point_number,
-            m.Assessment.status,
-            m.Assessment.not_applicable,
-        )
-        .join(m.Round, m.Round.id == m.Assessment.round_id)
-        .where(
+            m.Assessment.municipality_code, m.Assessment.point_number, m.Assessment.status, m.Assessment.not_applicable
+        ).where(
             m.Assessment.is_current,
+            m.Assessment.round_id == previous.id,
             m.Assessment.framework_version == framework_version,
             m.Assessment.municipality_code.in_(codes),
-            m.Round.reference_date <= rnd.reference_date,
         )
-        .order_by(m.Round.reference_date)
     )
-    return {(code, number): (status, na) for code, number, status, na in rows}  # newest round wins
+    return previous.label, {(code, number): (status, na) for code, number, status, na in rows}
+
+
+def prefill_note(name: str, previous: str | None, prefilled: bool, round_label: str) -> tuple[str, bool]:
+    """The line at the top of a prefilled template's sheet, and whether it is a warning (nothing to copy)."""
+    if prefilled:
+        return (
+            f"Vooraf ingevuld met de aanlevering van ronde {previous}: controleer en wijzig elke status. Ongewijzigd "
+            f"uploaden telt als een aanlevering voor ronde {round_label}.",
+            False,
+        )
+    return (
+        f"LET OP: {name} leverde in ronde {previous or '–'} niets aan; dit blad is NIET vooraf ingevuld. "
+        "Laat het leeg als de gemeente ook nu niets aanlevert.",
+        True,
+    )
 
 
 def fit_to_page_width(ws: Worksheet) -> None:
@@ -190,9 +206,13 @@ def _municipality_sheet(
     levels: dict[str, str],
     scale: StatusScale,
     prefill: Mapping[tuple[str, int], tuple[int | None, bool]],
+    note: tuple[str, bool] | None = None,
 ) -> None:
     ws["A1"] = f"RAAK-zelfevaluatie {municipality.name}, ronde {rnd.label}"
     ws["A1"].font = TITLE_FONT
+    if note:
+        ws["A2"] = note[0]
+        ws["A2"].font = WARNING_FONT if note[1] else LABEL_FONT
     block = (
         ("Gemeentecode", municipality.code),
         ("Gemeente", municipality.name),
@@ -279,14 +299,20 @@ def write_template(session: Session, region_code: str, round_label: str, out: Pa
     }
     scale = load_status_scale()
     codes = [municipality.code for municipality in municipalities]
-    previous = last_accepted(session, codes, rnd, framework_version) if prefill else {}
+    previous_label, previous = previous_round_values(session, codes, rnd, framework_version) if prefill else (None, {})
+    returned = {code for code, _ in previous}
 
     book = openpyxl.Workbook()
     instructions = book.active
     instructions.title = INSTRUCTIONS_SHEET
     _instructions(instructions, region, rnd, scale, len(municipalities))
     for municipality, name in zip(municipalities, sheet_names([x.name for x in municipalities]), strict=True):
-        _municipality_sheet(book.create_sheet(name), municipality, region, rnd, points, levels, scale, previous)
+        note = (
+            prefill_note(municipality.name, previous_label, municipality.code in returned, rnd.label)
+            if prefill
+            else None
+        )
+        _municipality_sheet(book.create_sheet(name), municipality, region, rnd, points, levels, scale, previous, note)
     meta = book.create_sheet(META_SHEET)
     for row in (
         ("template_version", TEMPLATE_VERSION),

@@ -20,7 +20,11 @@ from etl import models as m
     type=click.Path(path_type=Path),
     help="File to write, or a folder (gets RAAK_<round>_<region>.xlsx).",
 )
-@click.option("--prefill", is_flag=True, help="Fill each status with the municipality's last accepted value.")
+@click.option(
+    "--prefill",
+    is_flag=True,
+    help="Fill each status with the previous round's value (never for a municipality without one).",
+)
 def template(region: str | None, all_regions: bool, round_label: str, out: Path, prefill: bool) -> None:
     """Write the Excel template(s) a regional coordinator fills in for ROUND."""
     from etl.db import session_scope

@@ -101,7 +101,7 @@ def test_unknown_round_region_and_page_name_what_exists(demo_engine: Engine) -> 
 
 def test_demo_data_is_marked_in_the_ui_and_real_data_is_not(demo_engine: Engine, engine: Engine) -> None:  # noqa: F811
     banner = render(demo_engine, "/", "?lang=en", NJI)[1]
-    assert "Synthetic demo data" in banner.children
+    assert "Synthetic demo data" in text(banner) and "raak demo" in text(banner)
     assert render(engine, "/", "", NJI)[1] is None
 
 
@@ -145,7 +145,7 @@ def test_region_without_returns_says_how_to_get_the_template(demo_engine: Engine
     report = round_report(demo_engine, "2011")
     silent = report.regions[report.regions["n_returns"] == 0]["region_code"].iloc[0]
     message = text(by_id(page(demo_engine, f"/regio/{silent}", "?ronde=2011"), "empty-region"))
-    assert f"raak template {silent} 2011" in message
+    assert f"raak template --region {silent} --round 2011" in message
 
 
 # --- municipality, points, completeness --------------------------------------------------------------------------

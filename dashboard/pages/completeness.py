@@ -11,6 +11,7 @@ from dash import html
 
 from dashboard import components as c
 from dashboard import figures
+from dashboard.i18n import MISSING, count_text
 from dashboard.pages import View
 from dashboard.pages.national import heading
 from dashboard.report import completeness_table, round_report
@@ -24,6 +25,11 @@ def _timestamp(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value).strftime(TIMESTAMP_FORMAT)} UTC"
 
 
+def _text(value: Any, empty: str = "") -> str:
+    """A value from a table as text: `empty` for a missing one (never "nan")."""
+    return empty if value is None or pd.isna(value) or not str(value).strip() else str(value)
+
+
 def rejected_list(view: View, rejected: pd.DataFrame, issues: pd.DataFrame) -> html.Div:
     """Each rejected file with every issue: sheet, cell and the message in the page's language."""
     if rejected.empty:
@@ -35,9 +41,9 @@ def rejected_list(view: View, rejected: pd.DataFrame, issues: pd.DataFrame) -> h
         rows = [
             html.Tr(
                 [
-                    html.Td(issue.severity),
-                    html.Td(issue.sheet or ""),
-                    html.Td(issue.cell or ""),
+                    html.Td(view.t(f"severity.{issue.severity}")),
+                    html.Td(_text(issue.sheet)),
+                    html.Td(_text(issue.cell)),
                     html.Td(getattr(issue, message)),
                 ]
             )
@@ -47,8 +53,14 @@ def rejected_list(view: View, rejected: pd.DataFrame, issues: pd.DataFrame) -> h
             html.Details(
                 [
                     html.Summary(
-                        f"{upload.filename} · {upload.region_code or '–'} · {_timestamp(upload.uploaded_at)} · "
-                        f"{view.t('issues.count', count=upload.n_issues)}"
+                        " · ".join(
+                            (
+                                upload.filename,
+                                _text(upload.region_code, MISSING),
+                                _timestamp(upload.uploaded_at),
+                                count_text("issues.count", int(upload.n_issues), view.lang),
+                            )
+                        )
                     ),
                     html.Table(
                         [
@@ -121,7 +133,13 @@ def layout(view: View) -> list[Any]:
                 ),
                 c.card(
                     "completeness-table",
-                    c.data_grid("completeness-grid", regions, columns, links={"region_code": view.href("/regio/{}")}),
+                    c.data_grid(
+                        "completeness-grid",
+                        regions,
+                        columns,
+                        links={"region_code": view.href("/regio/{}")},
+                        lang=lang,
+                    ),
                     own,
                     f"raak_aanlevering_tabel_{label}",
                     lang,

@@ -44,6 +44,15 @@ def point_list(view: View, report: Any) -> html.Div:
     return html.Div(blocks, className="levels")
 
 
+def lags_text(view: View, lags: bool, n_returns: int, n_applicable: int) -> str:
+    """Whether a region lags on a point: yes/no, or why it cannot be said (no return, or n.v.t. everywhere)."""
+    if n_returns == 0:
+        return view.t("no_return")
+    if n_applicable == 0:
+        return view.t("not_applicable")
+    return view.t("yes" if lags else "no")
+
+
 def point_panel(view: View, number: str) -> html.Section:
     """One point: full text, national share and the regions where it lags (lowest first; for a coordinator, their
     own regions)."""
@@ -54,9 +63,15 @@ def point_panel(view: View, number: str) -> html.Section:
     detail = point_detail(view.engine, view.round_label, point_number, lang=view.lang)
     point, label = detail.point, detail.round_label
     visible = view.in_scope(detail.regions)
+    returned = round_report(view.engine, view.round_label, lang=view.lang).regions.set_index("region_code")
     regions = visible.assign(
         share_percent=(visible["share"] * 100).round(1),
-        lags_text=[view.t("yes" if flag else "no") for flag in visible["lags"]],
+        lags_text=[
+            lags_text(view, flag, int(returned["n_returns"].get(code, 0)), int(applicable))
+            for flag, code, applicable in zip(
+                visible["lags"], visible["region_code"], visible["n_applicable"], strict=True
+            )
+        ],
     )
     columns = [
         ("region_name", view.t("col.region")),
@@ -75,7 +90,7 @@ def point_panel(view: View, number: str) -> html.Section:
             html.H3(view.t("points.text")),
             html.Blockquote(point["text_nl"], className="point-text", id="point-text"),
             html.H3(view.t("chart.lagging", number=point["point_number"])),
-            c.data_grid("lagging-table", regions, columns),
+            c.data_grid("lagging-table", regions, columns, lang=view.lang),
         ]
     )
     return c.card(

@@ -57,6 +57,16 @@ def region_selector(view: View, regions: Any, selected: str) -> html.Div:
     )
 
 
+def no_returns_text(view: View, code: str, label: str) -> str:
+    """Why the region page is empty, and what to do: the CLI command for NJi, the upload page for a coordinator,
+    a plain sentence for steering."""
+    text = view.t("empty.region_no_returns", round=label)
+    role = view.user.role
+    if role in ("nji", "coordinator"):
+        text += " " + view.t(f"empty.region_no_returns.{role}", round=label, region=code)
+    return text
+
+
 def layout(view: View, code: str) -> list[Any]:
     """One region in the chosen round."""
     code = code.strip().upper()
@@ -65,6 +75,9 @@ def layout(view: View, code: str) -> list[Any]:
     region, national, lang, label = detail.region, report.national, view.lang, report.round["label"]
     kwargs = {"round_label": label, "lang": lang}
     projection = projection_text(view, region["projection_status"], region["projected_date"])
+    returned = int(region["n_returns"]) > 0  # without a return there is no coverage to show: its own state
+    coverage = figures.percent(region["coverage"], lang) if returned else view.t("no_return")
+    on_track = view.t("yes" if region["on_track"] else "no") if returned else view.t("no_return")
     body: list[Any] = [
         heading(view, report, "region.title", name=region["region_name"]),
         region_selector(view, report.regions, code),
@@ -74,7 +87,7 @@ def layout(view: View, code: str) -> list[Any]:
                 c.kpi_card(
                     "coverage",
                     view.t("kpi.region_coverage"),
-                    figures.percent(region["coverage"], lang),
+                    coverage,
                     view.t("kpi.vs_national", value=figures.percent(national["coverage"], lang)),
                 ),
                 c.kpi_card(
@@ -88,7 +101,7 @@ def layout(view: View, code: str) -> list[Any]:
                 c.kpi_card(
                     "on-track",
                     view.t("kpi.region_on_track"),
-                    view.t("yes" if region["on_track"] else "no"),
+                    on_track,
                     view.t("kpi.on_track.note", target=figures.percent(region["target"], lang)),
                 ),
                 c.kpi_card(
@@ -102,9 +115,7 @@ def layout(view: View, code: str) -> list[Any]:
         ),
     ]
     if int(region["n_returns"]) == 0:
-        body.append(
-            c.empty_state(view.t("empty.region_no_returns", round=label, region=code), element_id="empty-region")
-        )
+        body.append(c.empty_state(no_returns_text(view, code, label), element_id="empty-region"))
     else:
         heatmap = figures.region_heatmap_figure(
             detail.cells, detail.municipalities, detail.status_scale, region_name=region["region_name"], **kwargs
@@ -189,7 +200,8 @@ def municipality_table(view: View, municipalities: Any, code: str, label: str) -
         ("n_applicable", view.t("col.applicable")),
         ("n_not_applicable", view.t("col.not_applicable")),
     ]
-    grid = c.data_grid("municipality-table", frame, columns, links={"municipality_code": view.href("/gemeente/{}")})
+    links = {"municipality_code": view.href("/gemeente/{}")}
+    grid = c.data_grid("municipality-table", frame, columns, links=links, lang=view.lang)
     return c.card(
         "municipalities",
         grid,

@@ -38,7 +38,9 @@ from etl.config import Settings, get_settings
 from etl.db import session_scope
 from etl.ingest import IngestReport
 from etl.issues import UserError
+from etl.return_changes import upload_changes
 from etl.template import template_filename, write_template
+from etl.withdraw import MAX_REASON_CHARS, withdraw_return
 
 ROLES = ("nji", "coordinator")
 NEEDS_ROUND = False
@@ -56,6 +58,8 @@ FILES, RECENT = "upload-file-results", "upload-recent"
 JOB_PARAM = "taak"  # `/upload?taak=<job id>` shows that upload's results again
 POLL_MILLISECONDS = 1000
 ANNOTATED_ROUTE = "/upload/annotated/<job_id>/<int:position>"
+WITHDRAW_CODE, WITHDRAW_REASON, WITHDRAW_BUTTON = "withdraw-municipality", "withdraw-reason", "withdraw-button"
+WITHDRAW_MESSAGE = "withdraw-message"
 
 # In the browser, before anything is sent: too many files or too many bytes for one request get a message naming
 # the limit, and the files go to the server callback (through the BATCH store) only when within both.
@@ -128,7 +132,7 @@ def template_card(view: View, region_names: dict[str, str]) -> html.Section:
                     dcc.Checklist(
                         id=TEMPLATE_PREFILL,
                         options=[{"label": view.t("upload.template.prefill"), "value": "prefill"}],
-                        value=["prefill"],
+                        value=[],  # off by default: an unchanged prefilled file would be a return nobody made
                     ),
                     html.Button(view.t("upload.template.button"), id=TEMPLATE_BUTTON, className="button"),
                 ],
@@ -215,7 +219,7 @@ def layout(view: View) -> list[Any]:
         type="dot",
         target_components={RESULTS: "children"},  # while sending, not while polling
     )
-    return [heading, form, results, recent_card(view), template_card(view, region_names)]
+    return [heading, form, results, recent_card(view), template_card(view, region_names), withdraw_card(view)]
 
 
 def sees_all(user: Principal) -> bool:
@@ -263,6 +267,70 @@ def job_panel(job_id: str, lang: Lang) -> html.Div:
         ],
         className="upload-job",
     )
+
+
+def withdraw_card(view: View) -> html.Section:
+    """Withdraw one municipality's return in the chosen round (the round selector above), with a reason."""
+    return html.Section(
+        [
+            html.H2(view.t("upload.withdraw.title"), className="card-title"),
+            html.P(view.t("upload.withdraw.text"), className="card-meta"),
+            html.Div(
+                [
+                    html.Label(view.t("upload.withdraw.municipality"), htmlFor=WITHDRAW_CODE),
+                    dcc.Input(id=WITHDRAW_CODE, type="text", maxLength=8),
+                    html.Label(view.t("upload.withdraw.reason"), htmlFor=WITHDRAW_REASON),
+                    dcc.Input(id=WITHDRAW_REASON, type="text", maxLength=MAX_REASON_CHARS),
+                    html.Button(view.t("upload.withdraw.button"), id=WITHDRAW_BUTTON, className="button"),
+                ],
+                className="form-row",
+            ),
+            html.P(id=WITHDRAW_MESSAGE, className="upload-message", role="status"),
+        ],
+        className="card",
+        id="card-withdraw",
+    )
+
+
+def handle_withdraw(
+    engine: Engine, user: Principal, round_label: Any, code: Any, reason: Any, lang: Lang, remote_addr: str | None
+) -> str:
+    """Withdraw through `etl.withdraw` as `user` (a coordinator: own regions, until the deadline); the outcome."""
+    if not all(isinstance(value, str) and value.strip() for value in (round_label, code)):
+        return t("upload.template.choose", lang)
+    try:
+        done = withdraw_return(
+            engine,
+            round_label,
+            code,
+            actor=user.email,
+            reason=reason if isinstance(reason, str) else "",
+            regions=user.upload_regions,
+            remote_addr=remote_addr,
+        )
+    except UserError as exc:
+        return t("upload.withdraw.failed", lang, reason=exc.message(lang))
+    return t(
+        "upload.withdraw.done", lang, code=done.municipality_code, round=done.round_label, count=done.n_assessments
+    )
+
+
+def change_list(report: IngestReport, engine: Engine, lang: Lang, index: int) -> html.Div:
+    """Per municipality of an accepted upload: what changed against its current return, or the previous round's;
+    a new return identical to the previous round is flagged (a prefilled template sent unchanged?)."""
+    items = []
+    for change in upload_changes(engine, report.submission_ids):
+        values = {"name": change.municipality_name, "code": change.municipality_code, "points": change.n_points}
+        if change.kind == "replaced":
+            text = t("upload.change.replaced", lang, changed=change.changed, **values)
+        elif change.changed is None:
+            text = t("upload.change.first", lang, **values)
+        elif change.copied:
+            text = t("upload.change.copied", lang, previous=change.previous_round, **values)
+        else:
+            text = t("upload.change.new", lang, changed=change.changed, previous=change.previous_round, **values)
+        items.append(html.Li(text, className="upload-change-copied" if change.copied else None))
+    return html.Div([html.P(t("upload.changes", lang)), html.Ul(items)], id=f"upload-changes-{index}")
 
 
 # --- handling an upload (plain functions; the callbacks below wire them) -------------------------------------
@@ -356,6 +424,8 @@ def file_result(
     if municipalities:
         key = "upload.covered" if report.status != "rejected" else "upload.would_cover"
         body.append(html.P(t(key, lang, municipalities=municipalities), id=f"upload-municipalities-{index}"))
+    if report.status == "accepted" and report.submission_ids:
+        body.append(change_list(report, engine, lang, index))
     if report.issues:
         body.append(issues_table(report, lang, index))
     if report.status == "rejected" and annotated_href:
@@ -532,6 +602,20 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         user = require_role(*ROLES)
         lang = language_of(search if isinstance(search, str) else None)
         return poll_job(engine, user, job_id, lang, annotated_href)
+
+    @app.callback(
+        Output(WITHDRAW_MESSAGE, "children"),
+        Input(WITHDRAW_BUTTON, "n_clicks"),
+        State(ROUND_SELECT, "value"),
+        State(WITHDRAW_CODE, "value"),
+        State(WITHDRAW_REASON, "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def _withdraw(_clicks: Any, round_label: Any, code: Any, reason: Any, search: Any) -> str:
+        user = require_role(*ROLES)
+        lang = language_of(search if isinstance(search, str) else None)
+        return handle_withdraw(engine, user, round_label, code, reason, lang, client_address())
 
     @app.callback(
         Output(TEMPLATE_DOWNLOAD, "data"),
