@@ -417,9 +417,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "upload.choose": ("kies bestanden", "choose files"),
     "upload.limits": (
-        "Per keer hoogstens {files} bestanden van elk hoogstens {size} MB, {sheets} werkbladen en {rows} rijen per "
-        "werkblad.",
-        "At most {files} files at once, each at most {size} MB, {sheets} sheets and {rows} rows per sheet.",
+        "Per keer hoogstens {files} bestanden van elk hoogstens {size} MB, {sheets} werkbladen, {rows} rijen en "
+        "{columns} kolommen per werkblad en {cells} cellen per bestand.",
+        "At most {files} files at once, each at most {size} MB, {sheets} sheets, {rows} rows and {columns} columns "
+        "per sheet and {cells} cells per file.",
     ),
     "upload.too_many": (
         "Te veel bestanden tegelijk: de grens is {limit} per keer. Er is niets verstuurd.",

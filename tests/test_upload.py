@@ -323,6 +323,19 @@ def test_a_request_over_the_size_limit_gets_a_clear_413(engine: Engine, monkeypa
 
 
 @sqlite_only
+def test_the_page_names_every_limit_a_workbook_must_stay_within(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAAK_MAX_COLUMNS_PER_SHEET", "77")
+    monkeypatch.setenv("RAAK_MAX_CELLS_PER_FILE", "123456")
+    add_rounds(engine, "2009")
+    add_users(engine)
+    app = create_app(engine, secret_key=SECRET_KEY)
+    page = text_of(logged_in(app, USERS["nji"][0]).route("/upload").get_json()["response"]["page"]["children"])
+    assert "77 kolommen per werkblad" in page and "123.456 cellen per bestand" in page
+
+
+@sqlite_only
 def test_the_page_defaults_to_the_latest_open_round_and_marks_closed_ones(engine: Engine) -> None:
     add_rounds(engine, "2008", "2009", "2010", closed=("2008",))
     add_users(engine)

@@ -30,7 +30,7 @@ from dashboard import components as c
 from dashboard import jobs
 from dashboard.auth import Principal, client_address, current_principal, deny, require_role
 from dashboard.data import regions, rounds, snapshot
-from dashboard.i18n import DEFAULT_LANGUAGE, Lang, long_date, t
+from dashboard.i18n import DEFAULT_LANGUAGE, Lang, integer, long_date, t
 from dashboard.pages import LANG_PARAM, ROUND_PARAM, View, language_of
 from etl import models as m
 from etl import upload_jobs
@@ -200,7 +200,9 @@ def layout(view: View) -> list[Any]:
                     files=MAX_FILES_PER_UPLOAD,
                     size=megabytes(settings.max_upload_bytes),
                     sheets=settings.max_sheets,
-                    rows=settings.max_rows_per_sheet,
+                    rows=integer(settings.max_rows_per_sheet, view.lang),
+                    columns=integer(settings.max_columns_per_sheet, view.lang),
+                    cells=integer(settings.max_cells_per_file, view.lang),
                 ),
                 className="card-hint",
             ),
