@@ -186,7 +186,7 @@ def page_body(view: View) -> Any:
             if not may_open(view, module, **match.groupdict()):
                 return forbidden(view)
             if view.round_label is None and module.NEEDS_ROUND:
-                return c.empty_state(view.t("empty.no_rounds"), element_id="no-rounds")
+                return c.empty_state(view.t_for_role("empty.no_rounds"), element_id="no-rounds")
             return module.layout(view, **match.groupdict())
         except NotFoundError as exc:
             return not_found(view, exc.message(view.lang))

@@ -150,16 +150,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "weighting.inhabitants": ("gewogen naar inwoners (Bron: CBS)", "weighted by inhabitants (population: Bron: CBS)"),
     "weighting.equal": ("elke gemeente telt even zwaar", "each municipality counts once"),
     # empty states and errors
-    "empty.no_rounds": (
-        "Er zijn nog geen rondes. Maak er een met `raak rounds add 2008 --reference-date 2008-12-31`, of "
-        "start met voorbeeldgegevens: `raak demo`.",
-        "There are no rounds yet. Add one with `raak rounds add 2008 --reference-date 2008-12-31`, or start "
-        "with example data: `raak demo`.",
+    "empty.no_rounds": ("Er zijn nog geen rondes.", "There are no rounds yet."),
+    "empty.no_rounds.nji": (
+        "Maak er een op de pagina Beheer of met `raak rounds add 2008 --reference-date 2008-12-31`; voorbeeldgegevens "
+        "op een eigen computer geeft `raak demo`.",
+        "Add one on the Administration page or with `raak rounds add 2008 --reference-date 2008-12-31`; `raak demo` "
+        "gives example data on a computer of your own.",
     ),
-    "empty.no_returns": (
-        "Nog geen aanleveringen voor ronde {round}: upload een ingevulde template (`raak ingest BESTAND.xlsx`) "
-        "of probeer `raak demo`.",
-        "No returns for round {round} yet: upload a filled template (`raak ingest FILE.xlsx`) or run `raak demo`.",
+    "empty.no_returns": ("Nog geen aanleveringen voor ronde {round}.", "No returns for round {round} yet."),
+    "empty.no_returns.nji": (
+        "Coördinatoren uploaden hun ingevulde templates op de pagina Aanleveren; een bestand op de server laadt u "
+        "met `raak ingest BESTAND.xlsx --round {round}`.",
+        "Coordinators upload their filled-in templates on the Upload page; load a file on the server with "
+        "`raak ingest FILE.xlsx --round {round}`.",
+    ),
+    "empty.no_returns.coordinator": (
+        "Download de template op de pagina Aanleveren, vul hem in en upload hem daar.",
+        "Download the template on the Upload page, fill it in and upload it there.",
     ),
     "empty.region_no_returns": (
         "Nog geen aanleveringen uit deze regio voor ronde {round}.",

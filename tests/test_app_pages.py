@@ -52,10 +52,11 @@ def text(component: Any) -> str:
 
 
 NJI = Principal(1, "nji@demo.raak", "nji")  # sees everything; scoping by role is tested in test_security.py
+STEERING = Principal(3, "steering@demo.raak", "steering")
 
 
-def page(engine: Engine, path: str, search: str = "") -> Any:
-    return render(engine, path, search, NJI)[2]
+def page(engine: Engine, path: str, search: str = "", user: Principal = NJI) -> Any:
+    return render(engine, path, search, user)[2]
 
 
 # --- national -------------------------------------------------------------------------------------------------
@@ -79,18 +80,21 @@ def test_default_round_is_the_latest_with_returns(demo_engine: Engine) -> None: 
     assert "2011" in by_id(layout, "page-title").children
 
 
-def test_a_round_without_returns_says_what_to_do(engine: Engine) -> None:
+def test_a_round_without_returns_says_what_to_do_to_each_role(engine: Engine) -> None:
     with session_scope(engine) as session:
         add_round(session, "2008", date(2008, 12, 31))
     layout = page(engine, "/")
     assert layout.to_plotly_json()["props"]["data-round"] == "2008"
     message = text(by_id(layout, "empty-round"))
-    assert "raak demo" in message and "raak ingest" in message
+    assert "raak ingest BESTAND.xlsx --round 2008" in message and "Aanleveren" in message
+    steering = text(by_id(page(engine, "/", user=STEERING), "empty-round"))
+    assert steering == "Nog geen aanleveringen voor ronde 2008." and "raak" not in steering
 
 
 def test_without_rounds_every_round_page_explains_how_to_start(engine: Engine) -> None:
     for path in ("/", "/punten", "/aanlevering", "/regio/GG3406"):
         assert "raak rounds add" in text(by_id(page(engine, path), "no-rounds"))
+        assert "raak" not in text(by_id(page(engine, path, user=STEERING), "no-rounds"))
 
 
 def test_unknown_round_region_and_page_name_what_exists(demo_engine: Engine) -> None:  # noqa: F811

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.auth import Principal
-from dashboard.i18n import Lang, normalize_language, t
+from dashboard.i18n import STRINGS, Lang, normalize_language, t
 from etl.models import ROLES
 
 ROUND_PARAM, LANG_PARAM, POINT_PARAM = "ronde", "lang", "punt"
@@ -56,6 +56,13 @@ class View:
     def t(self, key: str, **values: object) -> str:
         """An interface text in this view's language."""
         return t(key, self.lang, **values)
+
+    def t_for_role(self, key: str, **values: object) -> str:
+        """`key`, followed by its `key.<role>` hint where there is one: a command for NJi, a page for a
+        coordinator; steering reads the plain sentence only."""
+        text = self.t(key, **values)
+        hint = f"{key}.{self.user.role}"
+        return f"{text} {self.t(hint, **values)}" if hint in STRINGS else text
 
     def in_scope(self, frame: pd.DataFrame, column: str = "region_code") -> pd.DataFrame:
         """The rows of `frame` whose region the user may see in detail (a coordinator: their own regions)."""

@@ -113,7 +113,7 @@ def layout(view: View) -> list[Any]:
     if selected:
         body.append(point_panel(view, selected))
     if report.national["n_returns"] == 0:
-        body.append(c.empty_state(view.t("empty.no_returns", round=label), element_id="empty-round"))
+        body.append(c.empty_state(view.t_for_role("empty.no_returns", round=label), element_id="empty-round"))
     distribution = figures.point_distribution_figure(
         report.point_status, report.points, round_label=label, lang=view.lang
     )

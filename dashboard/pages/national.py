@@ -133,7 +133,7 @@ def layout(view: View) -> list[Any]:
     kwargs = {"round_label": label, "lang": view.lang}
     body: list[Any] = [heading(view, report, "national.title")]
     if report.national["n_returns"] == 0:
-        return [*body, c.empty_state(view.t("empty.no_returns", round=label), element_id="empty-round")]
+        return [*body, c.empty_state(view.t_for_role("empty.no_returns", round=label), element_id="empty-round")]
     national_groups = report.groups[report.groups["scope"] == "national"]
     return [
         *body,

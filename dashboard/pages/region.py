@@ -60,11 +60,7 @@ def region_selector(view: View, regions: Any, selected: str) -> html.Div:
 def no_returns_text(view: View, code: str, label: str) -> str:
     """Why the region page is empty, and what to do: the CLI command for NJi, the upload page for a coordinator,
     a plain sentence for steering."""
-    text = view.t("empty.region_no_returns", round=label)
-    role = view.user.role
-    if role in ("nji", "coordinator"):
-        text += " " + view.t(f"empty.region_no_returns.{role}", round=label, region=code)
-    return text
+    return view.t_for_role("empty.region_no_returns", round=label, region=code)
 
 
 def layout(view: View, code: str) -> list[Any]:
