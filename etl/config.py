@@ -24,6 +24,7 @@ class Settings:
     database_url: str
     instance_dir: Path
     storage_dir: Path
+    storage_url: str | None
     secret_key: str | None
     redis_url: str | None
     max_upload_bytes: int
@@ -57,6 +58,7 @@ def get_settings() -> Settings:
         database_url=database_url,
         instance_dir=instance_dir,
         storage_dir=Path(os.environ.get("RAAK_STORAGE_DIR", instance_dir / "returns")).resolve(),
+        storage_url=os.environ.get("RAAK_STORAGE_URL") or None,
         secret_key=os.environ.get("SECRET_KEY") or None,
         redis_url=os.environ.get("REDIS_URL") or None,
         max_upload_bytes=_int_env("RAAK_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
