@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEFAULT_INSTANCE_DIR = Path("instance")
 SQLITE_FILE_NAME = "raak.sqlite"
+DEFAULT_QUEUE_PREFIX = "raak"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
@@ -27,6 +28,7 @@ class Settings:
     storage_url: str | None
     secret_key: str | None
     redis_url: str | None
+    queue_prefix: str
     max_upload_bytes: int
     max_uncompressed_bytes: int
     max_compression_ratio: int
@@ -61,6 +63,7 @@ def get_settings() -> Settings:
         storage_url=os.environ.get("RAAK_STORAGE_URL") or None,
         secret_key=os.environ.get("SECRET_KEY") or None,
         redis_url=os.environ.get("REDIS_URL") or None,
+        queue_prefix=os.environ.get("RAAK_QUEUE_PREFIX") or DEFAULT_QUEUE_PREFIX,
         max_upload_bytes=_int_env("RAAK_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
         max_uncompressed_bytes=_int_env("RAAK_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES),
         max_compression_ratio=_int_env("RAAK_MAX_COMPRESSION_RATIO", MAX_COMPRESSION_RATIO),
