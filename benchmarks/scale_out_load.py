@@ -127,7 +127,9 @@ class Client:
             "state": [],
             "changedPropIds": ["url.pathname"],
         }
-        headers = {"X-CSRFToken": self.http.cookies.get("_csrf_token", "")}
+        # A new connection per request: a kept-alive one that gunicorn closed (after 2 s idle) while this client
+        # talked to the other process would fail the POST, which a load balancer would never show a browser.
+        headers = {"X-CSRFToken": self.http.cookies.get("_csrf_token", ""), "Connection": "close"}
         started = time.perf_counter()
         try:
             answer = self.http.post(
