@@ -1,17 +1,20 @@
-"""Background work started from the dashboard: exports (state in a job folder) and the queue uploads run on.
+"""Background work started from the dashboard (exports and uploads) and the queue it runs on.
 
-A job runs on this process's export thread, so a long export never holds up a request. Its progress and, when
-done, its zip are files under `instance/exports/<job id>/`, so every web worker process (gunicorn) can show the
-progress and serve the download, whichever one started it. Job folders older than a day are removed whenever a
-new job starts.
+The queue is RQ on Redis when REDIS_URL is set, so any machine's `raak worker` takes the work; without Redis it is
+this process's own threads (the embedded default: `raak demo` stays one command). A task carries only ids (and a
+database URL when the app runs on a database other than the configured one), never data or objects.
+
+An export job's request, progress and, when done, its zip live in the exports store (`<job id>/…` in a local folder
+or in S3, see :mod:`etl.storage`), so every web process on every machine can show the progress and serve the
+download, whichever one started it and whichever worker ran it. Jobs older than a day are removed whenever a new
+job starts.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -19,17 +22,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Any, Protocol
 
 from sqlalchemy import Engine
 
 from dashboard.export import STEP_DONE, ExportRequest, build_export, zip_files
 from etl.config import get_settings
+from etl.db import engine_for, get_engine
 from etl.issues import UserError
+from etl.storage import Store, exports_store
 
-EXPORTS_FOLDER = "exports"
 PROGRESS_FILE = "progress.json"
-FILES_FOLDER = "files"
+REQUEST_FILE = "request.json"
 JOB_MAX_AGE = timedelta(days=1)
 STALE_AFTER = timedelta(minutes=15)  # a job whose progress has not moved this long died with its process
 MAX_RUNNING_EXPORTS = 1  # per process: each export drives its own Chromium; later ones wait their turn
@@ -41,7 +45,6 @@ STOPPED_NL = "De export is gestopt (de server is herstart); start hem opnieuw."
 STOPPED_EN = "The export stopped (the server restarted); start it again."
 
 log = logging.getLogger(__name__)
-_executor = ThreadPoolExecutor(max_workers=MAX_RUNNING_EXPORTS, thread_name_prefix="raak-export")
 
 
 @dataclass(frozen=True)
@@ -64,61 +67,57 @@ class JobStatus:
         return self.state in (DONE, FAILED)
 
 
-def jobs_root() -> Path:
-    """The folder holding one folder per export job."""
-    return get_settings().instance_dir / EXPORTS_FOLDER
-
-
-def job_folder(job_id: str) -> Path | None:
-    """The folder of job `job_id`, or None when the id is not a UUID (so it can never name another path)."""
+def canonical_id(job_id: Any) -> str | None:
+    """The job id if it is a canonical UUID string, else None (so it can never name another path)."""
     try:
         canonical = str(uuid.UUID(job_id))
     except (ValueError, TypeError, AttributeError):
         return None
-    return jobs_root() / canonical if canonical == job_id else None
+    return canonical if canonical == job_id else None
 
 
-def _write(folder: Path, status: JobStatus) -> None:
-    """Replace progress.json in one step, so a reader in another process never sees half a file."""
+def _write(store: Store, status: JobStatus) -> None:
+    """Replace the job's progress.json in one step, so a reader on any machine never sees half a file."""
     stamped = JobStatus(**{**asdict(status), "updated_at": datetime.now(UTC).isoformat()})
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".progress-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(asdict(stamped), out)
-    os.replace(temporary, folder / PROGRESS_FILE)
+    store.write(f"{status.job_id}/{PROGRESS_FILE}", json.dumps(asdict(stamped)).encode("utf-8"))
 
 
-def job_status(job_id: str) -> JobStatus | None:
+def job_status(job_id: Any) -> JobStatus | None:
     """The state of job `job_id`, or None when there is no such job; a job whose process died counts as failed."""
-    folder = job_folder(job_id)
-    if folder is None or not (folder / PROGRESS_FILE).is_file():
+    canonical = canonical_id(job_id)
+    if canonical is None:
         return None
-    status = JobStatus(**json.loads((folder / PROGRESS_FILE).read_text(encoding="utf-8")))
+    try:
+        status = JobStatus(**json.loads(exports_store().read(f"{canonical}/{PROGRESS_FILE}")))
+    except FileNotFoundError:
+        return None
     updated = datetime.fromisoformat(status.updated_at)
     if not status.finished and datetime.now(UTC) - updated > STALE_AFTER:
         return JobStatus(**{**asdict(status), "state": FAILED, "message_nl": STOPPED_NL, "message_en": STOPPED_EN})
     return status
 
 
-def zip_path(job_id: str) -> Path | None:
-    """The finished zip of job `job_id`, only if it lies inside that job's folder."""
-    folder = job_folder(job_id)
+def open_zip(job_id: Any) -> tuple[str, IO[bytes]] | None:
+    """The name and an open stream of job `job_id`'s finished zip, or None unless it is a finished job's."""
     status = job_status(job_id)
-    if folder is None or status is None or status.state != DONE or not status.zip_name:
+    if status is None or status.state != DONE or not status.zip_name or "/" in status.zip_name:
         return None
-    path = (folder / status.zip_name).resolve()
-    return path if path.parent == folder.resolve() and path.is_file() else None
+    try:
+        return status.zip_name, exports_store().open(f"{status.job_id}/{status.zip_name}")
+    except FileNotFoundError:
+        return None
 
 
-def remove_old_jobs(root: Path, max_age: timedelta = JOB_MAX_AGE) -> list[Path]:
-    """Delete job folders not touched for `max_age`; returns what was removed."""
-    if not root.is_dir():
-        return []
+def remove_old_jobs(store: Store, max_age: timedelta = JOB_MAX_AGE) -> list[str]:
+    """Delete jobs none of whose files was written for `max_age`; returns the ids removed."""
     cutoff = datetime.now(UTC).timestamp() - max_age.total_seconds()
-    removed = []
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+    newest: dict[str, float] = {}
+    for stored in store.files():
+        job_id = stored.relative.split("/", 1)[0]
+        newest[job_id] = max(newest.get(job_id, 0.0), stored.modified)
+    removed = sorted(job_id for job_id, modified in newest.items() if modified < cutoff)
+    for job_id in removed:
+        store.delete_folder(job_id)
     return removed
 
 
@@ -127,52 +126,75 @@ def zip_name(request: ExportRequest) -> str:
     return f"raak_export_{request.stem}_{request.lang}.zip"
 
 
-def _run(engine: Engine, request: ExportRequest, folder: Path, job_id: str) -> None:
-    """Build the export into the job folder, zip it, and record every step in progress.json."""
+def _build(engine: Engine, request: ExportRequest, store: Store, job_id: str) -> None:
+    """Build the export in a scratch folder, zip it, put the zip in the store, and record every step."""
     name = zip_name(request)
 
     def progress(done: int, total: int, step: str) -> None:
-        _write(folder, JobStatus(job_id, RUNNING, done, total, step, zip_name=name))
+        _write(store, JobStatus(job_id, RUNNING, done, total, step, zip_name=name))
 
     progress(0, 1, "")
     try:
-        files = build_export(engine, request, folder / FILES_FOLDER, progress)
-        zip_files(files, folder / name)
-        shutil.rmtree(folder / FILES_FOLDER, ignore_errors=True)  # the zip holds them
-        _write(folder, JobStatus(job_id, DONE, 1, 1, STEP_DONE, zip_name=name))
+        with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
+            files = build_export(engine, request, Path(scratch) / "files", progress)
+            zip_files(files, Path(scratch) / name)
+            store.upload(f"{job_id}/{name}", Path(scratch) / name)
+        _write(store, JobStatus(job_id, DONE, 1, 1, STEP_DONE, zip_name=name))
     except UserError as exc:
         message_en = str(exc)
         message_nl = getattr(exc, "message_nl", message_en)
-        _write(folder, JobStatus(job_id, FAILED, message_nl=message_nl, message_en=message_en))
+        _write(store, JobStatus(job_id, FAILED, message_nl=message_nl, message_en=message_en))
     except Exception:
         log.exception("export job %s failed", job_id)
-        _write(folder, JobStatus(job_id, FAILED, message_nl=FAILED_NL, message_en=FAILED_EN))
+        _write(store, JobStatus(job_id, FAILED, message_nl=FAILED_NL, message_en=FAILED_EN))
+
+
+def run_export(job_id: str, database_url: str | None = None) -> None:
+    """The queue's task: run export job `job_id` from its stored request (on the configured database unless
+    `database_url` names another)."""
+    store = exports_store()
+    try:
+        request = ExportRequest(**_request_fields(json.loads(store.read(f"{job_id}/{REQUEST_FILE}"))))
+    except FileNotFoundError:
+        log.warning("export job %s has no request (removed?)", job_id)
+        return
+    _build(engine_for(database_url) if database_url else get_engine(), request, store, job_id)
+
+
+def _request_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "formats": tuple(data.get("formats", ()))}
+
+
+def task_arguments(engine: Engine, job_id: str) -> tuple[str, ...]:
+    """A task's arguments: the job id, and the database URL only when the app runs on another database than the
+    configured one (tests, the demo), so a shared queue never carries a password it need not."""
+    url = engine.url.render_as_string(hide_password=False)
+    return (job_id,) if url == get_settings().database_url else (job_id, url)
 
 
 def start_export(engine: Engine, request: ExportRequest) -> str:
-    """Queue an export and return its job id at once; old job folders are cleared first."""
-    root = jobs_root()
-    remove_old_jobs(root)
+    """Queue an export and return its job id at once; old jobs are cleared first."""
+    store = exports_store()
+    remove_old_jobs(store)
     job_id = str(uuid.uuid4())
-    folder = root / job_id
-    folder.mkdir(parents=True)
-    _write(folder, JobStatus(job_id, QUEUED))
-    _executor.submit(_run, engine, request, folder, job_id)
+    store.write(f"{job_id}/{REQUEST_FILE}", json.dumps(asdict(request)).encode("utf-8"))
+    _write(store, JobStatus(job_id, QUEUED))
+    export_queue().enqueue(run_export, *task_arguments(engine, job_id))
     return job_id
 
 
-# --- the queue uploads run on ----------------------------------------------------------------------------------
+# --- the queues -----------------------------------------------------------------------------------------------
 
 
 class TaskQueue(Protocol):
-    """Where background tasks go: `enqueue(task, *args)` with plain-text arguments (ids, URLs), so a shared queue
-    (RQ or Celery on Redis, several machines) can take the place of the in-process one without other changes."""
+    """Where background tasks go: `enqueue(task, *args)` with a module-level function and plain-text arguments
+    (ids, URLs), so RQ can name the function and any machine's worker can run it."""
 
     def enqueue(self, task: Callable[..., None], *args: str) -> None: ...
 
 
 class ThreadQueue:
-    """The default queue: this process's worker threads (a task's state lives in the database, not here)."""
+    """The embedded queue: this process's worker threads (a task's state lives in the database or the store)."""
 
     def __init__(self, workers: int, name: str) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
@@ -188,16 +210,82 @@ def _logged(task: Callable[..., None], *args: str) -> None:
         log.exception("background task %s%r failed", getattr(task, "__name__", task), args)
 
 
-_upload_queue: TaskQueue = ThreadQueue(MAX_RUNNING_UPLOADS, "raak-upload")
+UPLOADS, EXPORTS = "uploads", "exports"  # uploads first: a worker takes them before a waiting export
+TASK_TIMEOUT_SECONDS = 30 * 60  # RQ stops a task that runs longer (a hung Chromium, a stuck database)
+RESULT_TTL_SECONDS = 24 * 60 * 60  # how long RQ keeps a finished task's record (the job's own state is elsewhere)
+
+
+def queue_names() -> list[str]:
+    """The RQ queue names, in the order a worker takes them: RAAK_QUEUE_PREFIX (default `raak`) lets several
+    installations (or tests) share one Redis."""
+    prefix = get_settings().queue_prefix
+    return [f"{prefix}-{name}" for name in (UPLOADS, EXPORTS)]
+
+
+class RedisQueue:
+    """An RQ queue on Redis: every machine's `raak worker` takes its tasks."""
+
+    def __init__(self, redis_url: str, name: str) -> None:
+        from redis import Redis
+        from rq import Queue
+
+        self.redis_url = redis_url
+        self._queue = Queue(name, connection=Redis.from_url(redis_url))
+
+    def enqueue(self, task: Callable[..., None], *args: str) -> None:
+        self._queue.enqueue(
+            task,
+            *args,
+            job_timeout=TASK_TIMEOUT_SECONDS,
+            result_ttl=RESULT_TTL_SECONDS,
+            failure_ttl=RESULT_TTL_SECONDS,
+        )
+
+
+_embedded: dict[str, ThreadQueue] = {
+    UPLOADS: ThreadQueue(MAX_RUNNING_UPLOADS, "raak-upload"),
+    EXPORTS: ThreadQueue(MAX_RUNNING_EXPORTS, "raak-export"),
+}
+_chosen: dict[str, TaskQueue] = {}  # set by use_*_queue; otherwise chosen from the settings at each use
+
+
+def _configured(kind: str) -> TaskQueue:
+    """RQ when REDIS_URL is set, else the embedded queue of this process."""
+    redis_url = get_settings().redis_url
+    if not redis_url:
+        return _embedded[kind]
+    name = dict(zip((UPLOADS, EXPORTS), queue_names(), strict=True))[kind]
+    return _redis_queue(redis_url, name)
+
+
+@functools.cache
+def _redis_queue(redis_url: str, name: str) -> RedisQueue:
+    """One RQ queue (and connection pool) per URL and name in this process."""
+    return RedisQueue(redis_url, name)
 
 
 def upload_queue() -> TaskQueue:
     """The queue upload jobs run on."""
-    return _upload_queue
+    return _chosen.get(UPLOADS) or _configured(UPLOADS)
 
 
-def use_upload_queue(queue: TaskQueue) -> TaskQueue:
-    """Run upload jobs on `queue` from now on (a shared queue, or a test's); returns the one it replaces."""
-    global _upload_queue
-    previous, _upload_queue = _upload_queue, queue
+def export_queue() -> TaskQueue:
+    """The queue export jobs run on."""
+    return _chosen.get(EXPORTS) or _configured(EXPORTS)
+
+
+def _use(kind: str, queue: TaskQueue | None) -> TaskQueue | None:
+    previous = _chosen.pop(kind, None)
+    if queue is not None:
+        _chosen[kind] = queue
     return previous
+
+
+def use_upload_queue(queue: TaskQueue | None) -> TaskQueue | None:
+    """Run upload jobs on `queue` from now on (a test's), None for the configured one; returns the one it replaces."""
+    return _use(UPLOADS, queue)
+
+
+def use_export_queue(queue: TaskQueue | None) -> TaskQueue | None:
+    """Run export jobs on `queue` from now on (a test's), None for the configured one; returns the one it replaces."""
+    return _use(EXPORTS, queue)

@@ -27,6 +27,7 @@ LAZY_COMMANDS = {
     "demo": "dashboard.demo:demo",
     "serve": "dashboard.app:serve",
     "storage": "etl.storage_cli:storage_group",
+    "worker": "dashboard.worker:worker",
 }
 
 

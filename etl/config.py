@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEFAULT_INSTANCE_DIR = Path("instance")
 SQLITE_FILE_NAME = "raak.sqlite"
+DEFAULT_QUEUE_PREFIX = "raak"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
@@ -24,8 +25,10 @@ class Settings:
     database_url: str
     instance_dir: Path
     storage_dir: Path
+    storage_url: str | None
     secret_key: str | None
     redis_url: str | None
+    queue_prefix: str
     max_upload_bytes: int
     max_uncompressed_bytes: int
     max_compression_ratio: int
@@ -57,8 +60,10 @@ def get_settings() -> Settings:
         database_url=database_url,
         instance_dir=instance_dir,
         storage_dir=Path(os.environ.get("RAAK_STORAGE_DIR", instance_dir / "returns")).resolve(),
+        storage_url=os.environ.get("RAAK_STORAGE_URL") or None,
         secret_key=os.environ.get("SECRET_KEY") or None,
         redis_url=os.environ.get("REDIS_URL") or None,
+        queue_prefix=os.environ.get("RAAK_QUEUE_PREFIX") or DEFAULT_QUEUE_PREFIX,
         max_upload_bytes=_int_env("RAAK_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
         max_uncompressed_bytes=_int_env("RAAK_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES),
         max_compression_ratio=_int_env("RAAK_MAX_COMPRESSION_RATIO", MAX_COMPRESSION_RATIO),

@@ -165,7 +165,7 @@ def ingest_read(
     findings = Findings(received.name, list(result.issues))
     round, region = _argument(round), _argument(region)
     allowed = frozenset(code.strip().upper() for code in allowed_regions) if allowed_regions is not None else None
-    with storage.Staging(get_settings().storage_dir) as staging:  # a failed transaction leaves no stored file
+    with storage.Staging() as staging:  # a failed transaction leaves no stored file
         with session_scope(engine) as session:
             report = _ingest(
                 session,

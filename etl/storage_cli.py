@@ -10,7 +10,6 @@ from sqlalchemy import Engine, select
 
 from etl import models as m
 from etl import storage
-from etl.config import get_settings
 from etl.db import get_engine, session_scope
 
 PROBLEMS_EXIT = 1
@@ -22,10 +21,11 @@ def referenced_paths(engine: Engine) -> set[str]:
         return set(session.scalars(select(m.Upload.stored_path).where(m.Upload.stored_path.is_not(None)).distinct()))
 
 
-def check_storage(engine: Engine, root: Path) -> storage.StorageCheck:
+def check_storage(engine: Engine, root: storage.Store | Path | str | None = None) -> storage.StorageCheck:
     """List the files first, then the rows: a file promoted in between has its row committed already."""
-    files = storage.list_files(root)
-    return storage.check(root, files, referenced_paths(engine))
+    store = storage.as_store(root)
+    files = store.files()
+    return storage.check(store, files, referenced_paths(engine))
 
 
 @click.group("storage")
@@ -37,7 +37,7 @@ def storage_group() -> None:
 @click.option("--fix", is_flag=True, help="Remove stored files that no upload references (nothing else).")
 def check(fix: bool) -> None:
     """List stored originals no upload references and uploads whose original is missing; exit 1 while any remain."""
-    root = get_settings().storage_dir
+    root = storage.returns_store()
     found = check_storage(get_engine(), root)
     for path in found.orphans:
         click.echo(f"orphan: {path}" + (" (removed)" if fix else ""))
@@ -47,6 +47,6 @@ def check(fix: bool) -> None:
         found = storage.fix(root, found)
     for path in found.missing:
         click.echo(f"missing: {path} (an upload row references it; restore it from a backup)")
-    click.echo("Storage and database agree." if found.ok else f"Problems remain in {root}.")
+    click.echo("Storage and database agree." if found.ok else f"Problems remain in {root.location}.")
     if not found.ok:
         sys.exit(PROBLEMS_EXIT)

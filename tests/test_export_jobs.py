@@ -24,6 +24,7 @@ from dashboard.app import create_app
 from dashboard.export import ExportRequest, build_export
 from dashboard.pages import export as export_page
 from etl.ingest import ingest
+from etl.storage import exports_store
 
 ROUND = "2011"
 JOB_WAIT_SECONDS = 120  # a generous bound so a broken job fails the test instead of hanging it
@@ -91,9 +92,10 @@ def test_export_job_reports_progress_and_its_zip_holds_the_files(returned: Engin
     status = wait_for(job_id)
     assert status.state == jobs.DONE
     assert status.zip_name == "raak_export_2011_GG3406_en.zip"
-    path = jobs.zip_path(job_id)
-    assert path is not None and path.parent == jobs.jobs_root() / job_id
-    with zipfile.ZipFile(path) as archive:
+    found = jobs.open_zip(job_id)
+    assert found is not None and found[0] == status.zip_name
+    assert exports_store().present(f"{job_id}/{status.zip_name}")
+    with found[1] as stream, zipfile.ZipFile(stream) as archive:
         assert archive.namelist() == [f"{ROUND}_GG3406_tables.xlsx"]
         book = openpyxl.load_workbook(io.BytesIO(archive.read(f"{ROUND}_GG3406_tables.xlsx")))
     assert "Columns" in book.sheetnames
@@ -108,7 +110,7 @@ def test_export_job_of_an_unknown_round_fails_with_a_clear_message(engine: Engin
     status = wait_for(job_id)
     assert status.state == jobs.FAILED
     assert "onbekende ronde '1999'" in status.message_nl and "unknown round '1999'" in status.message_en
-    assert jobs.zip_path(job_id) is None
+    assert jobs.open_zip(job_id) is None
     _bar, text, link, stop = export_page.show(job_id, "en", "")
     assert stop and text.startswith("Failed: unknown round '1999'") and link["style"] == export_page.HIDDEN
 
@@ -118,7 +120,7 @@ def test_download_route_serves_a_finished_zip_to_nji_and_steering_only(returned:
     app = create_app(returned, secret_key=SECRET_KEY)
     job_id = jobs.start_export(returned, ExportRequest(ROUND, formats=("xlsx",)))
     wait_for(job_id)
-    (jobs.jobs_root() / "secret.txt").write_text("not yours", encoding="utf-8")
+    exports_store().write("secret.txt", b"not yours")
     url = f"/export/download/{job_id}"
 
     for role in ("nji", "steering"):
@@ -139,34 +141,32 @@ def test_download_route_serves_a_finished_zip_to_nji_and_steering_only(returned:
 
 def test_job_ids_must_be_canonical_uuids(tmp_path: Path) -> None:
     real = str(uuid.uuid4())
-    assert jobs.job_folder(real) == jobs.jobs_root() / real
+    assert jobs.canonical_id(real) == real
     for bad in ("../x", "", real.upper(), "{" + real + "}", real + "/..", "."):
-        assert jobs.job_folder(bad) is None, bad
-        assert jobs.zip_path(bad) is None
+        assert jobs.canonical_id(bad) is None, bad
+        assert jobs.open_zip(bad) is None
         assert jobs.job_status(bad) is None
 
 
-def test_job_folders_older_than_a_day_go_when_a_new_job_starts(engine: Engine) -> None:
-    root = jobs.jobs_root()
-    old, recent = root / str(uuid.uuid4()), root / str(uuid.uuid4())
-    for folder in (old, recent):
-        folder.mkdir(parents=True)
+def test_jobs_older_than_a_day_go_when_a_new_job_starts(engine: Engine) -> None:
+    store = exports_store()
+    old, recent = str(uuid.uuid4()), str(uuid.uuid4())
+    for job in (old, recent):
+        store.write(f"{job}/{jobs.PROGRESS_FILE}", b"{}")
     two_days_ago = time.time() - timedelta(days=2).total_seconds()
-    os.utime(old, (two_days_ago, two_days_ago))
+    os.utime(store.path(f"{old}/{jobs.PROGRESS_FILE}"), (two_days_ago, two_days_ago))
 
     job_id = jobs.start_export(engine, ExportRequest("1999", formats=("xlsx",)))
     wait_for(job_id)
 
-    assert not old.exists()
-    assert recent.exists() and (root / job_id).exists()
+    assert not store.present(f"{old}/{jobs.PROGRESS_FILE}")
+    assert store.present(f"{recent}/{jobs.PROGRESS_FILE}") and store.present(f"{job_id}/{jobs.PROGRESS_FILE}")
 
 
 def test_a_job_whose_process_died_shows_as_stopped() -> None:
     job_id = str(uuid.uuid4())
-    folder = jobs.jobs_root() / job_id
-    folder.mkdir(parents=True)
     left = jobs.JobStatus(job_id, jobs.RUNNING, 3, 10, "images", updated_at="2000-01-01T00:00:00+00:00")
-    (folder / jobs.PROGRESS_FILE).write_text(json.dumps(asdict(left)), encoding="utf-8")
+    exports_store().write(f"{job_id}/{jobs.PROGRESS_FILE}", json.dumps(asdict(left)).encode("utf-8"))
 
     status = jobs.job_status(job_id)
 

@@ -145,10 +145,11 @@ def send_zip(job_id: str) -> flask.Response:
     user = current_principal()
     if user is None or not user.has_role(*ROLES):
         flask.abort(403)
-    path = jobs.zip_path(job_id)
-    if path is None:
+    found = jobs.open_zip(job_id)
+    if found is None:
         flask.abort(404)
-    return flask.send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name)
+    name, stream = found
+    return flask.send_file(stream, mimetype="application/zip", as_attachment=True, download_name=name)
 
 
 def register_callbacks(app: dash.Dash, engine: Engine) -> None:
