@@ -123,7 +123,24 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     return Run(reader, len(files), municipalities, assessments, seconds, read_seconds, cpu_seconds)
 
 
-def measure(server_url: str | None, repeat: int, seed: int) -> tuple[list[dict[str, Run]], float, int]:
+def cached_workbooks(engine: Engine, folder: Path, seed: int, keep: Path | None) -> list[tuple[str, bytes]]:
+    """The filled workbooks, read from `keep/<seed>/` when an earlier run left them there (else generated, and
+    written there when `keep` is given): generating them with openpyxl takes longer than the runs themselves."""
+    if keep is None:
+        return workbooks(engine, folder, seed)
+    kept = keep / str(seed)
+    if kept.is_dir() and any(kept.glob("*.xlsx")):
+        return [(path.name, path.read_bytes()) for path in sorted(kept.glob("*.xlsx"))]
+    files = workbooks(engine, folder, seed)
+    kept.mkdir(parents=True, exist_ok=True)
+    for name, data in files:
+        (kept / name).write_bytes(data)
+    return files
+
+
+def measure(
+    server_url: str | None, repeat: int, seed: int, keep: Path | None = None
+) -> tuple[list[dict[str, Run]], float, int]:
     """`repeat` repetitions of both readers on fresh databases; also the generation time and the file count."""
     with tempfile.TemporaryDirectory(prefix="raak-bench-") as temporary:
         folder = Path(temporary)
@@ -135,7 +152,7 @@ def measure(server_url: str | None, repeat: int, seed: int) -> tuple[list[dict[s
 
             started = time.perf_counter()
             engine = make_engine(copies.base)
-            files = workbooks(engine, folder / "templates", seed)
+            files = cached_workbooks(engine, folder / "templates", seed, keep)
             engine.dispose()
             generated = time.perf_counter() - started
             runs = [{reader: ingest_all(copies.fresh(), files, reader) for reader in READERS} for _ in range(repeat)]
@@ -162,14 +179,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2009, help="Seed for the random statuses.")
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, help="Repetitions (both readers each).")
     parser.add_argument("--database-url", help="A PostgreSQL server URL (default: SQLite files).")
+    parser.add_argument("--keep-workbooks", type=Path, help="A folder to keep the generated workbooks in, and reuse.")
     args = parser.parse_args(argv)
-    runs, generated, count = measure(args.database_url, args.repeat, args.seed)
+    runs, generated, count = measure(args.database_url, args.repeat, args.seed, args.keep_workbooks)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
     backend = "PostgreSQL" if args.database_url else "SQLite"
 
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {backend}")
     print(f"Load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"Generated {count} regional workbooks in {generated:.2f} s (not part of the timing below)")
+    print(f"Prepared {count} regional workbooks in {generated:.2f} s (not part of the timing below)")
     header = f"{'run':>3} {'reader':<10} {'files':>5} {'municip.':>8} {'assessm.':>8} {'seconds':>8} {'read s':>7}"
     print(f"{header} {'cpu s':>7} {'ratio':>6} {'cpu ratio':>9}")
     for number, run in enumerate(runs, 1):
