@@ -335,8 +335,8 @@ def _supersede(session: Session, replaced_by: dict[int, int]) -> None:
 def insert_assessments(session: Session, rows: Sequence[tuple[object, ...]]) -> None:
     """Insert assessment rows (values in :data:`ASSESSMENT_COLUMNS` order) in the caller's transaction, in bulk.
 
-    PostgreSQL with psycopg: one `COPY … FROM STDIN`, instead of one prepared INSERT per row. Elsewhere (SQLite):
-    one executemany of a Core INSERT, which the driver runs in a loop in C.
+    PostgreSQL with psycopg: one `COPY … FROM STDIN`, instead of one prepared INSERT per row. SQLite: one
+    executemany of the plain INSERT, which sqlite3 runs in a loop in C. Any other driver: a Core executemany.
     """
     if not rows:
         return
@@ -350,5 +350,9 @@ def insert_assessments(session: Session, rows: Sequence[tuple[object, ...]]) -> 
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(copy) as writer:
             for row in rows:
                 writer.write_row(row)
+        return
+    if connection.dialect.name == "sqlite":  # the rows go to sqlite3's executemany as they are, no dict per row
+        columns, marks = ", ".join(ASSESSMENT_COLUMNS), ", ".join("?" * len(ASSESSMENT_COLUMNS))
+        connection.exec_driver_sql(f"INSERT INTO {ASSESSMENTS.name} ({columns}) VALUES ({marks})", list(rows))
         return
     session.execute(insert(ASSESSMENTS), [dict(zip(ASSESSMENT_COLUMNS, row, strict=True)) for row in rows])
