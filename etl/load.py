@@ -342,7 +342,7 @@ def insert_assessments(session: Session, rows: Sequence[tuple[object, ...]]) -> 
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        from psycopg import sql  # only installed with the PostgreSQL driver
+        from psycopg import sql  # imported here: only this path needs it
 
         copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(ASSESSMENTS.name), sql.SQL(", ").join(map(sql.Identifier, ASSESSMENT_COLUMNS))
