@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import false, insert, select, update
+from sqlalchemy import bindparam, false, insert, select, update
 from sqlalchemy.orm import Session
 
 from etl import models as m
@@ -243,43 +243,28 @@ def load_accepted(
             )
         )
     }
-    submissions = {
-        r.code: m.Submission(
-            upload_id=upload.id,
-            round_id=rnd.id,
-            municipality_code=r.code,
-            framework_version=validation.framework_version,
-            status="accepted",
-        )
-        for r in validation.returns
-    }
-    session.add_all(submissions.values())
-    session.flush()
-    for code, old_id in previous.items():
-        session.execute(
-            update(m.Submission)
-            .where(m.Submission.id == old_id)
-            .values(status="superseded", superseded_by_id=submissions[code].id)
-        )
+    submission_ids = _insert_submissions(session, upload.id, rnd.id, validation.framework_version, codes)
+    new_ids = dict(zip(codes, submission_ids, strict=True))
+    _supersede(session, {old_id: new_ids[code] for code, old_id in previous.items()})
     session.execute(
         update(m.Assessment)
         .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
         .values(is_current=False)
     )
-    session.execute(
-        insert(m.Assessment),
+    insert_assessments(
+        session,
         [
-            {
-                "submission_id": submissions[r.code].id,
-                "round_id": rnd.id,
-                "municipality_code": r.code,
-                "framework_version": validation.framework_version,
-                "point_number": point.number,
-                "status": point.status,
-                "not_applicable": point.not_applicable,
-                "comment": point.comment,
-                "is_current": True,
-            }
+            (
+                new_ids[r.code],
+                rnd.id,
+                r.code,
+                validation.framework_version,
+                point.number,
+                point.status,
+                point.not_applicable,
+                point.comment,
+                True,
+            )
             for r in validation.returns
             for point in r.points
         ],
@@ -297,4 +282,77 @@ def load_accepted(
         },
         remote_addr=remote_addr,
     )
-    return upload.id, [submissions[code].id for code in codes]
+    return upload.id, submission_ids
+
+
+SUBMISSIONS = m.Submission.__table__
+ASSESSMENTS = m.Assessment.__table__
+# The assessment columns every loader writes, in this order (the id comes from the database).
+ASSESSMENT_COLUMNS = (
+    "submission_id",
+    "round_id",
+    "municipality_code",
+    "framework_version",
+    "point_number",
+    "status",
+    "not_applicable",
+    "comment",
+    "is_current",
+)
+
+
+def _insert_submissions(
+    session: Session, upload_id: int, round_id: int, framework_version: str, codes: Sequence[str]
+) -> list[int]:
+    """One accepted submission per municipality, in one statement; their ids in the order of `codes`."""
+    if not codes:
+        return []
+    rows = [
+        {
+            "upload_id": upload_id,
+            "round_id": round_id,
+            "municipality_code": code,
+            "framework_version": framework_version,
+            "status": "accepted",
+        }
+        for code in codes
+    ]
+    statement = insert(SUBMISSIONS).returning(SUBMISSIONS.c.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+def _supersede(session: Session, replaced_by: dict[int, int]) -> None:
+    """Mark each old submission superseded by its new one, in one executemany."""
+    if replaced_by:
+        session.execute(
+            update(SUBMISSIONS)
+            .where(SUBMISSIONS.c.id == bindparam("old_id"))
+            .values(status="superseded", superseded_by_id=bindparam("new_id")),
+            [{"old_id": old, "new_id": new} for old, new in replaced_by.items()],
+        )
+
+
+def insert_assessments(session: Session, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert assessment rows (values in :data:`ASSESSMENT_COLUMNS` order) in the caller's transaction, in bulk.
+
+    PostgreSQL with psycopg: one `COPY … FROM STDIN`, instead of one prepared INSERT per row. SQLite: one
+    executemany of the plain INSERT, which sqlite3 runs in a loop in C. Any other driver: a Core executemany.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        from psycopg import sql  # imported here: only this path needs it
+
+        copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(ASSESSMENTS.name), sql.SQL(", ").join(map(sql.Identifier, ASSESSMENT_COLUMNS))
+        )
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(copy) as writer:
+            for row in rows:
+                writer.write_row(row)
+        return
+    if connection.dialect.name == "sqlite":  # the rows go to sqlite3's executemany as they are, no dict per row
+        columns, marks = ", ".join(ASSESSMENT_COLUMNS), ", ".join("?" * len(ASSESSMENT_COLUMNS))
+        connection.exec_driver_sql(f"INSERT INTO {ASSESSMENTS.name} ({columns}) VALUES ({marks})", list(rows))
+        return
+    session.execute(insert(ASSESSMENTS), [dict(zip(ASSESSMENT_COLUMNS, row, strict=True)) for row in rows])

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Literal
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -49,6 +50,7 @@ COMMENT_LABELS = frozenset({"toelichting", "comment", "comments", "opmerking", "
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?[A-Z]+(\d+)\"")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+CELL_REF_CACHE_SIZE = 1 << 14  # addresses kept by cell_ref
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 _MUNICIPALITY_CODE = re.compile(r"(?:GM)?(\d{1,4})")
 # What a damaged zip package can raise while we look inside it.
@@ -182,8 +184,10 @@ def read_issue(code: str, file: str, sheet: str | None = None, cell: str | None 
     return Issue(severity, code, file, sheet, cell, nl.format(**values), en.format(**values))
 
 
+@lru_cache(maxsize=CELL_REF_CACHE_SIZE)
 def cell_ref(row: int, column: int) -> str:
-    """Spreadsheet address of a zero-based (row, column): (0, 0) → A1."""
+    """Spreadsheet address of a zero-based (row, column): (0, 0) → A1 (cached: validation asks for ~30,000 per
+    national round, mostly the same few hundred)."""
     from openpyxl.utils.cell import get_column_letter  # here, so the .xls reader process starts fast
 
     return f"{get_column_letter(column + 1)}{row + 1}"
@@ -249,14 +253,25 @@ class Workbook:
 
     def formula_cells(self, sheet_name: str) -> frozenset[str]:
         """Addresses of the cells holding a formula on one sheet (detected for .xlsx/.xlsm only)."""
+        return self._formulas.get(sheet_name, frozenset())
+
+    @cached_property
+    def _formulas(self) -> dict[str, frozenset[str]]:
+        """The formula cells of every sheet, scanned on first use with the archive opened once per workbook
+        (opening it per sheet re-read the zip directory and workbook parts 418 times in a national round)."""
+        found: dict[str, frozenset[str]] = {}
         if self.kind not in ("xlsx", "xlsm"):
-            return frozenset()
+            return found
         try:
             with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-                part = _sheet_parts(archive).get(sheet_name)
-                return formula_cells_in_sheet_xml(archive.read(part)) if part else frozenset()
-        except ZIP_ERRORS:  # calamine read the cells, but the part cannot be scanned: no formulas detected
-            return frozenset()
+                for name, part in _sheet_parts(archive).items():
+                    try:
+                        found[name] = formula_cells_in_sheet_xml(archive.read(part))
+                    except ZIP_ERRORS:  # calamine read the cells, but the part cannot be scanned: none detected
+                        continue
+        except ZIP_ERRORS:
+            return found
+        return found
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,121 @@
+"""Benchmark: the report functions behind the pages, uncached (cache emptied first) and cached, on a scaled database.
+
+    python -m benchmarks.report --scale 1 [--repeat 15] [--database-url postgresql+psycopg://…/postgres]
+
+Builds a fresh database with :mod:`benchmarks.scale` (SQLite file, or a new database on the PostgreSQL server
+named), then times, in this process, what the national page and the municipality page compute: `round_report`
+for the newest round and `municipality_detail` for one municipality (every round). These are the functions the
+Dash callbacks call, without HTTP, Dash serialisation or figure building; the load test measures whole requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+if not __package__:  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import Engine
+
+from benchmarks.databases import Copies
+from benchmarks.scale import DEFAULT_SEED, fill, prepare_reference, round_plan
+
+DEFAULT_REPEAT = 15
+P95 = 0.95
+MUNICIPALITY = "GM0363"  # Amsterdam
+
+
+@dataclass(frozen=True)
+class Timing:
+    what: str
+    scale: int
+    cached: bool
+    seconds: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, round(P95 * (len(ordered) - 1)))]
+
+
+def _time(call: Callable[[], object], repeat: int, before: Callable[[], object] | None = None) -> list[float]:
+    seconds = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def measure_engine(engine: Engine, scale: int, repeat: int) -> list[Timing]:
+    """Uncached and cached timings of the national report and a municipality's history."""
+    from dashboard.cache import active_cache
+    from dashboard.report import municipality_detail, round_report
+
+    newest = round_plan(scale)[-1][0]
+    calls: dict[str, Callable[[], object]] = {
+        "round_report (national page)": lambda: round_report(engine, newest),
+        "municipality_detail (municipality page)": lambda: municipality_detail(engine, MUNICIPALITY),
+    }
+    timings = []
+    for what, call in calls.items():
+        timings.append(Timing(what, scale, False, _time(call, repeat, before=active_cache().clear)))
+        call()  # fill the cache
+        timings.append(Timing(what, scale, True, _time(call, repeat)))
+    return timings
+
+
+def measure(scales: list[int], server_url: str | None, repeat: int, seed: int = DEFAULT_SEED) -> list[Timing]:
+    """Fill a fresh database per scale and time the report functions on it."""
+    from etl.db import make_engine
+
+    timings: list[Timing] = []
+    with tempfile.TemporaryDirectory(prefix="raak-bench-report-") as temporary:
+        copies = Copies(Path(temporary), server_url, prepare_reference)
+        try:
+            for scale in scales:
+                engine = make_engine(copies.fresh())
+                generated = fill(engine, scale, seed)
+                print(
+                    f"  generated {scale}x: {generated.rounds} rounds, {generated.assessments:,} assessments "
+                    f"in {generated.seconds:.1f} s",
+                    flush=True,
+                )
+                timings += measure_engine(engine, scale, repeat)
+                engine.dispose()
+        finally:
+            copies.close()
+    return timings
+
+
+def print_table(timings: list[Timing]) -> None:
+    print(f"{'what':<42} {'scale':>5} {'cache':>8} {'runs':>4} {'median ms':>10} {'p95 ms':>8}")
+    for t in timings:
+        cache = "cached" if t.cached else "uncached"
+        print(f"{t.what:<42} {t.scale:>4}x {cache:>8} {len(t.seconds):>4} {t.median * 1e3:>10.1f} {t.p95 * 1e3:>8.1f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--scale", type=int, action="append", help="1, 10, 100 (repeatable; default 1 and 10).")
+    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
+    parser.add_argument("--database-url", help="A PostgreSQL server URL (default: SQLite files).")
+    args = parser.parse_args(argv)
+    print_table(measure(args.scale or [1, 10], args.database_url, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
