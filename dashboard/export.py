@@ -13,6 +13,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -400,18 +401,24 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
 
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
-        folders = {fmt: out if fmt in formats else Path(scratch) for fmt in image_formats}
-        images = render_images(charts, folders, request.round_label, image_done)
-        if "pdf" in formats:
-            pngs = {key: paths["png"] for key, paths in images.items()}
-            files.append(write_pdf(content, pngs, out / f"{request.stem}_report.pdf"))
+    # The workbook needs no image: it is written on a second thread while Chromium draws (its processes do the
+    # drawing, so this thread mostly waits), instead of after the PDF.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-xlsx") as pool:
+        workbook = (
+            pool.submit(write_workbook, content, out / f"{request.stem}_tables.xlsx") if "xlsx" in formats else None
+        )
+        with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
+            folders = {fmt: out if fmt in formats else Path(scratch) for fmt in image_formats}
+            images = render_images(charts, folders, request.round_label, image_done)
+            if "pdf" in formats:
+                pngs = {key: paths["png"] for key, paths in images.items()}
+                files.append(write_pdf(content, pngs, out / f"{request.stem}_report.pdf"))
+                done += 1
+                report_progress(done, total, STEP_PDF)
+        if workbook is not None:
+            files.append(workbook.result())
             done += 1
-            report_progress(done, total, STEP_PDF)
-    if "xlsx" in formats:
-        files.append(write_workbook(content, out / f"{request.stem}_tables.xlsx"))
-        done += 1
-        report_progress(done, total, STEP_XLSX)
+            report_progress(done, total, STEP_XLSX)
     files += [paths[fmt] for paths in images.values() for fmt in IMAGE_FORMATS if fmt in formats and fmt in paths]
     report_progress(total, total, STEP_DONE)
     return files
