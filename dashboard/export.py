@@ -13,6 +13,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +43,7 @@ NATIONAL = "national"
 PRINT_WIDTH_PX = 800  # a chart's layout width: printed 17 cm wide, a 12 px label is about 7 pt
 PRINT_SCALE = 2.5  # 800 px × 2.5 = 2000 px over 17 cm ≈ 300 dpi
 DEFAULT_HEIGHT_PX = 500  # for figures that leave the height to the page
-RENDER_TABS = 2  # Chromium tabs drawing images side by side
+MIN_RENDER_TABS = 2  # Chromium tabs drawing images side by side, at least (one waits on Python while one draws)
 RENDER_TIMEOUT_SECONDS = 120  # per image
 BROWSER_PATH_ENV = "BROWSER_PATH"
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
@@ -295,6 +296,33 @@ def export_charts(content: ExportContent) -> list[Chart]:
 # --- static images --------------------------------------------------------------------------------------------
 
 
+def render_tabs(jobs: int) -> int:
+    """How many Chromium tabs draw side by side: one per core this process may use (at least two), never more
+    than there are images."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(jobs, max(MIN_RENDER_TABS, cores)))
+
+
+def _browser_class() -> type[Any]:
+    """kaleido's browser, made to reuse a tab without reloading plotly.js after every image.
+
+    kaleido reloads a tab (parsing 4 MB of plotly.js again) after each image to start from a clean page; plotly's
+    `toImage` already draws every figure on a fresh element that it removes afterwards, so the reload only costs
+    time (more than half the drawing time of an export). An export stops at its first failed image, and its
+    browser with it, so no tab is reused after a failure. Should a future kaleido drop this hook, the override is
+    simply never called and every tab reloads as before.
+    """
+    import kaleido
+
+    class ReusingKaleido(kaleido.Kaleido):  # type: ignore[misc]
+        """One Chromium for all charts of an export; a tab goes back to work right after its image."""
+
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            await self.tabs_ready.put(tab)
+
+    return ReusingKaleido
+
+
 def use_system_chromium() -> None:
     """Point kaleido at the system Chromium (BROWSER_PATH) unless the environment names another browser."""
     if not os.environ.get(BROWSER_PATH_ENV) and SYSTEM_CHROMIUM.exists():
@@ -307,22 +335,24 @@ def image_size(chart: Chart) -> tuple[int, int]:
 
 
 async def _render(jobs: list[tuple[Chart, Path, str]], progress: Callable[[], None]) -> None:
-    import kaleido
     from choreographer.errors import ChromeNotFoundError
 
     try:
-        browser = kaleido.Kaleido(n=RENDER_TABS, timeout=RENDER_TIMEOUT_SECONDS, mathjax=False)
+        browser = _browser_class()(n=render_tabs(len(jobs)), timeout=RENDER_TIMEOUT_SECONDS, mathjax=False)
     except ChromeNotFoundError as exc:
         raise ExportError(
             f"no Chromium found for the chart images ({exc}); install chromium or set {BROWSER_PATH_ENV} "
             "to a Chrome/Chromium binary"
         ) from exc
+    # Each figure as a plain dict once, shared by its PNG and SVG (kaleido would copy a Figure once per image).
+    specs = {id(chart): chart.figure.to_dict() for chart, _path, _fmt in jobs}
     async with browser:
 
         async def one(chart: Chart, path: Path, fmt: str) -> None:
             scale = PRINT_SCALE if fmt == "png" else 1  # an SVG is vector: its nominal size is the layout size
             opts = {"format": fmt, "width": PRINT_WIDTH_PX, "height": chart.height, "scale": scale}
-            await browser.write_fig_from_object({"fig": chart.figure, "path": path, "opts": opts}, cancel_on_error=True)
+            spec = {"fig": specs[id(chart)], "path": path, "opts": opts}
+            await browser.write_fig_from_object(spec, cancel_on_error=True)
             progress()
 
         await asyncio.gather(*(one(*job) for job in jobs))
@@ -334,7 +364,7 @@ def render_images(
     round_label: str,
     progress: Callable[[], None] | None = None,
 ) -> dict[tuple[str, str], dict[str, Path]]:
-    """Write every chart in each format of `folders` (format → folder), all in one Chromium session.
+    """Write every chart in each format of `folders` (format → folder), all in one Chromium with a tab per core.
 
     Returns (scope, name) → format → file.
     """
@@ -379,18 +409,24 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
 
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
-        folders = {fmt: out if fmt in formats else Path(scratch) for fmt in image_formats}
-        images = render_images(charts, folders, request.round_label, image_done)
-        if "pdf" in formats:
-            pngs = {key: paths["png"] for key, paths in images.items()}
-            files.append(write_pdf(content, pngs, out / f"{request.stem}_report.pdf"))
+    # The workbook needs no image: it is written on a second thread while Chromium draws (its processes do the
+    # drawing, so this thread mostly waits), instead of after the PDF.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-xlsx") as pool:
+        workbook = (
+            pool.submit(write_workbook, content, out / f"{request.stem}_tables.xlsx") if "xlsx" in formats else None
+        )
+        with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
+            folders = {fmt: out if fmt in formats else Path(scratch) for fmt in image_formats}
+            images = render_images(charts, folders, request.round_label, image_done)
+            if "pdf" in formats:
+                pngs = {key: paths["png"] for key, paths in images.items()}
+                files.append(write_pdf(content, pngs, out / f"{request.stem}_report.pdf"))
+                done += 1
+                report_progress(done, total, STEP_PDF)
+        if workbook is not None:
+            files.append(workbook.result())
             done += 1
-            report_progress(done, total, STEP_PDF)
-    if "xlsx" in formats:
-        files.append(write_workbook(content, out / f"{request.stem}_tables.xlsx"))
-        done += 1
-        report_progress(done, total, STEP_XLSX)
+            report_progress(done, total, STEP_XLSX)
     files += [paths[fmt] for paths in images.values() for fmt in IMAGE_FORMATS if fmt in formats and fmt in paths]
     report_progress(total, total, STEP_DONE)
     return files

@@ -219,6 +219,38 @@ def weighting_note(weighting: str, lang: Lang) -> str:
     return f"{_t(lang, weighting)}; {_t(lang, 'no_return_counts')}"
 
 
+TEMPLATE_NAME = "plotly_white"
+# Built once, the way plotly builds it for `template=TEMPLATE_NAME`, as JSON shared (never changed) by every figure.
+_TEMPLATE_JSON = go.Figure(layout={"template": TEMPLATE_NAME}).layout.template.to_plotly_json()
+
+
+def _use_template(fig: go.Figure) -> None:
+    """Give `fig` the shared, already validated template without plotly rebuilding it.
+
+    `update_layout(template=name)` deep-copies and re-validates the whole template for every figure (a quarter of
+    a web worker's CPU); plotly itself sets its default template this way, with validation off, when it builds a
+    figure. Nothing changes the template afterwards, so every figure can refer to the same dict.
+    """
+    layout = fig.layout
+    validate = layout._validate  # plotly's own switch, as in BaseFigure._initialize_layout_template
+    layout._validate = False
+    try:
+        layout.template = _TEMPLATE_JSON
+    finally:
+        layout._validate = validate
+
+
+class SharedShapes(dict[str, Any]):
+    """A map's FeatureCollection that no figure changes: plotly refers to it instead of deep-copying it.
+
+    Figures copy their traces' properties on construction and again on every serialisation; for the 418
+    municipality shapes that copy was more than a quarter of a worker's CPU per map request.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedShapes:
+        return self
+
+
 def _finish(
     fig: go.Figure,
     title: str,
@@ -234,7 +266,6 @@ def _finish(
     height = height or DEFAULT_HEIGHT_PX  # known, so the legend can sit in pixels above the source line
     fig.update_layout(
         title={"text": _with_round(title, lang, round_label), "subtitle": {"text": subtitle or ""}, "x": 0.01},
-        template="plotly_white",
         separators=",." if lang == "nl" else ".,",
         margin={"t": top, "b": bottom, "l": 10, "r": 10},
         legend={
@@ -248,6 +279,7 @@ def _finish(
         hoverlabel={"align": "left"},
         height=height,
     )
+    _use_template(fig)
     fig.add_annotation(  # the source line along the very bottom, under the legend
         text=_t(lang, "source"),
         xref="paper",
@@ -392,10 +424,10 @@ def _positions(coordinates: Any) -> Iterator[tuple[float, float]]:
         yield from _positions(part)
 
 
-def _features(geojson: dict[str, Any], codes: set[str]) -> dict[str, Any]:
-    """The FeatureCollection of the municipalities in `codes` (smaller to send to the browser)."""
+def _features(geojson: dict[str, Any], codes: set[str]) -> SharedShapes:
+    """The FeatureCollection of the municipalities in `codes` (smaller to send to the browser), shared uncopied."""
     chosen = [f for f in geojson.get("features", []) if f.get("properties", {}).get("statcode") in codes]
-    return {"type": "FeatureCollection", "features": chosen}
+    return SharedShapes(type="FeatureCollection", features=chosen)
 
 
 def map_view(geojson: dict[str, Any]) -> tuple[dict[str, float], float]:

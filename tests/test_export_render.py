@@ -1,0 +1,47 @@
+"""Chart images of an export: one Chromium whose tabs draw image after image without reloading plotly.js."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly.graph_objects as go
+from kaleido._kaleido_tab import _KaleidoTab
+
+from dashboard.export import IMAGE_FORMATS, PRINT_SCALE, PRINT_WIDTH_PX, Chart, image_size, render_images
+
+
+def _bar_chart(name: str, height: int) -> Chart:
+    figure = go.Figure(go.Bar(x=["a", "b", "c"], y=[1, 3, 2]), layout={"height": height, "title": {"text": name}})
+    return Chart("national", name, figure)
+
+
+def test_every_image_is_drawn_without_reloading_a_tab(tmp_path: Path, monkeypatch) -> None:
+    reloads: list[_KaleidoTab] = []
+    reload = _KaleidoTab.reload
+
+    async def counted_reload(tab: _KaleidoTab) -> None:
+        reloads.append(tab)
+        await reload(tab)
+
+    monkeypatch.setattr(_KaleidoTab, "reload", counted_reload)
+    charts = [_bar_chart(f"chart{n}", 300 + 20 * n) for n in range(3)]
+    folders = {fmt: tmp_path / fmt for fmt in IMAGE_FORMATS}
+    for folder in folders.values():
+        folder.mkdir()
+    drawn = 0
+
+    def one_more() -> None:
+        nonlocal drawn
+        drawn += 1
+
+    written = render_images(charts, folders, "2011", one_more)
+
+    assert reloads == []
+    assert drawn == len(charts) * len(IMAGE_FORMATS)
+    for chart in charts:
+        png, svg = written[(chart.scope, chart.name)]["png"], written[(chart.scope, chart.name)]["svg"]
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = int.from_bytes(png.read_bytes()[16:20], "big"), int.from_bytes(png.read_bytes()[20:24], "big")
+        assert (width, height) == image_size(chart) == (round(PRINT_WIDTH_PX * PRINT_SCALE), round(chart.height * 2.5))
+        text = svg.read_text(encoding="utf-8")
+        assert text.startswith("<svg") and chart.name in text
