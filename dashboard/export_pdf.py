@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pandas as pd
 import reportlab
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -46,7 +47,7 @@ from dashboard.export_method import method_text
 from dashboard.figures import percent
 from dashboard.i18n import integer, long_date, t
 from dashboard.metrics import Lang
-from dashboard.summary import steering_summary
+from dashboard.summary import rank_text, steering_summary
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 22 * mm, 20 * mm
@@ -667,7 +668,7 @@ class Builder:
         ]
         rows = [
             [
-                str(row.rank),
+                "–" if pd.isna(row.rank) else str(row.rank),
                 f"{row.region_name} ({row.region_code})",
                 self.pct(row.coverage) if row.n_returns else self.t("no_return"),
                 self.pct(row.target),
@@ -766,7 +767,7 @@ class Builder:
             (
                 self.t("kpi.projection"),
                 self.projection(row["projection_status"], row["projected_date"]),
-                self.t("kpi.rank", rank=row["rank"], count=len(self.report.regions)),
+                rank_text(row["rank"], list(self.report.regions["rank"]), self.lang),
             ),
         ]
         flow: list[Flowable] = [PageBreak()] if new_page else []

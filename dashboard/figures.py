@@ -644,7 +644,7 @@ def region_ranking_figure(
                         [percent(v, lang) if key != "no_return" else _t(lang, "no_return") for v in part["coverage"]],
                         [percent(v, lang) for v in part["completeness"]],
                         [percent(v, lang) for v in part["coverage_reporting"]],
-                        part["rank"],
+                        ["–" if pd.isna(rank) else int(rank) for rank in part["rank"]],
                         strict=True,
                     )
                 ),

@@ -318,6 +318,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi.region_completeness": ("Volledigheid regio", "Region completeness"),
     "kpi.region_on_track": ("Op koers", "On track"),
     "kpi.rank": ("Positie {rank} van {count}", "Rank {rank} of {count}"),
+    "kpi.rank.none": ("Geen positie: geen aanlevering", "No rank: no return"),
     "yes": ("ja", "yes"),
     "no": ("nee", "no"),
     "chart.heatmap": ("Status per gemeente en RAAK-punt", "Status per municipality and RAAK point"),

@@ -280,8 +280,10 @@ def aggregate(scores: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
 
 
 def rank_regions(regions: pd.DataFrame) -> pd.Series:
-    """Rank 1 = highest coverage; ties share the best rank."""
-    return regions["coverage"].rank(ascending=False, method="min").astype("Int64")
+    """Rank 1 = highest coverage among the regions with a return; ties share the best rank. A region without any
+    return has no rank (NA): silence is not a place in the ranking."""
+    with_return = regions["coverage"].where(regions["n_returns"] > 0)
+    return with_return.rank(ascending=False, method="min").astype("Int64")
 
 
 # --- projection -----------------------------------------------------------------------------------------------

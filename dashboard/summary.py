@@ -11,11 +11,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from dash import html
 
 from dashboard.figures import percent
 from dashboard.i18n import Lang, long_date, percentage_points, t
 from dashboard.metrics import TOLERANCE
+
+
+def rank_text(rank: Any, ranks: Sequence[Any], lang: Lang) -> str:
+    """ "Positie 3 van 24" among the regions that are ranked (those with a return); a region without one has none."""
+    if rank is None or pd.isna(rank):
+        return t("kpi.rank.none", lang)
+    return t("kpi.rank", lang, rank=int(rank), count=sum(1 for other in ranks if not pd.isna(other)))
 
 
 def whole_percent(value: float, lang: Lang) -> str:

@@ -326,8 +326,14 @@ def test_lagging_regions_are_those_below_the_national_share_lowest_first():
 
 
 def test_regions_ranked_by_coverage_with_ties_sharing_the_best_rank():
-    ranks = metrics.rank_regions(pd.DataFrame({"coverage": [0.2, 0.5, 0.5, 0.1]}))
+    ranks = metrics.rank_regions(pd.DataFrame({"coverage": [0.2, 0.5, 0.5, 0.1], "n_returns": [3, 1, 2, 5]}))
     assert list(ranks) == [3, 1, 1, 4]
+
+
+def test_a_region_without_a_return_has_no_rank_and_does_not_push_others_down():
+    ranks = metrics.rank_regions(pd.DataFrame({"coverage": [0.0, 0.5, 0.0, 0.1], "n_returns": [0, 4, 2, 1]}))
+    assert ranks.isna().tolist() == [True, False, False, False]
+    assert list(ranks.dropna()) == [1, 3, 2]
 
 
 # --- properties ---------------------------------------------------------------------------------------------------

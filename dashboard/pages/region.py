@@ -12,7 +12,7 @@ from dashboard import figures
 from dashboard.pages import View
 from dashboard.pages.national import heading, projection_text
 from dashboard.report import region_detail, round_report
-from dashboard.summary import headline_block, region_headline
+from dashboard.summary import headline_block, rank_text, region_headline
 
 NEEDS_ROUND = True
 
@@ -104,7 +104,7 @@ def layout(view: View, code: str) -> list[Any]:
                     "rank",
                     view.t("kpi.projection"),
                     projection,
-                    view.t("kpi.rank", rank=region["rank"], count=len(report.regions)),
+                    rank_text(region["rank"], list(report.regions["rank"]), lang),
                 ),
             ],
             className="kpi-row",
