@@ -132,8 +132,9 @@ def harden(response: Response, request: Request, *, secure: bool) -> Response:
 
 @contextmanager
 def session_from(engine: Engine, remote_addr: str | None) -> Iterator[Session]:
-    """A `session_scope` whose new audit entries carry `remote_addr` (etl functions record who, this adds where)."""
-    with session_scope(engine) as session:
+    """A writing `session_scope` whose new audit entries carry `remote_addr` (etl functions record who, this adds
+    where); every request that records something reads first, so it begins as the writer."""
+    with session_scope(engine, write_first=True) as session:
 
         def stamp(flushing: Session, _context: object, _instances: object) -> None:
             for entry in flushing.new:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from etl.config import get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
+WRITE_FIRST_OPTION = "raak_write_first"  # execution option: SQLite begins the transaction as the writer
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10  # an unreachable host answers 503 soon, not at the web worker's timeout
 
 
@@ -35,7 +36,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
+            immediate = connection.get_execution_options().get(WRITE_FIRST_OPTION, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS} if url.startswith("postgresql") else {}
@@ -54,8 +56,16 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session whose work is committed at the end of the block, or rolled back entirely on any error."""
-    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+def session_scope(engine: Engine | None = None, *, write_first: bool = False) -> Iterator[Session]:
+    """A session whose work is committed at the end of the block, or rolled back entirely on any error.
+
+    `write_first`: the block reads and then writes. On SQLite it then begins as the writer (`BEGIN IMMEDIATE`,
+    waiting for another writer), because a reading transaction that later writes fails at once ("database is
+    locked") when another connection committed in between, whatever the busy timeout. PostgreSQL ignores it.
+    """
+    bind = engine or get_engine()
+    if write_first:
+        bind = bind.execution_options(**{WRITE_FIRST_OPTION: True})
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
