@@ -484,15 +484,8 @@ def handle_upload(
         remote_addr=remote_addr,
         files=files,
     )
-    jobs.upload_queue().enqueue(upload_jobs.run_job, *job_arguments(engine, job_id))
+    jobs.upload_queue().enqueue(upload_jobs.run_job, *jobs.task_arguments(engine, job_id))
     return [job_panel(job_id, lang)]
-
-
-def job_arguments(engine: Engine, job_id: str) -> tuple[str, ...]:
-    """The task's arguments: the job id, and the database URL only when the app runs on another database than the
-    configured one (tests, the demo), so a shared queue never carries a password it need not."""
-    url = engine.url.render_as_string(hide_password=False)
-    return (job_id,) if url == get_settings().database_url else (job_id, url)
 
 
 def job_status_text(job: upload_jobs.JobView | None, lang: Lang) -> str:
