@@ -245,6 +245,17 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(MONO, str(mono)))
 
 
+def with_code(text: str) -> str:
+    """Paragraph markup for `text`: escaped, and each `backticked` part in the monospace font without its backticks
+    (as the pages show commands); an unpaired backtick is dropped."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return escape(text.replace("`", ""))
+    return "".join(
+        f'<font face="{MONO}">{escape(part)}</font>' if i % 2 else escape(part) for i, part in enumerate(parts)
+    )
+
+
 @dataclass(frozen=True)
 class Styles:
     """The paragraph styles of the report."""
@@ -494,8 +505,8 @@ class Builder:
         return long_date(value, self.lang)
 
     def para(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        """A paragraph of plain text (escaped)."""
-        return Paragraph(escape(text), style or self.styles.body)
+        """A paragraph of plain text (escaped); its `backticked` parts are commands, set in the monospace font."""
+        return Paragraph(with_code(text), style or self.styles.body)
 
     def chart(
         self, scope: str, name: str, max_height: float = CHART_MAX_HEIGHT, min_shrink: float = MIN_SHRINK

@@ -96,6 +96,7 @@ def test_no_internal_codes_or_developer_words_anywhere(exported: Exported, engli
         text.rindex("Methode" if lang == "nl" else "Method") : text.rindex("Bronnen" if lang == "nl" else "Sources")
     ]
     assert "`" not in method and "_" not in method
+    assert "`" not in text  # commands (the demo banner's `raak demo`) are set in monospace, never with backticks
     assert ("Het doel en het doeltraject" if lang == "nl" else "The target and the target trajectory") in method
 
 
