@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.i18n import percentage_points
 from dashboard.metrics import Lang
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
@@ -577,8 +578,7 @@ def bar_label(row: pd.Series, lang: Lang) -> str:
     gap = row.get("gap")
     if gap is None or pd.isna(gap) or gap <= 0:
         return value
-    text = f"{gap * PERCENT:.1f}"
-    return _t(lang, "bar_gap", value=value, gap=text.replace(".", ",") if lang == "nl" else text)
+    return _t(lang, "bar_gap", value=value, gap=percentage_points(gap, lang))
 
 
 def target_line(fig: go.Figure, target_value: float | None, lang: Lang) -> None:
