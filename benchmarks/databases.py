@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from etl.db import make_engine
+from etl.store.db import make_engine
 
 PREFIX = "raak_bench_"
 

@@ -55,10 +55,10 @@ class Run:
 
 def prepare(engine: Engine) -> None:
     """A migrated database with the reference data and an open round, to copy for each run."""
-    from etl.db import session_scope
-    from etl.migrate import upgrade
-    from etl.reference import load_reference
-    from etl.rounds import add_round
+    from etl.admin.rounds import add_round
+    from etl.reference.geography import load_reference
+    from etl.store.db import session_scope
+    from etl.store.migrate import upgrade
 
     upgrade(engine)
     with session_scope(engine) as session:
@@ -71,8 +71,8 @@ def workbooks(engine: Engine, folder: Path, seed: int) -> list[tuple[str, bytes]
     from sqlalchemy import select
 
     from etl import models as m
-    from etl.db import session_scope
-    from etl.template import fill_template, write_template
+    from etl.store.db import session_scope
+    from etl.templates.template import fill_template, write_template
 
     rng = random.Random(seed)
     files = []
@@ -96,9 +96,9 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     from sqlalchemy import func, select
 
     from etl import models as m
-    from etl.config import get_settings
-    from etl.db import make_engine, session_scope
-    from etl.ingest import Received, ingest_read, read_received
+    from etl.ingest.pipeline import Received, ingest_read, read_received
+    from etl.store.config import get_settings
+    from etl.store.db import make_engine, session_scope
 
     engine = make_engine(url)
     with engine.connect():  # open the pool's connection before the clock starts
@@ -148,7 +148,7 @@ def measure(
         os.environ["RAAK_STORAGE_DIR"] = str(folder / "returns")
         copies = Copies(folder, server_url, prepare)
         try:
-            from etl.db import make_engine
+            from etl.store.db import make_engine
 
             started = time.perf_counter()
             engine = make_engine(copies.base)

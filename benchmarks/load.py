@@ -81,8 +81,8 @@ def _free_port() -> int:
 
 
 def _add_users(url: str, clients: int) -> None:
-    from etl.db import make_engine, session_scope
-    from etl.users import add_user
+    from etl.admin.users import add_user
+    from etl.store.db import make_engine, session_scope
 
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -163,7 +163,7 @@ def run_against(url: str, scale: int, clients: int, seconds: float, instance: Pa
         "RAAK_INSTANCE_DIR": str(instance),
     }
     command = [
-        sys.executable, "-m", "gunicorn", "dashboard.app:create_server()", "--bind", f"{HOST}:{port}",
+        sys.executable, "-m", "gunicorn", "dashboard.web.app:create_server()", "--bind", f"{HOST}:{port}",
         "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -191,7 +191,7 @@ def run_against(url: str, scale: int, clients: int, seconds: float, instance: Pa
 
 def measure(server_url: str | None, *, scale: int, clients: int, seconds: float) -> LoadResult:
     """A fresh database at `scale` (SQLite file or a new database on the PostgreSQL server), loaded."""
-    from etl.db import make_engine
+    from etl.store.db import make_engine
 
     with tempfile.TemporaryDirectory(prefix="raak-bench-load-") as temporary:
         copies = Copies(Path(temporary), server_url, prepare_reference)

@@ -62,8 +62,8 @@ def _time(call: Callable[[], object], repeat: int, before: Callable[[], object] 
 
 def measure_engine(engine: Engine, scale: int, repeat: int) -> list[Timing]:
     """Uncached and cached timings of the national report and a municipality's history."""
-    from dashboard.cache import active_cache
-    from dashboard.report import municipality_detail, round_report
+    from dashboard.analytics.cache import active_cache
+    from dashboard.analytics.report import municipality_detail, round_report
 
     newest = round_plan(scale)[-1][0]
     calls: dict[str, Callable[[], object]] = {
@@ -80,7 +80,7 @@ def measure_engine(engine: Engine, scale: int, repeat: int) -> list[Timing]:
 
 def measure(scales: list[int], server_url: str | None, repeat: int, seed: int = DEFAULT_SEED) -> list[Timing]:
     """Fill a fresh database per scale and time the report functions on it."""
-    from etl.db import make_engine
+    from etl.store.db import make_engine
 
     timings: list[Timing] = []
     with tempfile.TemporaryDirectory(prefix="raak-bench-report-") as temporary:

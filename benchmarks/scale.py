@@ -4,7 +4,7 @@
 
 1x = 4 rounds × 418 municipalities × 35 points (58,520 assessments), 10x = 40 rounds, 100x = 400 rounds
 (5.85 M assessments). Every round gets one return per region, loaded through the ETL's own load function
-(`etl.load.load_accepted`, the step after validation: upload row, one submission per municipality, assessments by
+(`etl.ingest.load.load_accepted`, the step after validation: upload row, one submission per municipality, assessments by
 the bulk path, superseding, an audit entry), one transaction per region return as `raak ingest` does. What is
 skipped is reading and validating a workbook: the generator builds the validated returns directly, so no original
 file is stored (`stored_path` names where it would be) and no `status_decreased` warnings are recorded.
@@ -82,9 +82,9 @@ def _municipalities_by_region(session: Session, division_year: int) -> dict[str,
 
 def prepare_reference(engine: Engine) -> None:
     """Schema and reference data (the start of every scale)."""
-    from etl.db import session_scope
-    from etl.migrate import upgrade
-    from etl.reference import load_reference
+    from etl.reference.geography import load_reference
+    from etl.store.db import session_scope
+    from etl.store.migrate import upgrade
 
     upgrade(engine)
     with session_scope(engine) as session:
@@ -94,13 +94,13 @@ def prepare_reference(engine: Engine) -> None:
 def fill(engine: Engine, scale: int, seed: int = DEFAULT_SEED) -> Generated:
     """Add the rounds of `scale` and every region's return for each (on a database with reference data only)."""
     from etl import models as m
-    from etl.db import session_scope
-    from etl.load import load_accepted
-    from etl.reference import current_division_year
-    from etl.rounds import add_round
-    from etl.storage import relative_path
-    from etl.template import framework_versions
-    from etl.validate import MunicipalityReturn, PointValue, Validation
+    from etl.admin.rounds import add_round
+    from etl.ingest.load import load_accepted
+    from etl.ingest.validate import MunicipalityReturn, PointValue, Validation
+    from etl.reference.geography import current_division_year
+    from etl.store.db import session_scope
+    from etl.store.storage import relative_path
+    from etl.workbook.layout import framework_versions
 
     started = time.perf_counter()
     plan = round_plan(scale)
@@ -144,7 +144,7 @@ def fill(engine: Engine, scale: int, seed: int = DEFAULT_SEED) -> Generated:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from etl.db import make_engine
+    from etl.store.db import make_engine
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scale", type=int, default=1, help="1, 10 or 100 (4 rounds per unit).")

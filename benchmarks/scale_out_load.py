@@ -48,8 +48,8 @@ def free_port() -> int:
 
 def make_database() -> tuple[str, str]:
     """A fresh PostgreSQL database holding the demo data; returns its URL and the NJi demo user's password."""
-    from dashboard.demo import demo_logins, load_demo
-    from etl.db import engine_for
+    from dashboard.demo.build import demo_logins, load_demo
+    from etl.store.db import engine_for
 
     admin_url = make_url(ADMIN_URL)
     name = f"raak_load_{uuid.uuid4().hex[:10]}"
@@ -77,7 +77,7 @@ def start_web(url: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL}
     env["RAAK_INSTANCE_DIR"] = str(folder)
     command = [
-        *(sys.executable, "-m", "gunicorn", "dashboard.app:create_server()", "--bind", f"{LOOPBACK}:{port}"),
+        *(sys.executable, "-m", "gunicorn", "dashboard.web.app:create_server()", "--bind", f"{LOOPBACK}:{port}"),
         *("--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "60"),
     ]
     log = (folder / "web.log").open("wb")

@@ -49,7 +49,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source": ("Bron: RAAK Monitor, zelfevaluaties", "Source: RAAK Monitor, self-assessments"),
     "round": ("ronde {label}", "round {label}"),
     "reference_date": ("peildatum {date}", "reference date {date}"),
-    # the 2011 target and the gap (dashboard.summary)
+    # the 2011 target and the gap (dashboard.analytics.summary)
     "headline.target": ("doel {year}: {value}", "target {year}: {value}"),
     "headline.national": ("landelijk", "national"),
     "headline.gap": ("nog {gap} procentpunt", "{gap} percentage points to go"),
@@ -61,7 +61,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "headline.behind": ("{gap} procentpunt achter", "{gap} percentage points behind"),
     "headline.on_track": ("op koers", "on track"),
     "headline.label": ("Doel en afstand", "Target and gap"),
-    # the steering summary (dashboard.summary; the PDF's first page)
+    # the steering summary (dashboard.analytics.summary; the PDF's first page)
     "summary.title": ("Samenvatting", "Summary"),
     "summary.on_track": (
         "Op koers: {count} van de {total} regio's ({names}).",
@@ -101,13 +101,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Municipalities without a return: {names}.",
     ),
     "summary.all_returned": ("Alle gemeenten leverden aan.", "Every municipality returned."),
-    # text alternatives of charts (dashboard.components.chart_alternative)
+    # text alternatives of charts (dashboard.web.components.chart_alternative)
     "chart.table": ("Tabel bij deze grafiek", "Table for this chart"),
     "chart.table.truncated": (
         "De eerste {shown} van {total} rijen; alle rijen staan in de download (CSV of Excel).",
         "The first {shown} of {total} rows; every row is in the download (CSV or Excel).",
     ),
-    # a coordinator's home (dashboard.pages.my_region)
+    # a coordinator's home (dashboard.web.pages.my_region)
     "nav.my_region": ("Mijn regio", "My region"),
     "my_region.title": ("Mijn regio", "My region"),
     "my_region.regions": ("Regio: {regions}", "Region: {regions}"),
@@ -643,12 +643,12 @@ def t(key: str, lang: Lang, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def percent(value: float | None, lang: Lang, digits: int = 1) -> str:
-    """A share as a percentage: `45,3%` in Dutch, `45.3%` in English; a dash when unknown."""
+def percent(value: float | None, lang: Lang) -> str:
+    """A share as readable text: 0.635 → "63,5 %" (nl) or "63.5%" (en); "–" when undefined."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
-    text = f"{value * 100:.{digits}f}"
-    return (text.replace(".", ",") if lang == "nl" else text) + "%"
+    text = f"{value * 100:.1f}"
+    return f"{text.replace('.', ',')} %" if lang == "nl" else f"{text}%"
 
 
 def percentage_points(value: float | None, lang: Lang, digits: int = 1) -> str:

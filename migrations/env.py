@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from etl.db import get_engine
-from etl.models import Base
+from etl.store.db import get_engine
+from etl.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from etl.db import engine_for, session_scope
-from etl.migrate import upgrade
-from etl.reference import load_reference
+from etl.reference.geography import load_reference
+from etl.store.db import engine_for, session_scope
+from etl.store.migrate import upgrade
 
 PG_URL_ENV = "RAAK_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -163,7 +163,7 @@ def use_database(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.fixture
 def table_snapshot() -> Callable[[Engine], dict[str, list[tuple]]]:
     """Every row of every table, sorted: compare two snapshots to prove that nothing changed."""
-    from etl.models import Base
+    from etl.store.models import Base
 
     def snapshot(engine: Engine) -> dict[str, list[tuple]]:
         with engine.connect() as conn:

@@ -36,7 +36,7 @@ from test_browser import (  # noqa: F401  (fixtures)
 )
 from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 
-from dashboard import figures
+from dashboard.figures import charts as figures
 from dashboard.i18n import percentage_points
 
 pytestmark = test_browser.pytestmark

@@ -17,12 +17,12 @@ from test_auth import SECRET_KEY, USERS, Client, add_users, component_id, logged
 from test_security import MATCHED_DOWNLOAD, walk
 from test_upload import outcomes, send, text_of, valid_return
 
-from dashboard.app import create_app
-from dashboard.components import CSV_BUTTON, DATA_STORE, DOWNLOAD, XLSX_BUTTON
-from dashboard.pages import admin
-from etl import models as m
-from etl.audit import record
-from etl.db import session_scope
+from dashboard.web.app import create_app
+from dashboard.web.components import CSV_BUTTON, DATA_STORE, DOWNLOAD, XLSX_BUTTON
+from dashboard.web.pages import admin
+from etl.store import models as m
+from etl.store.audit import record
+from etl.store.db import session_scope
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import io
 import openpyxl
 import pandas as pd
 
-from dashboard.components import download, export_bytes, neutralise, table_data
+from dashboard.exports.downloads import neutralise
 from dashboard.i18n import STRINGS, integer, long_date, normalize_language, t
+from dashboard.web.components import download, export_bytes, table_data
 
 DANGEROUS = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tcmd", "\rcmd"]
 

@@ -11,12 +11,12 @@ from sqlalchemy import Engine
 from test_auth import SECRET_KEY, logged_in
 from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 
-from dashboard import figures
-from dashboard.app import click_href, create_app, render, round_href, target_href
-from dashboard.auth import Principal
-from dashboard.report import completeness_table, point_detail, region_detail, round_report
-from etl.db import session_scope
-from etl.rounds import add_round
+from dashboard.analytics.report import completeness_table, point_detail, region_detail, round_report
+from dashboard.figures import charts as figures
+from dashboard.web.app import click_href, create_app, render, round_href, target_href
+from dashboard.web.auth import Principal
+from etl.admin.rounds import add_round
+from etl.store.db import session_scope
 
 
 def walk(component: Any) -> list[Any]:

@@ -21,10 +21,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from werkzeug.test import TestResponse
 
-from dashboard.app import create_app, create_server
-from dashboard.auth import CSRF_COOKIE, MissingSecretKey, safe_next
-from dashboard.demo import demo_secret_key
-from dashboard.security import (
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from dashboard.demo.build import demo_secret_key
+from dashboard.web.app import create_app, create_server
+from dashboard.web.auth import CSRF_COOKIE, MissingSecretKey, safe_next
+from dashboard.web.security import (
     FIRST_DELAY_SECONDS,
     FREE_FAILURES_PER_ADDRESS,
     FREE_FAILURES_PER_EMAIL,
@@ -32,10 +33,9 @@ from dashboard.security import (
     backoff_seconds,
     login_delay,
 )
-from etl import models as m
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import session_scope
-from etl.users import add_user, disable_user, reset_password
+from etl.admin.users import add_user, disable_user, reset_password
+from etl.store import models as m
+from etl.store.db import session_scope
 
 SECRET_KEY = "test-secret-key-" + "k" * 32
 PASSWORD = "correct horse battery staple"

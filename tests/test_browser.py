@@ -21,9 +21,9 @@ from test_auth import SECRET_KEY
 from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 from werkzeug.serving import make_server
 
-from dashboard import figures
-from dashboard.app import create_app
-from etl.cli import main
+from dashboard.cli import main
+from dashboard.figures import charts as figures
+from dashboard.web.app import create_app
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"

@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from etl.cli import USAGE_ERROR_EXIT, main
+from dashboard.cli import USAGE_ERROR_EXIT, main
 
 
 def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

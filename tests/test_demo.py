@@ -17,7 +17,9 @@ from click.testing import CliRunner
 from corpus.builders import sqlite_only
 from sqlalchemy import Engine, func, select
 
-from dashboard.demo import (
+from dashboard.analytics.report import round_report
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from dashboard.demo.build import (
     DEMO_ACTION,
     DEMO_UPLOADER,
     DEMO_USERS,
@@ -32,13 +34,11 @@ from dashboard.demo import (
     load_demo,
     synthetic_statuses,
 )
-from dashboard.report import round_report
-from etl import models as m
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import engine_for, session_scope
-from etl.framework import load_framework
-from etl.reference import REFERENCE_DIR
-from etl.users import authenticate, reset_password
+from etl.admin.users import authenticate, reset_password
+from etl.reference.framework import load_framework
+from etl.reference.geography import REFERENCE_DIR
+from etl.store import models as m
+from etl.store.db import engine_for, session_scope
 
 DEMO_SEED = 2007
 DEMO_PASSWORD = "demo password for the tests"
@@ -236,7 +236,7 @@ def test_raak_demo_prints_a_working_log_in_for_each_role(
 def test_demo_reset_deletes_an_earlier_demo_database(
     demo_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dashboard.demo import demo_engine as open_demo_database
+    from dashboard.demo.build import demo_engine as open_demo_database
 
     copy = tmp_path / "raak.sqlite"
     with sqlite3.connect(demo_engine.url.database) as source, sqlite3.connect(copy) as target:
@@ -249,7 +249,7 @@ def test_demo_reset_deletes_an_earlier_demo_database(
 
 
 def test_demo_rounds_use_their_own_division_and_are_weighted_by_estimated_children(demo_engine: Engine) -> None:
-    from dashboard.report import round_report
+    from dashboard.analytics.report import round_report
 
     first, last = round_report(demo_engine, "2008"), round_report(demo_engine, "2011")
     assert (first.national["n_expected"], first.national["n_regions"]) == (443, 30)

@@ -8,11 +8,11 @@ import pytest
 from corpus.builders import ALL_POINTS_3, points_rows, workbook
 from sqlalchemy import Engine
 
-from etl import ingest
-from etl.db import session_scope
-from etl.divisions import Change, apply_changes, crosswalk, predecessors
-from etl.reference import shipped_changes
-from etl.rounds import add_round
+from etl.admin.rounds import add_round
+from etl.ingest.pipeline import ingest
+from etl.reference.divisions import Change, apply_changes, crosswalk, predecessors
+from etl.reference.geography import shipped_changes
+from etl.store.db import session_scope
 
 SPLIT = [
     Change(date(2010, 1, 1), "GM0993", "GM0984", 0.42),
@@ -22,7 +22,7 @@ SPLIT = [
 
 
 def test_the_change_file_turns_2008_into_441_431_and_418_municipalities() -> None:
-    from etl.reference import REFERENCE_DIR, _read_csv
+    from etl.reference.geography import REFERENCE_DIR, _read_csv
 
     _, rows = _read_csv((REFERENCE_DIR / "municipalities_2008.csv").read_text(encoding="utf-8"))
     codes = {row["municipality_code"] for row in rows}
@@ -93,7 +93,7 @@ def test_a_municipality_dissolved_after_the_round_opened_is_accepted_for_that_ro
 
 
 def test_each_division_year_has_map_shapes_of_its_own_municipalities() -> None:
-    from dashboard.data import municipality_geojson
+    from dashboard.analytics.queries import municipality_geojson
 
     for year, count in ((2008, 443), (2009, 441), (2010, 431), (2011, 418)):
         codes = {f["properties"]["statcode"] for f in municipality_geojson(year)["features"]}

@@ -23,10 +23,10 @@ from corpus.builders import (
 )
 from sqlalchemy import Engine, select
 
-from etl import models as m
-from etl.config import MAX_ROWS_PER_SHEET, MAX_UPLOAD_BYTES
-from etl.db import session_scope
-from etl.ingest import ingest
+from etl.ingest.pipeline import ingest
+from etl.store import models as m
+from etl.store.config import MAX_ROWS_PER_SHEET, MAX_UPLOAD_BYTES
+from etl.store.db import session_scope
 
 MEGABYTE = 1024 * 1024
 MILLION = 1_000_000
@@ -185,8 +185,8 @@ def test_bad_input_gets_one_clear_error_and_changes_nothing(
 
 
 def test_the_row_limit_message_names_the_limit() -> None:
-    from etl.config import get_settings
-    from etl.read import read_workbook
+    from etl.store.config import get_settings
+    from etl.workbook.read import read_workbook
 
     result = read_workbook(
         _package(_rows_sheet(MAX_ROWS_PER_SHEET + 1, declare_dimension=False)), "x.xlsx", get_settings()

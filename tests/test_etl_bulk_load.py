@@ -7,10 +7,10 @@ from pathlib import Path
 from corpus.builders import SMALL_REGION, add_rounds, expected, filled, random_statuses, region_municipalities
 from sqlalchemy import Engine, select
 
-from etl import models as m
-from etl.db import session_scope
-from etl.ingest import ingest
-from etl.load import ASSESSMENT_COLUMNS, insert_assessments
+from etl.ingest.load import ASSESSMENT_COLUMNS, insert_assessments
+from etl.ingest.pipeline import ingest
+from etl.store import models as m
+from etl.store.db import session_scope
 
 # Text that COPY's text format must escape: tab, newline, carriage return, backslash, its NULL marker, quotes.
 AWKWARD_COMMENTS = {

@@ -18,8 +18,8 @@ from corpus.builders import (
 )
 from sqlalchemy import Engine, select
 
-from etl import models as m
-from etl.db import session_scope
+from etl.store import models as m
+from etl.store.db import session_scope
 
 CHILD_TIMEOUT_SECONDS = 120
 

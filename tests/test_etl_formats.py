@@ -28,9 +28,9 @@ from corpus.builders import (
 )
 from sqlalchemy import Engine
 
-from etl.db import engine_for
-from etl.ingest import ingest
-from etl.template import fill_template
+from etl.ingest.pipeline import ingest
+from etl.store.db import engine_for
+from etl.templates.template import fill_template
 
 FORMATS = ("xls", "ods", "xlsx")
 LIBREOFFICE_TIMEOUT_SECONDS = 180

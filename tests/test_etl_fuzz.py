@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from etl import models as m
-from etl.ingest import IngestReport, ingest
+from etl.ingest.pipeline import IngestReport, ingest
+from etl.store import models as m
 
 EXAMPLES = 25
 FUZZ_SETTINGS = settings(

@@ -1,4 +1,4 @@
-"""Ingest end to end: template → filled → `etl.ingest` → database, and every content rule of the return format."""
+"""Ingest end to end: template → filled → `ingest()` → database, and every content rule of the return format."""
 
 from __future__ import annotations
 
@@ -31,14 +31,13 @@ from corpus.builders import (
 )
 from sqlalchemy import Engine, select
 
-import etl
-from etl import models as m
-from etl import storage
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import engine_for, session_scope
-from etl.ingest import IngestReport, ingest
-from etl.read import MESSAGES as READ_MESSAGES
-from etl.validate import MESSAGES as VALIDATE_MESSAGES
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from etl.ingest.pipeline import IngestReport, ingest
+from etl.ingest.validate import MESSAGES as VALIDATE_MESSAGES
+from etl.store import models as m
+from etl.store import storage
+from etl.store.db import engine_for, session_scope
+from etl.workbook.read import MESSAGES as READ_MESSAGES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "return-format.md"
 UPLOADER = "coordinator@example.org"
@@ -153,14 +152,14 @@ def test_the_same_bytes_for_another_round_are_not_a_duplicate(engine: Engine) ->
 
 
 @sqlite_only
-def test_ingest_reads_a_path_bytes_or_a_file_object_and_the_package_entry_point(engine: Engine, tmp_path: Path) -> None:
+def test_ingest_reads_a_path_bytes_or_a_file_object(engine: Engine, tmp_path: Path) -> None:
     add_rounds(engine, "2009", "2010", "2011")
     path = tmp_path / "denhaag.xlsx"
     path.write_bytes(_one_sheet())
     by_path = ingest(path, round="2009", engine=engine)
     with path.open("rb") as stream:
         by_stream = ingest(stream, round="2010", engine=engine)
-    by_package = etl.ingest(io.BytesIO(path.read_bytes()), "upload.xlsx", round="2011", engine=engine)
+    by_package = ingest(io.BytesIO(path.read_bytes()), "upload.xlsx", round="2011", engine=engine)
     assert [r.status for r in (by_path, by_stream, by_package)] == ["accepted"] * 3
     assert (by_path.file, by_stream.file, by_package.file) == ("denhaag.xlsx", "denhaag.xlsx", "upload.xlsx")
     assert json.loads(json.dumps(by_path.to_dict()))["municipalities"] == ["GM0518"]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from etl.framework import load_status_scale
-from etl.status import InvalidStatus, StatusValue, parse_status
+from etl.reference.framework import load_status_scale
+from etl.reference.status import InvalidStatus, StatusValue, parse_status
 
 
 @pytest.mark.parametrize(

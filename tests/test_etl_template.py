@@ -18,10 +18,11 @@ from corpus.builders import (
 )
 from sqlalchemy import Engine
 
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.framework import load_framework, load_status_scale
-from etl.ingest import ingest
-from etl.template import INSTRUCTIONS_SHEET, TEMPLATE_VERSION, fill_template, sheet_names, status_choice
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from etl.ingest.pipeline import ingest
+from etl.reference.framework import load_framework, load_status_scale
+from etl.templates.template import fill_template, status_choice
+from etl.workbook.layout import INSTRUCTIONS_SHEET, TEMPLATE_VERSION, sheet_names
 
 
 @sqlite_only

@@ -27,18 +27,13 @@ from PIL import Image
 from sqlalchemy import Engine
 from test_demo import _shared_folder, demo_engine  # noqa: F401  (the session fixture)
 
-from dashboard.export import (
-    PRINT_WIDTH_PX,
-    ExportRequest,
-    collect,
-    export_charts,
-    image_size,
-)
-from dashboard.export_xlsx import COLUMNS, KEY_VALUE_SHEETS, SHEETS, lookup
-from dashboard.export_xlsx import header as column_header
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import engine_for
-from etl.framework import load_framework
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from dashboard.exports.bundle import PRINT_WIDTH_PX, collect, export_charts, image_size
+from dashboard.exports.content import ExportRequest
+from dashboard.exports.xlsx import COLUMNS, KEY_VALUE_SHEETS, SHEETS, lookup
+from dashboard.exports.xlsx import header as column_header
+from etl.reference.framework import load_framework
+from etl.store.db import engine_for
 
 ROUND = "2011"
 PDF_NAME, XLSX_NAME = f"{ROUND}_national_report.pdf", f"{ROUND}_national_tables.xlsx"

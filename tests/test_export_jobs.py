@@ -19,12 +19,13 @@ from corpus.builders import ALL_POINTS_3, SMALL_REGION, add_rounds, filled, regi
 from sqlalchemy import Engine
 from test_auth import SECRET_KEY, Client, add_users, logged_in
 
-from dashboard import jobs
-from dashboard.app import create_app
-from dashboard.export import ExportRequest, build_export
-from dashboard.pages import export as export_page
-from etl.ingest import ingest
-from etl.storage import exports_store
+from dashboard.exports.bundle import build_export
+from dashboard.exports.content import ExportRequest
+from dashboard.web import jobs
+from dashboard.web.app import create_app
+from dashboard.web.pages import export as export_page
+from etl.ingest.pipeline import ingest
+from etl.store.storage import exports_store
 
 ROUND = "2011"
 JOB_WAIT_SECONDS = 120  # a generous bound so a broken job fails the test instead of hanging it

@@ -7,7 +7,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 from kaleido._kaleido_tab import _KaleidoTab
 
-from dashboard.export import IMAGE_FORMATS, PRINT_SCALE, PRINT_WIDTH_PX, Chart, image_size, render_images
+from dashboard.exports.bundle import IMAGE_FORMATS, PRINT_SCALE, PRINT_WIDTH_PX, image_size, render_images
+from dashboard.exports.content import Chart
 
 
 def _bar_chart(name: str, height: int) -> Chart:

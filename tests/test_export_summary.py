@@ -15,10 +15,9 @@ from sqlalchemy import Engine
 from test_demo import demo_engine  # noqa: F401  (the session fixture)
 from test_export import PDF_NAME, ROUND, Exported, _env, exported  # noqa: F401  (fixtures)
 
-from dashboard.export_pdf import FRAME_WIDTH, MARGIN_X, PAGE_WIDTH, header_widths, make_styles
-from dashboard.figures import percent
-from dashboard.i18n import percentage_points
-from etl.cli import main
+from dashboard.cli import main
+from dashboard.exports.pdf import FRAME_WIDTH, MARGIN_X, PAGE_WIDTH, header_widths, make_styles
+from dashboard.i18n import percent, percentage_points
 
 DEVELOPER_WORDS = (
     "RAAK_TARGET",

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import pytest
 from test_figures import MUNICIPALITIES, REGIONS, every_figure
 
-from dashboard import figures
-from dashboard.data import municipality_geojson
+from dashboard.analytics.queries import municipality_geojson
+from dashboard.figures import charts as figures
 
 
 def _copying_template(fig: go.Figure) -> None:

@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import figures
-from dashboard.data import municipality_geojson
+from dashboard.analytics.queries import municipality_geojson
+from dashboard.figures import charts as figures
 
 SCALE = pd.DataFrame(
     {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from etl.framework import (
+from etl.reference.framework import (
     FrameworkError,
     available_frameworks,
     default_framework_path,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import metrics
-from dashboard.metrics import Target, TargetError
+from dashboard.analytics import metrics
+from dashboard.analytics.metrics import Target, TargetError
 
 NVT = "n.v.t."
 # A toy framework: point 1 is a general principle (no level), 2 is level a, 3 level d, 4 level e.

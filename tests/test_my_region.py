@@ -13,13 +13,13 @@ from test_app_pages import by_id, text, walk
 from test_auth import SECRET_KEY, Client
 from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 
-from dashboard.app import create_app, nav_pages, render
-from dashboard.auth import Principal
-from dashboard.pages.my_region import TEMPLATE_ROUTE
-from dashboard.report import LATE, MISSING, RETURNED, my_region, round_report
-from etl import models as m
-from etl.db import session_scope
-from etl.ingest import ingest
+from dashboard.analytics.report import LATE, MISSING, RETURNED, my_region, round_report
+from dashboard.web.app import create_app, nav_pages, render
+from dashboard.web.auth import Principal
+from dashboard.web.pages.my_region import TEMPLATE_ROUTE
+from etl.ingest.pipeline import ingest
+from etl.store import models as m
+from etl.store.db import session_scope
 
 
 def coordinator(engine: Engine) -> Principal:

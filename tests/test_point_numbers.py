@@ -6,8 +6,8 @@ import pytest
 from corpus.builders import add_rounds, current, sqlite_only, workbook
 from sqlalchemy import Engine
 
-from etl import ingest
-from etl.read import parse_point_number
+from etl.ingest.pipeline import ingest
+from etl.workbook.read import parse_point_number
 
 POINTS = range(1, 36)
 

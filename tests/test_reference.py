@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from etl import models as m
-from etl.db import session_scope
-from etl.issues import InputRejected
-from etl.reference import REFERENCE_DIR, load_reference, reference_counts
+from etl.reference.geography import REFERENCE_DIR, load_reference, reference_counts
+from etl.store import models as m
+from etl.store.db import session_scope
+from etl.store.issues import InputRejected
 
 Snapshot = Callable[[Engine], dict[str, list[tuple]]]
 

@@ -1,4 +1,4 @@
-"""Round reports on a real database filled through the real ETL path (template → workbook → `etl.ingest`), with
+"""Round reports on a real database filled through the real ETL path (template → workbook → `etl.ingest.pipeline`), with
 every expected number worked out by hand below, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from corpus.builders import ONE_MUNICIPALITY_REGION, SMALL_REGION, add_rounds, f
 from flask import Flask
 from sqlalchemy import Engine, event
 
-from dashboard import figures, report
-from dashboard.cache import active_cache, cache, cache_config, cache_key, init_cache
-from dashboard.data import NotFoundError, data_version, municipality_geojson, snapshot
-from dashboard.metrics import Target
-from etl.audit import record
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import engine_for, session_scope
-from etl.ingest import ingest
-from etl.reference import load_population
-from etl.rounds import set_weighting
+from dashboard.analytics import report
+from dashboard.analytics.cache import active_cache, cache, cache_config, cache_key, init_cache
+from dashboard.analytics.metrics import Target
+from dashboard.analytics.queries import NotFoundError, data_version, municipality_geojson, snapshot
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from dashboard.figures import charts as figures
+from etl.admin.rounds import set_weighting
+from etl.ingest.pipeline import ingest
+from etl.reference.geography import load_population
+from etl.store.audit import record
+from etl.store.db import engine_for, session_scope
 
 EXPECTED = 418  # municipalities of the 2011 division, all with a GGD region
 DEN_HAAG = "GM0518"  # the only municipality of ONE_MUNICIPALITY_REGION

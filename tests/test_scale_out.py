@@ -37,9 +37,9 @@ from test_auth import (
 from test_storage_s3 import LOOPBACK, free_port, s3_endpoint, s3_settings
 from test_upload import job_of, outcomes, poll, start
 
-from dashboard.app import create_app
-from dashboard.pages import export as export_page
-from etl.db import engine_for
+from dashboard.web.app import create_app
+from dashboard.web.pages import export as export_page
+from etl.store.db import engine_for
 
 pytestmark = pytest.mark.postgres
 
@@ -183,7 +183,7 @@ def cluster(database: str, s3_endpoint: str, tmp_path: Path) -> Iterator[Cluster
     ports = [free_port(), free_port()]
     commands = {
         f"web{index}": [
-            *(sys.executable, "-m", "gunicorn", "dashboard.app:create_server()"),
+            *(sys.executable, "-m", "gunicorn", "dashboard.web.app:create_server()"),
             *("--bind", f"{LOOPBACK}:{port}", "--workers", "1", "--worker-class", "gthread", "--threads", "4"),
             *("--timeout", str(HTTP_TIMEOUT_SECONDS)),
         ]
@@ -304,7 +304,7 @@ def test_an_export_started_on_one_web_process_downloads_through_the_other(
     assert "raak_export_2009_national_en.zip" in download.headers["Content-Disposition"]
     assert zipfile.ZipFile(io.BytesIO(download.content)).namelist() == [f"{ROUND}_national_tables.xlsx"]
     assert not list((tmp_path / "web0").rglob("*.zip")) and not list((tmp_path / "web1").rglob("*.zip"))
-    assert cluster.worker_ran("dashboard.jobs.run_export"), cluster.log_text()
+    assert cluster.worker_ran("dashboard.web.jobs.run_export"), cluster.log_text()
 
 
 def test_an_upload_sent_to_one_web_process_shows_on_the_other_at_once(
@@ -334,4 +334,4 @@ def test_an_upload_sent_to_one_web_process_shows_on_the_other_at_once(
 
     shown = reader.page(region_page, f"?ronde={ROUND}")  # the other process, right after the worker finished
     assert "empty-region" not in shown, shown[:1000]
-    assert cluster.worker_ran("etl.upload_jobs.run_job"), cluster.log_text()
+    assert cluster.worker_ran("etl.ingest.upload_jobs.run_job"), cluster.log_text()

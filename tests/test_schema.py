@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
 
-from etl import models as m
-from etl.db import engine_for, session_scope
-from etl.migrate import downgrade, upgrade
-from etl.rounds import add_round
+from etl.admin.rounds import add_round
+from etl.store import models as m
+from etl.store.db import engine_for, session_scope
+from etl.store.migrate import downgrade, upgrade
 
 
 def test_migrations_upgrade_and_downgrade_cleanly(empty_db_url: str) -> None:
@@ -86,7 +86,7 @@ def test_database_rejects_an_assessment_of_an_unknown_point(engine: Engine) -> N
 
 
 def test_round_errors_speak_dutch_and_english(engine: Engine) -> None:
-    from etl.rounds import RoundError, get_round
+    from etl.admin.rounds import RoundError, get_round
 
     with pytest.raises(RoundError) as caught, session_scope(engine) as session:
         get_round(session, "1999")

@@ -31,11 +31,11 @@ from test_auth import (
     prop,
 )
 
-from dashboard.app import create_app
-from dashboard.components import CSV_BUTTON, DATA_STORE, DOWNLOAD, XLSX_BUTTON
-from dashboard.pages import admin, upload
-from etl.db import engine_for
-from etl.ingest import ingest
+from dashboard.web.app import create_app
+from dashboard.web.components import CSV_BUTTON, DATA_STORE, DOWNLOAD, XLSX_BUTTON
+from dashboard.web.pages import admin, upload
+from etl.ingest.pipeline import ingest
+from etl.store.db import engine_for
 
 OWN_COMMENT = "<b>vet</b><script>alert('x')</script> [klik](javascript:alert(1)) =HYPERLINK(\"http://x\")"
 OTHER_COMMENT = "Vertrouwelijk: alleen voor GGD Amsterdam"

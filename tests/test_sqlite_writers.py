@@ -11,8 +11,8 @@ from corpus.builders import sqlite_only
 from sqlalchemy import Engine, create_engine, func, insert, select
 from sqlalchemy.exc import OperationalError
 
-from dashboard.security import session_from
-from etl import models as m
+from dashboard.web.security import session_from
+from etl.store import models as m
 
 OTHER_WRITER_TIMEOUT_SECONDS = 0.2
 

@@ -16,11 +16,11 @@ from corpus.builders import ALL_POINTS_3, ONE_MUNICIPALITY_REGION, add_rounds, f
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from etl import models as m
-from etl import storage
-from etl.cli import main
-from etl.db import engine_for, session_scope
-from etl.ingest import ingest
+from dashboard.cli import main
+from etl.ingest.pipeline import ingest
+from etl.store import models as m
+from etl.store import storage
+from etl.store.db import engine_for, session_scope
 
 ROUND = "2009"
 LOOPBACK = "127.0.0.1"

@@ -8,10 +8,11 @@ import pandas as pd
 from sqlalchemy import Engine
 from test_demo import demo_engine  # noqa: F401  (the session fixture)
 
-from dashboard import figures, metrics
+from dashboard.analytics import metrics
+from dashboard.analytics.report import round_report
+from dashboard.analytics.summary import national_headline, region_headline
+from dashboard.figures import charts as figures
 from dashboard.i18n import percentage_points
-from dashboard.report import round_report
-from dashboard.summary import national_headline, region_headline
 
 
 def test_gap_is_what_is_left_to_the_goal_and_never_negative() -> None:

@@ -18,17 +18,18 @@ from test_app_pages import NJI, by_id, text, walk
 from test_demo import demo_engine  # noqa: F401  (the session fixture)
 from test_figures import MUNICIPALITIES, REGIONS, SCALE, TRAJECTORY
 
-from dashboard import figures, metrics
-from dashboard.app import render
-from dashboard.auth import Principal
-from dashboard.components import data_grid
-from dashboard.data import municipality_geojson
+from dashboard.analytics import metrics
+from dashboard.analytics.metrics import Target
+from dashboard.analytics.queries import municipality_geojson
+from dashboard.analytics.report import round_report
+from dashboard.cli import main
+from dashboard.figures import charts as figures
 from dashboard.i18n import LOCALES
-from dashboard.metrics import Target
-from dashboard.pages import View
-from dashboard.pages.completeness import rejected_list
-from dashboard.report import round_report
-from etl.cli import main
+from dashboard.web.app import render
+from dashboard.web.auth import Principal
+from dashboard.web.components import data_grid
+from dashboard.web.pages.completeness import rejected_list
+from dashboard.web.pages.view import View
 
 
 def rounds(*rows: tuple[str, date, float, float]) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The upload page (`/upload`) through HTTP: each dropped workbook goes through `etl.ingest` as the logged-in user,
+"""The upload page (`/upload`) through HTTP: each dropped workbook goes through `ingest()` as the logged-in user,
 within their regions, and the page says per file what happened; limits are named with their values.
 
 What touches storage runs on both backends; the page's own rules (limits, form, template) on SQLite only.
@@ -21,13 +21,13 @@ from sqlalchemy import Engine, select
 from test_auth import COORDINATOR_REGION, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in, prop
 from test_security import walk
 
-from dashboard import figures
-from dashboard.app import create_app
-from dashboard.pages import upload
-from etl import models as m
-from etl.config import get_settings
-from etl.db import session_scope
-from etl.rounds import set_round_open
+from dashboard.figures import charts as figures
+from dashboard.web.app import create_app
+from dashboard.web.pages import upload
+from etl.admin.rounds import set_round_open
+from etl.store import models as m
+from etl.store.config import get_settings
+from etl.store.db import session_scope
 
 pytestmark = pytest.mark.usefixtures("storage")
 

@@ -20,8 +20,8 @@ from test_auth import COORDINATOR_REGION, PASSWORD, SECRET_KEY, USERS, add_users
 from test_browser import CHROME_ARGUMENTS, CHROMEDRIVER, CHROMIUM, WINDOW, kpi, login, screenshot, wait, wait_for_page
 from werkzeug.serving import make_server
 
-from dashboard import figures
-from dashboard.app import create_app
+from dashboard.figures import charts as figures
+from dashboard.web.app import create_app
 
 pytestmark = [
     pytest.mark.browser,

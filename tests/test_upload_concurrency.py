@@ -21,10 +21,10 @@ from sqlalchemy import Engine, select
 from test_auth import SECRET_KEY, logged_in
 from test_upload import outcomes, send
 
-from dashboard.app import create_app
-from etl import models as m
-from etl.db import session_scope
-from etl.users import add_user
+from dashboard.web.app import create_app
+from etl.admin.users import add_user
+from etl.store import models as m
+from etl.store.db import session_scope
 
 PASSWORD = "two coordinators, one region"
 COORDINATORS = ("eerste@ggd.nl", "tweede@ggd.nl")

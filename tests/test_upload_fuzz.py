@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from test_auth import COORDINATOR_REGION, SECRET_KEY, USERS, Client, add_users, logged_in
 from test_upload import send, text_of
 
-from dashboard.app import create_app
-from dashboard.pages import upload
+from dashboard.web.app import create_app
+from dashboard.web.pages import upload
 
 EXAMPLES = 40
 FUZZ_SETTINGS = settings(

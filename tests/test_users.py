@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
-from etl import models as m
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import session_scope
-from etl.users import UserAdminError, add_user, authenticate, disable_user, list_users, reset_password
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from etl.admin.users import UserAdminError, add_user, authenticate, disable_user, list_users, reset_password
+from etl.store import models as m
+from etl.store.db import session_scope
 
 PASSWORD = "correct horse battery"
 

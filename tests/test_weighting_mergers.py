@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from corpus.builders import points_rows, workbook
 from sqlalchemy import Engine
 
-from dashboard import metrics, report
-from etl import ingest
-from etl.cli import main
-from etl.db import session_scope
-from etl.rounds import add_round, set_weighting
+from dashboard.analytics import metrics, report
+from dashboard.cli import main
+from etl.admin.rounds import add_round, set_weighting
+from etl.ingest.pipeline import ingest
+from etl.store.db import session_scope
 
 # --- the worked example of docs/metrics.md, "Trends across mergers" ------------------------------------------
 
@@ -188,8 +188,8 @@ def test_round_weighting_setting_and_report_option_change_the_weights(engine: En
 
 
 def test_the_municipality_page_of_a_dissolved_municipality_links_to_what_it_became(engine: Engine) -> None:
-    from dashboard.app import render
-    from dashboard.auth import Principal
+    from dashboard.web.app import render
+    from dashboard.web.auth import Principal
 
     _rounds(engine)
     nji = Principal(1, "nji@example.org", "nji")

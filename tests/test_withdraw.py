@@ -1,5 +1,5 @@
 """Returns nobody made, and taking one back: a prefilled template never fills a municipality that sent nothing
-in the previous round, and a return can be withdrawn (`etl.withdraw`, `raak withdraw`): audited, nothing deleted,
+in the previous round, and a return can be withdrawn (`etl.ingest.withdraw`, `raak withdraw`): audited, nothing deleted,
 the numbers follow; a coordinator only for their own regions and only until the deadline."""
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from corpus.builders import (
 from sqlalchemy import Engine, select
 from test_app_pages import text
 
-from dashboard.auth import Principal
-from dashboard.pages import upload
-from dashboard.report import round_report
-from etl import models as m
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import session_scope
-from etl.ingest import ingest
-from etl.template import fill_template
-from etl.withdraw import WITHDRAW_ACTION, WithdrawError, withdraw_return
+from dashboard.analytics.report import round_report
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from dashboard.web.auth import Principal
+from dashboard.web.pages import upload
+from etl.ingest.pipeline import ingest
+from etl.ingest.withdraw import WITHDRAW_ACTION, WithdrawError, withdraw_return
+from etl.store import models as m
+from etl.store.db import session_scope
+from etl.templates.template import fill_template
 
 REASON = "ingevuld voor de verkeerde gemeente"
 

@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from etl import models as m
-from etl.db import session_scope
-from etl.framework import load_status_scale
-from etl.rounds import add_round
-from etl.template import fill_template, write_template
+from etl.admin.rounds import add_round
+from etl.reference.framework import load_status_scale
+from etl.store import models as m
+from etl.store.db import session_scope
+from etl.templates.template import fill_template, write_template
 
 POINTS = range(1, 36)
 ALL_POINTS_3 = {n: 3 for n in POINTS}
@@ -159,8 +159,8 @@ def ingest_in_child(url: str, data: bytes, name: str, storage_dir: str, start: A
     """Process target for the concurrency tests: wait until every process is ready, then ingest at once."""
     import os
 
-    from etl.db import engine_for
-    from etl.ingest import ingest
+    from etl.ingest.pipeline import ingest
+    from etl.store.db import engine_for
 
     os.environ["RAAK_STORAGE_DIR"] = storage_dir
     engine = engine_for(url)

@@ -18,11 +18,11 @@ from sqlalchemy import Engine, select
 from test_auth import SECRET_KEY, USERS, Client, add_users, logged_in
 from test_upload import send
 
-from dashboard.app import create_app
-from dashboard.security import FREE_FAILURES_PER_EMAIL
-from etl import audit
-from etl import models as m
-from etl.db import session_scope
+from dashboard.web.app import create_app
+from dashboard.web.security import FREE_FAILURES_PER_EMAIL
+from etl.store import audit
+from etl.store import models as m
+from etl.store.db import session_scope
 
 LONG_NAME_CHARS = 2_000_000  # far past every bound (the attack used 40 MB; the bound is what matters)
 SMALL_PAGE_CHARS = 200_000  # /beheer with its newest audit rows, all bounded

@@ -21,8 +21,8 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from test_auth import PASSWORD, SECRET_KEY, USERS, Client, add_users, logged_in
 from werkzeug.test import TestResponse
 
-from dashboard.app import create_app
-from etl.db import POSTGRES_CONNECT_TIMEOUT_SECONDS, engine_for, make_engine
+from dashboard.web.app import create_app
+from etl.store.db import POSTGRES_CONNECT_TIMEOUT_SECONDS, engine_for, make_engine
 
 DUTCH, ENGLISH = "tijdelijk niet beschikbaar", "temporarily unavailable"
 

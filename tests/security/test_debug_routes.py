@@ -9,8 +9,8 @@ from corpus.builders import sqlite_only
 from sqlalchemy import Engine
 from test_auth import SECRET_KEY, USERS, Client, add_users, logged_in
 
-from dashboard.app import create_app, create_server
-from etl.db import engine_for
+from dashboard.web.app import create_app, create_server
+from etl.store.db import engine_for
 
 DEBUG_ONLY = ("/_reload-hash",)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from etl.cli import USAGE_ERROR_EXIT, main
+from dashboard.cli import USAGE_ERROR_EXIT, main
 
 POSTGRES_ELSEWHERE = "postgresql://raak@db.invalid/raak"  # demo refuses it after the host check: nothing is built
 

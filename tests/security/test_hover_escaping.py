@@ -1,6 +1,6 @@
 """Workbook comments in the region heatmap's hover read exactly as typed — quotes included — and never as markup.
 
-The comment travels the real way: a coordinator's return through `etl.ingest`, then the region page through the
+The comment travels the real way: a coordinator's return through `etl.ingest.pipeline`, then the region page through the
 router callback as the logged-in coordinator. The hover text is decoded the way the served plotly.js does, with the
 entity table read from that very bundle.
 """
@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from test_auth import COORDINATOR_REGION, SECRET_KEY, USERS, add_users, logged_in
 from test_security import walk
 
-from dashboard.app import create_app
-from etl.ingest import ingest
+from dashboard.web.app import create_app
+from etl.ingest.pipeline import ingest
 
 COMMENT = 'Zie "convenant" & <script>alert(1)</script> <b>vet</b>'
 ENTITY = re.compile(r"&(#\d+|#x[\da-fA-F]+|[a-z]+);")

@@ -18,9 +18,9 @@ from corpus.builders import sqlite_only
 from sqlalchemy import Engine, event
 from test_auth import PASSWORD, SECRET_KEY, USERS, Client, add_users
 
-from dashboard.app import create_app
-from etl.db import session_scope
-from etl.users import disable_user
+from dashboard.web.app import create_app
+from etl.admin.users import disable_user
+from etl.store.db import session_scope
 
 DISABLED = USERS["steering"][0]
 ATTEMPTS = {

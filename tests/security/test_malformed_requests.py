@@ -12,7 +12,7 @@ from corpus.builders import add_rounds, sqlite_only
 from sqlalchemy import Engine
 from test_auth import SECRET_KEY, USERS, Client, add_users, component_id, logged_in
 
-from dashboard.app import create_app
+from dashboard.web.app import create_app
 
 CALLBACK = "/_dash-update-component"
 ROUTER = "..header.children...banner.children...page.children.."

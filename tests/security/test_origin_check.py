@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from test_auth import PASSWORD, SECRET_KEY, TOKEN_FIELD, USERS, Client, add_users, prop
 from werkzeug.test import TestResponse
 
-from dashboard.app import create_app
+from dashboard.web.app import create_app
 
 SITE = "https://localhost"
 

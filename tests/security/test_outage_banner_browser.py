@@ -21,8 +21,8 @@ from test_auth import PASSWORD, SECRET_KEY, USERS, add_users
 from test_browser import CHROMEDRIVER, CHROMIUM, WAIT_SECONDS, browser  # noqa: F401  (browser: a fixture)
 from werkzeug.serving import make_server
 
-from dashboard.app import create_app
-from etl.db import make_engine
+from dashboard.web.app import create_app
+from etl.store.db import make_engine
 
 pytestmark = [
     pytest.mark.browser,

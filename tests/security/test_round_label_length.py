@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from test_admin import act
 from test_auth import SECRET_KEY, USERS, add_users, logged_in, prop
 
-from dashboard.app import create_app
-from dashboard.pages import admin
-from etl import models as m
-from etl.cli import USAGE_ERROR_EXIT, main
-from etl.db import engine_for
+from dashboard.cli import USAGE_ERROR_EXIT, main
+from dashboard.web.app import create_app
+from dashboard.web.pages import admin
+from etl.store import models as m
+from etl.store.db import engine_for
 
 LABEL_LENGTH = m.Round.__table__.c.label.type.length
 TOO_LONG = "2012-" + "x" * LABEL_LENGTH

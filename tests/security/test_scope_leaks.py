@@ -18,10 +18,10 @@ from test_auth import COORDINATOR_REGION, OTHER_REGION, SECRET_KEY, USERS, Clien
 from test_security import walk
 from test_upload import Outcome, outcomes, send
 
-from dashboard.app import create_app
-from etl import models as m
-from etl.db import session_scope
-from etl.ingest import ingest
+from dashboard.web.app import create_app
+from etl.ingest.pipeline import ingest
+from etl.store import models as m
+from etl.store.db import session_scope
 
 EARLIER_STATUS, LOWER_STATUS, OWN_STATUS = 4, 1, 3
 SCOPE_CODE = "region_not_allowed"

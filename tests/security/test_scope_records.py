@@ -13,11 +13,11 @@ from test_auth import COORDINATOR_REGION, OTHER_REGION, USERS, logged_in
 from test_scope_leaks import Scene, other_region_file, scene  # noqa: F401 (a fixture)
 from test_upload import outcomes, send
 
-from dashboard import data
-from dashboard.report import completeness_table
-from etl import models as m
-from etl.db import session_scope
-from etl.users import add_user
+from dashboard.analytics import queries as data
+from dashboard.analytics.report import completeness_table
+from etl.admin.users import add_user
+from etl.store import models as m
+from etl.store.db import session_scope
 
 FILE_CHOSEN_BY_A = "naam_gekozen_door_regio_a.xlsx"
 OTHER_COORDINATOR = "coordinator-b@test.nl"

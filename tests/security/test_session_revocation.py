@@ -16,11 +16,11 @@ from corpus.builders import sqlite_only
 from sqlalchemy import Engine
 from test_auth import CSRF_COOKIE, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in
 
-from dashboard.app import create_app
-from dashboard.auth import SESSION_COOKIE
-from etl.cli import main
-from etl.db import engine_for, session_scope
-from etl.users import disable_user, reset_password, set_regions
+from dashboard.cli import main
+from dashboard.web.app import create_app
+from dashboard.web.auth import SESSION_COOKIE
+from etl.admin.users import disable_user, reset_password, set_regions
+from etl.store.db import engine_for, session_scope
 
 NEW_PASSWORD = "another long password"
 
@@ -84,7 +84,7 @@ def _regions(engine: Engine, email: str) -> None:
 
 
 def _role(engine: Engine, email: str) -> None:
-    from etl.users import set_role  # new with issue 9; imported here so the other cases run on older code too
+    from etl.admin.users import set_role  # new with issue 9; imported here so the other cases run on older code too
 
     with session_scope(engine) as session:
         set_role(session, email, "steering", actor="test")

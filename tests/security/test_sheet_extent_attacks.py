@@ -23,7 +23,7 @@ import pytest
 from corpus.builders import CORPUS, SnapshotFn, add_rounds, assert_only_rejection_recorded
 from sqlalchemy import Engine
 
-from etl.config import MAX_CELLS_PER_FILE, MAX_COLUMNS_PER_SHEET
+from etl.store.config import MAX_CELLS_PER_FILE, MAX_COLUMNS_PER_SHEET
 
 MEMORY_CAP_BYTES = 1024**3  # far below what one far cell used to cost, far above what a bounded read needs
 CHILD_TIMEOUT_SECONDS = 300  # a hang guard only, never a speed assertion
@@ -32,8 +32,8 @@ RUNNER = """
 import json, resource, sys
 cap = int(sys.argv[4])
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-from etl.db import engine_for
-from etl.ingest import ingest
+from etl.store.db import engine_for
+from etl.ingest.pipeline import ingest
 report = ingest(sys.stdin.buffer.read(), sys.argv[2], round=sys.argv[3], engine=engine_for(sys.argv[1]))
 print(json.dumps({"status": report.status, "issues": [issue.to_dict() for issue in report.issues]}))
 """
@@ -232,7 +232,7 @@ def attacks() -> dict[str, tuple[str, Callable[[Path], bytes], str, str]]:
 
 
 def ingest_capped(db_url: str, data: bytes, name: str) -> subprocess.CompletedProcess[bytes]:
-    """`etl.ingest.ingest` on the same database in a child process limited to MEMORY_CAP_BYTES of address space."""
+    """`ingest()` on the same database in a child process limited to MEMORY_CAP_BYTES of address space."""
     return subprocess.run(
         [sys.executable, "-c", RUNNER, db_url, name, "2009", str(MEMORY_CAP_BYTES)],
         input=data,
@@ -281,8 +281,8 @@ def test_the_extent_limits_come_from_the_settings(
 
 def test_libreoffice_trailing_empty_rows_and_cells_do_not_count() -> None:
     """A sheet that ends in repeated empty rows and cells up to XFD1048576, as LibreOffice writes it, is read."""
-    from etl.config import get_settings
-    from etl.read import read_workbook
+    from etl.store.config import get_settings
+    from etl.workbook.read import read_workbook
 
     empty_cells = '<table:table-cell table:number-columns-repeated="16383"/>'
     data = ods({"Blad1": f"<table:table-row>{VALUE}{empty_cells}</table:table-row>{LIBREOFFICE_TAIL}"})
@@ -328,8 +328,8 @@ DODGES = {
 @pytest.mark.parametrize("case", list(DODGES))
 def test_cells_written_to_dodge_the_quick_count_are_still_bounded(case: str) -> None:
     """Markup a quick byte count could misread goes to the streaming parser; what it cannot parse is refused."""
-    from etl.config import get_settings
-    from etl.read import read_workbook
+    from etl.store.config import get_settings
+    from etl.workbook.read import read_workbook
 
     body, expected = DODGES[case]
     data = xlsx({"Blad1": body})
@@ -345,8 +345,8 @@ def test_cells_written_to_dodge_the_quick_count_are_still_bounded(case: str) -> 
 
 
 def test_a_sheet_part_reached_by_a_dotted_path_is_scanned() -> None:
-    from etl.config import get_settings
-    from etl.read import read_workbook
+    from etl.store.config import get_settings
+    from etl.workbook.read import read_workbook
 
     data = xlsx({"Blad1": A1 + '<row r="50"><c r="XFD50"><v>1</v></c></row>'})
     data = _replace_part(data, "xl/_rels/workbook.xml.rels", b'Target="worksheets/', b'Target="../xl/worksheets/')
@@ -376,8 +376,8 @@ def _replace_part(data: bytes, part: str, old: bytes, new: bytes) -> bytes:
 )
 def test_nesting_that_would_hide_a_repeat_count_is_refused(rows: str, detail: str) -> None:
     """An inner row or cell must not reset the outer one's repeat count before it is counted."""
-    from etl.config import get_settings
-    from etl.read import read_workbook
+    from etl.store.config import get_settings
+    from etl.workbook.read import read_workbook
 
     result = read_workbook(ods({"Blad1": rows}), "nest.ods", get_settings())
     assert [issue.code for issue in result.issues] == ["corrupt_file"] and detail in result.issues[0].message_en

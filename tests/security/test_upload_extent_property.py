@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from test_upload_fuzz import check, fuzz_target  # noqa: F401  (fuzz_target is a fixture used below)
 
-from etl.config import get_settings
-from etl.extent import address
-from etl.read import read_workbook
+from etl.store.config import get_settings
+from etl.workbook.extent import address
+from etl.workbook.read import read_workbook
 
 EXAMPLES = 30
 PROPERTY_SETTINGS = settings(

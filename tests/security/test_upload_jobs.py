@@ -17,12 +17,12 @@ from test_auth import COORDINATOR_REGION, OTHER_REGION, PASSWORD, SECRET_KEY, US
 from test_security import walk
 from test_upload import job_of, outcomes, poll, start, text_of, wait_for_job
 
-from dashboard import jobs
-from dashboard.app import create_app
-from dashboard.pages import upload
-from etl import models as m
-from etl.db import session_scope
-from etl.users import add_user
+from dashboard.web import jobs
+from dashboard.web.app import create_app
+from dashboard.web.pages import upload
+from etl.admin.users import add_user
+from etl.store import models as m
+from etl.store.db import session_scope
 
 ROUND = "2009"
 OTHER_COORDINATOR = "amsterdam@ggd.nl"

@@ -1,0 +1,95 @@
+"""Cache computed reports per round with Flask-Caching: Redis when REDIS_URL is set, in-process otherwise.
+
+Keys carry the database URL, the request (e.g. round label) and the data version (the newest audit_log row),
+so an ingest in any process makes every older entry unreachable: no invalidation call is ever needed. Without a
+Flask app (the CLI, tests) the same cache type runs on a private Flask app; a cache failure never fails a page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from cachelib import BaseCache
+from flask import Flask, current_app, has_app_context
+from flask_caching import Cache
+from sqlalchemy import Connection, Engine
+
+from dashboard.analytics.queries import data_version, snapshot
+from etl.store.config import get_settings
+
+CACHE_TIMEOUT_SECONDS = 24 * 60 * 60  # entries of an old data version just age out
+KEY_PREFIX = "raak-monitor:"
+SIMPLE_CACHE_MAX_ENTRIES = 500
+REDIS_TIMEOUT_SECONDS = 1  # a hung Redis must not hold a page for long: compute instead
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+cache = Cache()
+_standalone: dict[str | None, BaseCache] = {}  # per REDIS_URL, so a changed setting takes effect
+
+
+def cache_config(redis_url: str | None) -> dict[str, Any]:
+    """Flask-Caching settings: RedisCache on `redis_url` when given, else a SimpleCache in this process."""
+    config: dict[str, Any] = {"CACHE_DEFAULT_TIMEOUT": CACHE_TIMEOUT_SECONDS, "CACHE_KEY_PREFIX": KEY_PREFIX}
+    if redis_url:
+        timeouts = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS}
+        return {**config, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_OPTIONS": timeouts}
+    return {**config, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": SIMPLE_CACHE_MAX_ENTRIES}
+
+
+def _attach(target: Cache, app: Flask, redis_url: str | None) -> None:
+    """Configure `target` on `app`; when Redis cannot be set up, say so in the log and cache in-process."""
+    try:
+        target.init_app(app, config=cache_config(redis_url))
+    except Exception:
+        if not redis_url:
+            raise
+        log.error("REDIS_URL is set but Redis cannot be used; caching in this process instead", exc_info=True)
+        target.init_app(app, config=cache_config(None))
+
+
+def init_cache(server: Flask) -> Cache:
+    """Attach the cache to the Dash app's Flask server (call once when building the app)."""
+    _attach(cache, server, get_settings().redis_url)
+    return cache
+
+
+def active_cache() -> BaseCache:
+    """The backend of the app's cache inside an app set up with `init_cache`, else a process-wide standalone one."""
+    if has_app_context() and cache in current_app.extensions.get("cache", {}):
+        return current_app.extensions["cache"][cache]
+    redis_url = get_settings().redis_url
+    if redis_url not in _standalone:
+        app, standalone = Flask("raak-monitor-cache"), Cache()
+        _attach(standalone, app, redis_url)
+        _standalone[redis_url] = app.extensions["cache"][standalone]
+    return _standalone[redis_url]
+
+
+def cache_key(database_url: str, name: str, parts: tuple[Any, ...], version: str) -> str:
+    """A short key for (database, what, arguments, data version); `parts` must have a stable repr."""
+    digest = hashlib.sha256(repr((database_url, name, parts, version)).encode("utf-8")).hexdigest()
+    return f"{name}:{digest[:40]}"
+
+
+def cached(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[Connection], T]) -> T:
+    """`build(conn)` on a consistent snapshot, or its cached value for the same data version."""
+    store = active_cache()
+    with snapshot(engine) as conn:
+        key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, data_version(conn))
+        try:
+            hit = store.get(key)
+        except Exception:  # a cache outage (e.g. Redis down) costs speed, never the page
+            log.warning("cache unavailable; computing %s directly", name, exc_info=True)
+            hit = None
+        if hit is not None:
+            return hit
+        value = build(conn)
+    try:
+        store.set(key, value)
+    except Exception:
+        log.warning("cache unavailable; %s not stored", name, exc_info=True)
+    return value

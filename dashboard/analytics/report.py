@@ -1,0 +1,814 @@
+"""A round's numbers, assembled once from `dashboard.analytics.queries` and `dashboard.analytics.metrics`.
+
+This is the single source of truth for the dashboard pages, `raak report` and any export: each function returns
+a dataclass of DataFrames and scalars (cached per data version), and `to_dict()` gives the JSON the CLI prints.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from dashboard.analytics import metrics
+from dashboard.analytics import queries as data
+from dashboard.analytics.cache import cached
+from dashboard.analytics.metrics import Lang, Projection, Target, Weighting
+from etl.reference.divisions import Change, crosswalk, predecessors
+from etl.reference.framework import DEFAULT_FRAMEWORK_VERSION
+
+NATIONAL = "national"
+REGION = "region"
+MUNICIPALITY_ROUND_COLUMNS = (
+    "round_label",
+    "reference_date",
+    "has_return",
+    "coverage",
+    "n_applicable",
+    "n_implemented",
+    "n_not_applicable",
+)
+
+
+# --- JSON ---------------------------------------------------------------------------------------------------
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with DataFrames as lists of records, dates as ISO text, NaN as None and numpy scalars as Python."""
+    if isinstance(value, pd.DataFrame):
+        return [jsonable(record) for record in value.to_dict(orient="records")]
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Projection | Target):
+        return value.to_dict()
+    if value is pd.NA or value is pd.NaT or value is None:
+        return None
+    if isinstance(value, pd.Timestamp | datetime | date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _title(frame: pd.DataFrame, lang: Lang, prefix: str = "title") -> pd.Series:
+    return frame[f"{prefix}_{lang}"]
+
+
+# --- the round report ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundScores:
+    """One round's per-municipality coverage with the weighting it used (an intermediate, not cached alone)."""
+
+    round: pd.Series
+    weighting: Weighting
+    population_year: int | None
+    expected: pd.DataFrame
+    counts: pd.DataFrame
+    scores: pd.DataFrame
+
+
+@dataclass
+class RoundReport:
+    """Everything the national and region views show for one round; see docs/metrics.md for each number."""
+
+    round: dict[str, Any]
+    lang: Lang
+    target: Target
+    weighting: Weighting
+    population_year: int | None
+    national: dict[str, Any]
+    regions: pd.DataFrame
+    municipalities: pd.DataFrame
+    levels: pd.DataFrame
+    groups: pd.DataFrame
+    history: pd.DataFrame
+    trajectory: pd.DataFrame
+    points: pd.DataFrame
+    point_status: pd.DataFrame
+    weakest_points: pd.DataFrame
+    previous_round: str | None
+    changes_national: dict[str, int]
+    changes_regions: pd.DataFrame
+    changes_municipalities: pd.DataFrame
+    status_scale: pd.DataFrame = field(repr=False)
+    data_version: str = ""  # the data state these numbers describe (see dashboard.analytics.queries.data_version)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict: exactly what `raak report --round LABEL --json` prints."""
+        return jsonable(
+            {
+                "data_version": self.data_version,
+                "round": self.round,
+                "lang": self.lang,
+                "target": self.target,
+                "weighting": self.weighting,
+                "population_year": self.population_year,
+                "national": self.national,
+                "regions": self.regions,
+                "municipalities": self.municipalities,
+                "levels": self.levels,
+                "groups": self.groups,
+                "history": self.history,
+                "trajectory": self.trajectory,
+                "points": self.points,
+                "weakest_points": self.weakest_points,
+                "changes": {
+                    "previous_round": self.previous_round,
+                    "national": self.changes_national,
+                    "regions": self.changes_regions,
+                    "municipalities": self.changes_municipalities,
+                },
+            }
+        )
+
+
+def _round_dict(row: pd.Series) -> dict[str, Any]:
+    return {
+        "label": row["label"],
+        "reference_date": row["reference_date"],
+        "deadline": row["deadline"],
+        "is_open": bool(row["is_open"]),
+        "division_year": int(row["division_year"]),
+    }
+
+
+def _population_for(
+    conn: Connection, year: int | None, division_year: int, changes: list[Change], cache: dict[Any, pd.DataFrame]
+) -> pd.DataFrame:
+    """Population of `year` on the municipalities of `division_year` (carried over the changes in between)."""
+    key = (year, division_year)
+    if key not in cache:
+        population = data.population(conn, year)
+        if year is not None and year < division_year and not population.empty:
+            walk = crosswalk(population["municipality_code"], changes, year, division_year)
+            population = metrics.population_on_division(population, walk)
+        cache[key] = population
+    return cache[key]
+
+
+def _scores_per_round(
+    conn: Connection, chosen: pd.DataFrame, weighting: str | None = None, changes: list[Change] | None = None
+) -> list[RoundScores]:
+    """Per-municipality coverage for each round in `chosen`, with three queries in all plus population.
+
+    Each round is weighted by its own setting (`rounds.weighting`) unless `weighting` overrides it.
+    """
+    counts = data.coverage_counts(conn, [int(i) for i in chosen["id"]])
+    expected_all = data.expected_municipalities(conn, sorted({int(y) for y in chosen["division_year"]}))
+    years = data.population_years(conn)
+    changes = data.municipal_changes(conn) if changes is None else changes
+    population_cache: dict[Any, pd.DataFrame] = {}
+    result: list[RoundScores] = []
+    for _, row in chosen.iterrows():
+        year = metrics.population_year(years, row["reference_date"].year)
+        population = _population_for(conn, year, int(row["division_year"]), changes, population_cache)
+        expected = expected_all[expected_all["division_year"] == row["division_year"]].drop(columns="division_year")
+        weights, weighting_used = metrics.choose_weights(
+            population, list(expected["municipality_code"]), weighting or str(row["weighting"])
+        )
+        expected = expected.assign(weight=weights.to_numpy()).reset_index(drop=True)
+        round_counts = counts[counts["round_id"] == row["id"]].drop(columns="round_id")
+        scores = metrics.municipality_coverage(round_counts, expected)
+        result.append(
+            RoundScores(
+                row, weighting_used, year if weighting_used != "equal" else None, expected, round_counts, scores
+            )
+        )
+    return result
+
+
+def _on_division(item: RoundScores, later: RoundScores, changes: list[Change]) -> pd.DataFrame:
+    """`item`'s municipality scores on `later`'s division (unchanged when both use the same division)."""
+    if int(item.round["division_year"]) == int(later.round["division_year"]):
+        return item.scores
+    walk = crosswalk(
+        item.scores["municipality_code"], changes, int(item.round["division_year"]), int(later.round["division_year"])
+    )
+    return metrics.map_scores(item.scores, walk, later.expected)
+
+
+def _history(per_round: list[RoundScores], target: Target, changes: list[Change]) -> pd.DataFrame:
+    """National and regional coverage per round: scope, region_code, round_label, reference_date, numbers, target.
+
+    Earlier rounds are mapped onto the last round's division first, so every region compares like with like.
+    """
+    frames = []
+    for item in per_round:
+        scores = _on_division(item, per_round[-1], changes)
+        national = metrics.aggregate(scores).assign(scope=NATIONAL, region_code=None, region_name=None)
+        regional = metrics.aggregate(scores, ["region_code", "region_name"]).assign(scope=REGION)
+        both = pd.concat([national, regional], ignore_index=True)
+        both["round_label"] = item.round["label"]
+        both["reference_date"] = item.round["reference_date"]
+        both["target"] = target.at(item.round["reference_date"])
+        both["on_track"] = [metrics.on_track(c, t) for c, t in zip(both["coverage"], both["target"], strict=True)]
+        frames.append(both)
+    columns = ["scope", "region_code", "region_name", "round_label", "reference_date"]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[columns + [c for c in frame.columns if c not in columns]]
+
+
+def _trajectory(history: pd.DataFrame, projection: Projection, target: Target) -> pd.DataFrame:
+    """The national trajectory chart's data, long format: series (actual|target|projection), date, value."""
+    national = history[history["scope"] == NATIONAL]
+    actual = pd.DataFrame(
+        {
+            "series": "actual",
+            "date": national["reference_date"],
+            "value": national["coverage"],
+            "round_label": national["round_label"],
+            "completeness": national["completeness"],
+            "coverage_reporting": national["coverage_reporting"],
+        }
+    )
+    target_dates = sorted({target.start, target.end, *national["reference_date"]})
+    target_rows = pd.DataFrame(
+        {"series": "target", "date": target_dates, "value": [target.at(day) for day in target_dates]}
+    )
+    frames = [actual, target_rows]
+    if projection.slope_per_year is not None:
+        used = national[national["round_label"].isin(projection.rounds_used)]["reference_date"]
+        end = projection.reached_on if projection.status == "projected" else max(target.end, used.max())
+        line_dates = sorted({used.min(), used.max(), end})
+        values = [projection.value_at(day) for day in line_dates]
+        frames.append(pd.DataFrame({"series": "projection", "date": line_dates, "value": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _projections(history: pd.DataFrame, target: Target) -> dict[str | None, Projection]:
+    """A projection for the nation (key None) and for each region (key region code)."""
+    result: dict[str | None, Projection] = {None: metrics.project(history[history["scope"] == NATIONAL], target)}
+    regional = history[history["scope"] == REGION]
+    for code, series in regional.groupby("region_code", sort=True):
+        result[str(code)] = metrics.project(series, target)
+    return result
+
+
+def _levels_and_groups(conn: Connection, current: RoundScores, lang: Lang) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coverage per level (a-e) and per group, national and per region, with the level/group names in `lang`."""
+    level_names = data.levels(conn)
+    group_names = data.groups(conn)
+    tables = []
+    for key, names in (("level_code", level_names), ("group_code", group_names)):
+        scores = metrics.municipality_coverage(current.counts, current.expected, key, list(names[key]))
+        national = metrics.aggregate(scores, [key]).assign(scope=NATIONAL, region_code=None)
+        regional = metrics.aggregate(scores, ["region_code", key]).assign(scope=REGION)
+        table = pd.concat([national, regional], ignore_index=True)
+        table = table.merge(names[[key, f"name_{lang}"]].rename(columns={f"name_{lang}": "name"}), on=key)
+        order = {code: index for index, code in enumerate(names[key])}
+        table = table.sort_values(["scope", "region_code", key], key=lambda s: s.map(order) if s.name == key else s)
+        columns = ["scope", "region_code", key, "name"]
+        tables.append(table[columns + [c for c in table.columns if c not in columns]].reset_index(drop=True))
+    return tables[0], tables[1]
+
+
+def _points(conn: Connection, current: RoundScores, scale: pd.DataFrame, lang: Lang) -> tuple[pd.DataFrame, ...]:
+    """Per point: implementation share (all points), status distribution, the weakest points."""
+    status_counts = data.point_status_counts(conn, int(current.round["id"]), int(current.round["division_year"]))
+    all_points = data.points(conn)
+    answered = set(status_counts["framework_version"]) or {DEFAULT_FRAMEWORK_VERSION}
+    all_points = all_points[all_points["framework_version"].isin(answered)].assign(title=lambda f: _title(f, lang))
+    shares = metrics.point_shares(status_counts, all_points, scale)
+    shares = shares.drop(columns=["title_nl", "title_en", "text_nl"])
+    distribution = metrics.status_distribution(status_counts, scale)
+    labels = scale[["key", f"label_{lang}", "color"]].rename(columns={f"label_{lang}": "label"})
+    distribution = distribution.merge(labels, on="key", how="left")
+    return shares, distribution, metrics.weakest_points(shares)
+
+
+def _changes(
+    conn: Connection, per_round: list[RoundScores], changes: list[Change]
+) -> tuple[str | None, dict[str, int], pd.DataFrame, pd.DataFrame]:
+    """Change since the previous round (the latest reference date before this one): national, regions, munis.
+
+    Across a division change, a municipality formed from others is compared with its predecessors' weighted
+    mean status per point (docs/metrics.md, "Trends across mergers"); the others are paired in SQL as before.
+    """
+    current = per_round[-1]
+    earlier = [item for item in per_round[:-1] if item.round["reference_date"] < current.round["reference_date"]]
+    columns = ["municipality_code", *metrics.CHANGE_COLUMNS]
+    if not earlier:
+        changes_frame = pd.DataFrame({column: pd.Series(dtype=int) for column in columns})
+        previous = None
+    else:
+        before = earlier[-1]
+        previous = str(before.round["label"])
+        changes_frame = data.change_counts(conn, int(current.round["id"]), int(before.round["id"]))
+        from_year, to_year = int(before.round["division_year"]), int(current.round["division_year"])
+        if from_year != to_year:
+            walk = crosswalk(before.scores["municipality_code"], changes, from_year, to_year)
+            merged = {new: olds for new, olds in predecessors(walk).items() if olds != {new: 1.0}}
+            paired = changes_frame[~changes_frame["municipality_code"].isin(merged)]
+            weights = before.scores.set_index("municipality_code")["weight"]
+            changes_frame = pd.concat(
+                [paired, _merged_changes(conn, current, before, merged, weights)], ignore_index=True
+            )
+    expected = current.expected
+    national = metrics.change_summary(changes_frame, expected).iloc[0]
+    regions = metrics.change_summary(changes_frame, expected, ["region_code", "region_name"])
+    municipalities = expected[["municipality_code", "municipality_name", "region_code"]].merge(
+        changes_frame, on="municipality_code", how="inner"
+    )
+    return previous, {k: int(v) for k, v in national.items()}, regions, municipalities.reset_index(drop=True)
+
+
+def _merged_changes(
+    conn: Connection,
+    current: RoundScores,
+    before: RoundScores,
+    merged: dict[str, dict[str, float]],
+    weights: pd.Series,
+) -> pd.DataFrame:
+    """Change counts of municipalities formed from others, against their predecessors' weighted mean status."""
+    codes = [code for code in merged if code in set(current.expected["municipality_code"])]
+    olds = sorted({old for code in codes for old in merged[code]})
+    now = data.point_statuses(conn, int(current.round["id"]), codes)
+    then = data.point_statuses(conn, int(before.round["id"]), olds)
+    rows = []
+    for code in codes:
+        links = pd.DataFrame(
+            [(old, share * float(weights.get(old, 0.0))) for old, share in merged[code].items()],
+            columns=["municipality_code", "v"],
+        )
+        previous = then.merge(links, on="municipality_code")
+        mine = now[now["municipality_code"] == code]
+        if previous.empty or mine.empty:
+            continue
+        rows.append({"municipality_code": code, **metrics.compare_with_predecessors(mine, previous)})
+    return pd.DataFrame(rows, columns=["municipality_code", *metrics.CHANGE_COLUMNS])
+
+
+def _build_round_report(
+    conn: Connection, label: str, target: Target, lang: Lang, weighting: str | None = None
+) -> RoundReport:
+    all_rounds = data.rounds(conn)
+    current_row = data.find_round(all_rounds, label)
+    changes = data.municipal_changes(conn)
+    # this round and every earlier one
+    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name], weighting, changes)
+    current = per_round[-1]
+    history = _history(per_round, target, changes)
+    projections = _projections(history, target)
+    now = history[history["round_label"] == label]
+    reference_date = current_row["reference_date"]
+
+    regions = now[now["scope"] == REGION].drop(columns=["scope", "round_label", "reference_date"])
+    regions = regions.sort_values("region_code").reset_index(drop=True)
+    regions["projection_status"] = [projections[code].status for code in regions["region_code"]]
+    regions["projected_date"] = [projections[code].reached_on for code in regions["region_code"]]
+    regions["rank"] = metrics.rank_regions(regions)
+    regions["gap"] = metrics.gaps(regions["coverage"], target.value)  # to the final target
+    regions["gap_trajectory"] = metrics.gaps(regions["coverage"], regions["target"])  # behind the trajectory
+
+    national_row = now[now["scope"] == NATIONAL].iloc[0]
+    national = {
+        "coverage": float(national_row["coverage"]),
+        "coverage_reporting": float(national_row["coverage_reporting"]),
+        "completeness": float(national_row["completeness"]),
+        "n_expected": int(national_row["n_expected"]),
+        "n_returns": int(national_row["n_returns"]),
+        "weighting": current.weighting,
+        "target": float(national_row["target"]),
+        "on_track": bool(national_row["on_track"]),
+        "regions_on_track": int(regions["on_track"].sum()),
+        "n_regions": len(regions),
+        "days_to_target": (target.end - reference_date).days,
+        "projection": projections[None],
+        "target_value": target.value,
+        "target_year": target.end.year,
+        "gap": metrics.gap(float(national_row["coverage"]), target.value),
+        "gap_trajectory": metrics.gap(float(national_row["coverage"]), float(national_row["target"])),
+    }
+    municipalities = current.scores[
+        [
+            "municipality_code",
+            "municipality_name",
+            "region_code",
+            "region_name",
+            "has_return",
+            "coverage",
+            "n_applicable",
+            "n_implemented",
+            "n_not_applicable",
+            "weight",
+        ]
+    ]
+    scale = data.status_scale(conn)
+    levels, groups = _levels_and_groups(conn, current, lang)
+    for table in (levels, groups):  # the trajectory at the reference date and how far each row is behind it
+        table["target"] = national["target"]
+        table["gap_trajectory"] = metrics.gaps(table["coverage"], national["target"])
+    points, point_status, weakest = _points(conn, current, scale, lang)
+    previous, changes_national, changes_regions, changes_municipalities = _changes(conn, per_round, changes)
+    return RoundReport(
+        round=_round_dict(current_row),
+        lang=lang,
+        target=target,
+        weighting=current.weighting,
+        population_year=current.population_year,
+        national=national,
+        regions=regions,
+        municipalities=municipalities,
+        levels=levels,
+        groups=groups,
+        history=history,
+        trajectory=_trajectory(history, projections[None], target),
+        points=points,
+        point_status=point_status,
+        weakest_points=weakest,
+        previous_round=previous,
+        changes_national=changes_national,
+        changes_regions=changes_regions,
+        changes_municipalities=changes_municipalities,
+        status_scale=scale,
+        data_version=data.data_version(conn),
+    )
+
+
+def round_report(
+    engine: Engine,
+    round_label: str,
+    *,
+    target: Target | None = None,
+    lang: Lang = "nl",
+    weighting: str | None = None,
+) -> RoundReport:
+    """The numbers of round `round_label` (NotFoundError when unknown); target defaults to the environment's and
+    the weighting to the round's own setting."""
+    target = target or Target.from_env()
+    return cached(
+        engine,
+        "round_report",
+        (round_label, target, lang) + ((weighting,) if weighting else ()),
+        lambda conn: _build_round_report(conn, round_label, target, lang, weighting),
+    )
+
+
+def round_labels(engine: Engine) -> list[str]:
+    """Round labels, oldest reference date first (for the round selector)."""
+    with data.snapshot(engine) as conn:
+        return list(data.rounds(conn)["label"])
+
+
+# --- one region ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RegionDetail:
+    """One region in one round: heatmap cells, its municipalities, level/group profile beside national, change."""
+
+    round_label: str
+    region: dict[str, Any]
+    national: dict[str, Any]
+    municipalities: pd.DataFrame
+    cells: pd.DataFrame
+    levels: pd.DataFrame
+    groups: pd.DataFrame
+    changes: pd.DataFrame
+    status_scale: pd.DataFrame = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({k: v for k, v in self.__dict__.items() if k != "status_scale"})
+
+
+def _cells(conn: Connection, report: RoundReport, round_id: int, region_code: str, lang: Lang) -> pd.DataFrame:
+    """Municipality × point rows of one region with the point title, status key/label/colour and comment."""
+    rows = data.region_assessments(conn, round_id, region_code)
+    titles = data.points(conn).assign(title=lambda f: _title(f, lang))[
+        ["framework_version", "point_number", "level_code", "title"]
+    ]
+    rows = rows.merge(titles, on=["framework_version", "point_number"], how="left")
+    scale = report.status_scale
+    keyed = scale.assign(label=_title(scale, lang, "label"))[["value", "key", "label", "color"]]
+    statuses = keyed[keyed["value"].notna()]
+    rows = rows.merge(statuses, left_on="status", right_on="value", how="left").drop(columns="value")
+    not_applicable = keyed[keyed["value"].isna()].iloc[0]
+    for column in ("key", "label", "color"):
+        rows.loc[rows["not_applicable"], column] = not_applicable[column]
+    names = report.municipalities[["municipality_code", "municipality_name"]]
+    return names.merge(rows, on="municipality_code", how="inner").reset_index(drop=True)
+
+
+def region_detail(
+    engine: Engine, round_label: str, region_code: str, *, target: Target | None = None, lang: Lang = "nl"
+) -> RegionDetail:
+    """Region `region_code` in round `round_label` (NotFoundError when either is unknown)."""
+    target = target or Target.from_env()
+    first = round_report(engine, round_label, target=target, lang=lang)
+    if region_code not in set(first.regions["region_code"]):
+        raise data.not_found("region", "regio", region_code, list(first.regions["region_code"]))
+
+    def build(conn: Connection) -> RegionDetail:
+        same_data = first.data_version == data.data_version(conn)  # else an ingest landed in between
+        report = first if same_data else _build_round_report(conn, round_label, target, lang)
+        round_id = int(data.find_round(data.rounds(conn), round_label)["id"])
+
+        def in_region(table: pd.DataFrame, with_national: bool = False) -> pd.DataFrame:
+            keep = table["region_code"] == region_code
+            if with_national:
+                keep |= table["scope"] == NATIONAL
+            return table[keep].reset_index(drop=True)
+
+        return RegionDetail(
+            round_label=round_label,
+            region=in_region(report.regions).iloc[0].to_dict(),
+            national=report.national,
+            municipalities=in_region(report.municipalities),
+            cells=_cells(conn, report, round_id, region_code, lang),
+            levels=in_region(report.levels, with_national=True),
+            groups=in_region(report.groups, with_national=True),
+            changes=in_region(report.changes_municipalities),
+            status_scale=report.status_scale,
+        )
+
+    return cached(engine, "region_detail", (round_label, region_code, target, lang), build)
+
+
+# --- one municipality ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MunicipalityDetail:
+    """One municipality across every round: coverage per round and every point's status and comment."""
+
+    municipality: dict[str, Any]
+    rounds: pd.DataFrame
+    assessments: pd.DataFrame
+    status_scale: pd.DataFrame = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({k: v for k, v in self.__dict__.items() if k != "status_scale"})
+
+
+def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = "nl") -> MunicipalityDetail:
+    """Municipality `municipality_code` in every round (NotFoundError when unknown).
+
+    In a round whose division did not have it yet (it was formed by a merger later), its coverage is its
+    predecessors' weighted mean in that round (column `via` names them); `municipality` says what a dissolved
+    municipality became (`successors`) and what a merged one was formed from (`predecessors`).
+    """
+
+    def build(conn: Connection) -> MunicipalityDetail:
+        info = data.municipality(conn, municipality_code)
+        code = str(info["municipality_code"])
+        all_rounds = data.rounds(conn)
+        changes = data.municipal_changes(conn)
+        names = data.municipality_names(conn)
+        successors = [
+            {
+                "date": c.on,
+                "municipality_code": c.new_code,
+                "municipality_name": names.get(c.new_code),
+                "share": c.share,
+            }
+            for c in changes
+            if c.old_code == code
+        ]
+        formed_from = [
+            {
+                "date": c.on,
+                "municipality_code": c.old_code,
+                "municipality_name": names.get(c.old_code),
+                "share": c.share,
+                "change_type": c.change_type,
+            }
+            for c in changes
+            if c.new_code == code and c.old_code != code
+        ]
+        per_round = []
+        scored = _scores_per_round(conn, all_rounds, changes=changes) if formed_from else []
+        counts = data.coverage_counts(conn, [int(i) for i in all_rounds["id"]], municipality_code=code)
+        one = pd.DataFrame([info.to_dict() | {"weight": 1.0}])
+        last_year = max(data.division_years_of(conn, code), default=0)  # the newest division it belongs to
+        for position, (_, row) in enumerate(all_rounds.iterrows()):
+            scores = metrics.municipality_coverage(counts[counts["round_id"] == row["id"]], one).iloc[0]
+            entry = {
+                "round_label": row["label"],
+                "reference_date": row["reference_date"],
+                "has_return": bool(scores["has_return"]),
+                "coverage": scores["coverage"],
+                "n_applicable": int(scores["n_applicable"]),
+                "n_implemented": int(scores["n_implemented"]),
+                "n_not_applicable": int(scores["n_not_applicable"]),
+                "via": None,
+            }
+            item = scored[position] if scored else None
+            if item is not None and code not in set(item.expected["municipality_code"]):
+                walk = crosswalk(item.scores["municipality_code"], changes, int(row["division_year"]), last_year)
+                olds = predecessors(walk).get(code, {})
+                mapped = metrics.map_scores(item.scores, {old: {code: share} for old, share in olds.items()}, one)
+                entry |= {
+                    "has_return": bool(mapped["has_return"].iloc[0]),
+                    "coverage": mapped["coverage"].iloc[0],
+                    "via": ", ".join(f"{old} {names.get(old, '')}".strip() for old in sorted(olds)),
+                }
+            per_round.append(entry)
+        scale = data.status_scale(conn)
+        rows = data.municipality_assessments(conn, code)
+        titles = data.points(conn).assign(title=lambda f: _title(f, lang))
+        rows = rows.merge(
+            titles[["framework_version", "point_number", "level_code", "group_code", "title"]],
+            on=["framework_version", "point_number"],
+            how="left",
+        )
+        labels = scale.assign(status_label=_title(scale, lang, "label"))
+        rows["status_label"] = rows["status"].map(labels.dropna(subset=["value"]).set_index("value")["status_label"])
+        rows.loc[rows["not_applicable"], "status_label"] = labels[labels["value"].isna()]["status_label"].iloc[0]
+        return MunicipalityDetail(
+            municipality=info.to_dict() | {"successors": successors, "predecessors": formed_from},
+            rounds=pd.DataFrame(per_round, columns=[*MUNICIPALITY_ROUND_COLUMNS, "via"]),
+            assessments=rows,
+            status_scale=scale,
+        )
+
+    return cached(engine, "municipality_detail", (municipality_code.strip().upper(), lang), build)
+
+
+# --- one point ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PointDetail:
+    """One RAAK point in one round: its full text, national status distribution and the regions where it lags."""
+
+    round_label: str
+    point: dict[str, Any]
+    national_share: float
+    distribution: pd.DataFrame
+    regions: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+def point_detail(
+    engine: Engine,
+    round_label: str,
+    point_number: int,
+    *,
+    framework_version: str = DEFAULT_FRAMEWORK_VERSION,
+    lang: Lang = "nl",
+) -> PointDetail:
+    """Point `point_number` in round `round_label` (NotFoundError when either is unknown)."""
+
+    def build(conn: Connection) -> PointDetail:
+        current = data.find_round(data.rounds(conn), round_label)
+        all_points = data.points(conn)
+        version_points = all_points[all_points["framework_version"] == framework_version]
+        found = version_points[version_points["point_number"] == point_number]
+        if found.empty:
+            raise data.not_found("point", "punt", point_number, list(version_points["point_number"]))
+        point = found.iloc[0]
+        status_counts = data.point_status_counts(conn, int(current["id"]), int(current["division_year"]))
+        status_counts = status_counts[
+            (status_counts["framework_version"] == framework_version) & (status_counts["point_number"] == point_number)
+        ]
+        scale = data.status_scale(conn)
+        share = metrics.point_shares(status_counts, found, scale)["share"].iloc[0]
+        distribution = metrics.status_distribution(status_counts, scale)
+        distribution = distribution.merge(
+            scale[["key", f"label_{lang}", "color"]].rename(columns={f"label_{lang}": "label"}), on="key"
+        )
+        per_region = data.point_region_counts(
+            conn, int(current["id"]), int(current["division_year"]), framework_version, point_number
+        )
+        per_region = data.regions(conn, int(current["division_year"]))[["region_code", "region_name"]].merge(
+            per_region, on="region_code", how="left"
+        )
+        counts = ["n_applicable", "n_implemented"]
+        per_region[counts] = per_region[counts].fillna(0).astype(int)
+        return PointDetail(
+            round_label=round_label,
+            point={
+                "framework_version": framework_version,
+                "point_number": int(point["point_number"]),
+                "level_code": point["level_code"],
+                "group_code": point["group_code"],
+                "title": point[f"title_{lang}"],
+                "text_nl": point["text_nl"],
+            },
+            national_share=float(share),
+            distribution=distribution,
+            regions=metrics.lagging_regions(per_region, share),
+        )
+
+    return cached(engine, "point_detail", (round_label, framework_version, int(point_number), lang), build)
+
+
+# --- completeness -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CompletenessTable:
+    """Per region: expected vs received returns and upload counts; the round's rejected uploads and their issues."""
+
+    round_label: str
+    regions: pd.DataFrame
+    rejected: pd.DataFrame
+    issues: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+def completeness_table(engine: Engine, round_label: str) -> CompletenessTable:
+    """Returns received per region in round `round_label` (NotFoundError when unknown) and the rejected uploads."""
+
+    def build(conn: Connection) -> CompletenessTable:
+        all_rounds = data.rounds(conn)
+        current = data.find_round(all_rounds, round_label)
+        scores = _scores_per_round(conn, all_rounds[all_rounds["label"] == round_label])[0].scores
+        per_region = metrics.aggregate(scores, ["region_code", "region_name"])
+        per_region = per_region[["region_code", "region_name", "n_expected", "n_returns", "completeness"]]
+        uploads = data.upload_counts(conn, int(current["id"]))
+        per_region = per_region.merge(uploads, on="region_code", how="left")
+        count_columns = ["n_uploads", "n_accepted", "n_rejected", "n_duplicate"]
+        per_region[count_columns] = per_region[count_columns].fillna(0).astype(int)
+        rejected, issues = data.rejected_uploads(conn, int(current["id"]))
+        rejected = rejected.merge(
+            issues.groupby("upload_id").size().rename("n_issues"), on="upload_id", how="left"
+        ).fillna({"n_issues": 0})
+        rejected["n_issues"] = rejected["n_issues"].astype(int)
+        return CompletenessTable(
+            round_label=round_label,
+            regions=per_region.sort_values("region_code").reset_index(drop=True),
+            rejected=rejected,
+            issues=issues,
+        )
+
+    return cached(engine, "completeness", (round_label,), build)
+
+
+# --- a coordinator's home -----------------------------------------------------------------------------------
+
+RETURNED, LATE, MISSING = "returned", "late", "missing"
+
+
+@dataclass
+class MyRegion:
+    """A coordinator's regions in one round: each municipality returned, late (deadline passed) or still missing,
+    when and by whom it last sent, what changed against the version before, and the change since last round."""
+
+    round: dict[str, Any]
+    regions: pd.DataFrame
+    municipalities: pd.DataFrame
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+def return_state(has_return: bool, deadline: date | None, today: date) -> str:
+    """returned; late when the deadline has passed without a return; missing (still expected) otherwise."""
+    if has_return:
+        return RETURNED
+    return LATE if deadline is not None and today > deadline else MISSING
+
+
+def my_region(
+    engine: Engine, round_label: str, region_codes: tuple[str, ...], *, today: date, lang: Lang = "nl"
+) -> MyRegion:
+    """The coordinator's home for `region_codes` in round `round_label` (NotFoundError when the round is unknown)."""
+    report = round_report(engine, round_label, lang=lang)
+    codes = tuple(sorted(set(region_codes)))
+
+    def build(conn: Connection) -> MyRegion:
+        round_id = int(data.find_round(data.rounds(conn), round_label)["id"])
+        municipalities = report.municipalities[report.municipalities["region_code"].isin(codes)]
+        municipalities = municipalities[
+            ["municipality_code", "municipality_name", "region_code", "region_name", "has_return", "coverage"]
+        ]
+        sent = data.current_submissions(conn, round_id, list(municipalities["municipality_code"]))
+        frame = municipalities.merge(sent, on="municipality_code", how="left")
+        changes = report.changes_municipalities[["municipality_code", *metrics.CHANGE_COLUMNS]]
+        frame = frame.merge(changes, on="municipality_code", how="left")
+        deadline = report.round["deadline"]
+        frame["state"] = [return_state(bool(flag), deadline, today) for flag in frame["has_return"]]
+        order = {LATE: 0, MISSING: 1, RETURNED: 2}
+        frame = frame.sort_values(
+            ["state", "municipality_name"], key=lambda s: s.map(order) if s.name == "state" else s
+        ).reset_index(drop=True)
+        regions = report.regions[report.regions["region_code"].isin(codes)].reset_index(drop=True)
+        counts = {state: int((frame["state"] == state).sum()) for state in (RETURNED, LATE, MISSING)}
+        return MyRegion(round=report.round, regions=regions, municipalities=frame, counts=counts)
+
+    return cached(engine, "my_region", (round_label, codes, today, lang), build)
+
+
+def latest_open_round(engine: Engine) -> str | None:
+    """The latest open round (the one coordinators are returning for), None when every round is closed."""
+    with data.snapshot(engine) as conn:
+        all_rounds = data.rounds(conn)
+    open_rounds = all_rounds[all_rounds["is_open"]]
+    return str(open_rounds["label"].iloc[-1]) if not open_rounds.empty else None

@@ -1,0 +1,1 @@
+"""Synthetic returns through the real ETL; `raak demo`."""

@@ -1,0 +1,66 @@
+"""`raak export`: the steering-group export of one round into a folder (PDF, chart images, Excel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dashboard.exports.bundle import BROWSER_PATH_ENV, SYSTEM_CHROMIUM, build_export
+from dashboard.exports.content import FORMATS, ExportRequest, parse_formats
+
+
+@click.command("export")
+@click.option("--round", "round_label", required=True, help="Round label, e.g. 2011.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (created when missing; files of the same name are replaced).",
+)
+@click.option("--region", "region_code", help="Only this region's pages, charts and rows (region code, e.g. GG3406).")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language.")
+@click.option(
+    "--format",
+    "formats",
+    default=",".join(FORMATS),
+    show_default=True,
+    help="Comma-separated: pdf (report), png and svg (every chart), xlsx (the numbers).",
+)
+def export(round_label: str, out: Path, region_code: str | None, lang: str, formats: str) -> None:
+    """Write a round's steering-group export: a PDF report, every chart as PNG and SVG, the numbers as Excel.
+
+    \b
+    File names say what they are: 2011_national_report.pdf, 2011_national_tables.xlsx,
+    2011_national_trajectory.png, 2011_GG3406_continuum.svg, ...
+    The chart images are drawn by kaleido in a headless Chromium: the one named by BROWSER_PATH, else
+    /usr/bin/chromium (Debian package `chromium`). A full national export takes about a minute.
+    """
+    from etl.store.db import get_engine
+
+    request = ExportRequest(
+        round_label=round_label.strip(),
+        region_code=region_code.strip().upper() if region_code else None,
+        lang=lang,  # type: ignore[arg-type]
+        formats=parse_formats(formats),
+    )
+    shown: set[str] = set()
+
+    def progress(done: int, total: int, step: str) -> None:
+        if step not in shown:
+            shown.add(step)
+            click.echo(f"[{done}/{total}] {STEP_TEXT.get(step, step)}", err=True)
+
+    files = build_export(get_engine(), request, out, progress)
+    click.echo(f"Wrote {len(files)} files to {out}:")
+    for path in files:
+        click.echo(f"  {path.name}")
+
+
+STEP_TEXT = {
+    "numbers": "numbers gathered",
+    "images": f"drawing the charts (Chromium: {BROWSER_PATH_ENV} or {SYSTEM_CHROMIUM}) …",
+    "pdf": "PDF written",
+    "xlsx": "workbook written",
+    "done": "done",
+}

@@ -1,0 +1,205 @@
+"""Landelijk / National (`/`): KPIs, trajectory, map, region ranking, coverage per group, weakest points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.analytics.queries import municipality_geojson
+from dashboard.analytics.report import RoundReport, round_report
+from dashboard.analytics.summary import headline_block, national_headline
+from dashboard.figures import charts as figures
+from dashboard.i18n import integer, long_date
+from dashboard.web import components as c
+from dashboard.web.pages.view import View
+
+NEEDS_ROUND = True
+MAP_PARAM = "kaart"
+MUNICIPALITY_MAP = "gemeenten"
+
+
+def heading(view: View, report: RoundReport, title_key: str, **values: object) -> html.Div:
+    """Page title with the round, its reference date and whether it is open (shared by the round pages)."""
+    info = report.round
+    state = view.t("round.open" if info["is_open"] else "round.closed")
+    meta = [view.t("reference_date", date=long_date(info["reference_date"], view.lang)), state]
+    if info["deadline"]:
+        meta.insert(1, view.t("col.deadline", date=long_date(info["deadline"], view.lang)))
+    return html.Div(
+        [
+            html.H1(f"{view.t(title_key, **values)} — {view.t('round', label=info['label'])}", id="page-title"),
+            html.P(" · ".join(meta), className="page-meta"),
+        ],
+        className="page-heading",
+    )
+
+
+def projection_text(view: View, status: str, reached_on: Any) -> str:
+    """A projection in words: target reached on a date, or not at current pace, or too few rounds."""
+    return view.t(f"projection.{status}", date=long_date(reached_on, view.lang))
+
+
+def kpis(view: View, report: RoundReport) -> html.Div:
+    """National coverage, regions on track, completeness, time left to the target and the projection."""
+    national, lang = report.national, view.lang
+    days = int(national["days_to_target"])
+    projection = national["projection"]
+    return html.Div(
+        [
+            c.kpi_card(
+                "coverage",
+                view.t("kpi.coverage"),
+                figures.percent(national["coverage"], lang),
+                view.t(
+                    "kpi.coverage.note",
+                    reporting=figures.percent(national["coverage_reporting"], lang),
+                    weighting=view.t(f"weighting.{national['weighting']}"),
+                ),
+            ),
+            c.kpi_card(
+                "on-track",
+                view.t("kpi.on_track"),
+                f"{national['regions_on_track']}/{national['n_regions']}",
+                view.t("kpi.on_track.note", target=figures.percent(national["target"], lang)),
+            ),
+            c.kpi_card(
+                "completeness",
+                view.t("kpi.completeness"),
+                figures.percent(national["completeness"], lang),
+                view.t("kpi.completeness.note", returns=national["n_returns"], expected=national["n_expected"]),
+            ),
+            c.kpi_card(
+                "time-left",
+                view.t("kpi.time_left"),
+                view.t("kpi.time_left.value", days=integer(days, lang))
+                if days >= 0
+                else view.t("kpi.time_left.passed"),
+                view.t(
+                    "kpi.time_left.note",
+                    end=long_date(report.target.end, lang),
+                    value=figures.percent(report.target.value, lang),
+                ),
+            ),
+            c.kpi_card(
+                "projection",
+                view.t("kpi.projection"),
+                projection_text(view, projection.status, projection.reached_on),
+            ),
+        ],
+        className="kpi-row",
+    )
+
+
+def map_card(view: View, report: RoundReport) -> html.Section:
+    """The choropleth of regions (or municipalities), with the level toggle as links so the URL keeps it."""
+    by_municipality = view.params.get(MAP_PARAM) == MUNICIPALITY_MAP
+    shapes = municipality_geojson(int(report.round["division_year"]))
+    kwargs = {"round_label": report.round["label"], "lang": view.lang}
+    if by_municipality:
+        figure = figures.municipality_map_figure(report.municipalities, shapes, **kwargs)
+        chart = c.nav_graph("national-map", figure, "municipality", 1)
+        data = report.municipalities
+    else:
+        figure = figures.region_map_figure(
+            report.regions, report.municipalities, shapes, weighting=report.weighting, **kwargs
+        )
+        chart = c.nav_graph("national-map", figure, "region", 0)
+        data = report.regions
+    toggle = html.Div(
+        [
+            dcc.Link(
+                view.t(f"map.toggle.{key}"),
+                href=view.href(**{MAP_PARAM: value}),
+                id=f"map-toggle-{key}",
+                className="toggle active" if active else "toggle",
+            )
+            for key, value, active in (
+                ("regions", None, not by_municipality),
+                ("municipalities", MUNICIPALITY_MAP, by_municipality),
+            )
+        ],
+        className="toggle-group",
+    )
+    level = "municipalities" if by_municipality else "regions"
+    filename = f"raak_kaart_{level}_{report.round['label']}"
+    return c.card("map", html.Div([toggle, chart]), data, filename, view.lang, hint=view.t("map.hint"))
+
+
+def layout(view: View) -> list[Any]:
+    """The national page for the chosen round."""
+    report = round_report(view.engine, view.round_label, lang=view.lang)
+    label = report.round["label"]
+    kwargs = {"round_label": label, "lang": view.lang}
+    body: list[Any] = [heading(view, report, "national.title")]
+    if report.national["n_returns"] == 0:
+        return [*body, c.empty_state(view.t_for_role("empty.no_returns", round=label), element_id="empty-round")]
+    national_groups = report.groups[report.groups["scope"] == "national"]
+    return [
+        *body,
+        headline_block(national_headline(report), view.lang),
+        kpis(view, report),
+        html.Div(
+            [
+                c.card(
+                    "trajectory",
+                    c.graph(
+                        "trajectory", figures.trajectory_figure(report.trajectory, weighting=report.weighting, **kwargs)
+                    ),
+                    report.trajectory,
+                    f"raak_traject_{label}",
+                    view.lang,
+                ),
+                map_card(view, report),
+            ],
+            className="grid-2",
+        ),
+        html.Div(
+            [
+                c.card(
+                    "ranking",
+                    c.nav_graph(
+                        "ranking",
+                        figures.region_ranking_figure(
+                            report.regions, target_value=report.national["target"], weighting=report.weighting, **kwargs
+                        ),
+                        "region",
+                        0,
+                    ),
+                    report.regions,
+                    f"raak_regios_{label}",
+                    view.lang,
+                ),
+                html.Div(
+                    [
+                        c.card(
+                            "groups",
+                            c.graph(
+                                "groups",
+                                figures.group_coverage_figure(
+                                    national_groups,
+                                    weighting=report.weighting,
+                                    target_value=report.national["target"],
+                                    **kwargs,
+                                ),
+                            ),
+                            national_groups,
+                            f"raak_onderdelen_{label}",
+                            view.lang,
+                        ),
+                        c.card(
+                            "weakest",
+                            c.nav_graph(
+                                "weakest", figures.weakest_points_figure(report.weakest_points, **kwargs), "point", 0
+                            ),
+                            report.weakest_points,
+                            f"raak_zwakste_punten_{label}",
+                            view.lang,
+                        ),
+                    ],
+                    className="stack",
+                ),
+            ],
+            className="grid-2",
+        ),
+    ]

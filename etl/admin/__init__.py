@@ -1,0 +1,1 @@
+"""Reporting rounds and users; `raak rounds`, `raak users`."""

@@ -1,0 +1,358 @@
+"""Write the outcome of one file into the database, inside the caller's single transaction.
+
+Accepted: an upload, one submission per municipality and its assessments, superseding (never deleting) the
+previous current submission of the same round and municipality. Rejected or duplicate: only the upload record,
+its issues (rejected) and an audit entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import bindparam, false, insert, select, update
+from sqlalchemy.orm import Session
+
+from etl.ingest.validate import Validation
+from etl.store import models as m
+from etl.store.audit import record
+from etl.store.issues import Issue
+
+
+def take_write_lock(session: Session) -> None:
+    """On SQLite, become the (single) writer before reading anything, so what we read stays true until commit.
+
+    A no-op UPDATE takes SQLite's write lock (waiting for another writer rather than failing later). PostgreSQL
+    locks rows instead: see :func:`lock_round`.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(m.Round).where(false()).values(is_open=m.Round.is_open))
+
+
+def lock_round(session: Session, round_id: int) -> None:
+    """Serialise ingests of one round: `SELECT … FOR UPDATE` on PostgreSQL (SQLite holds its write lock already)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(m.Round.id).where(m.Round.id == round_id).with_for_update())
+
+
+def accepted_upload_with_hash(
+    session: Session, round_id: int, sha: str, allowed_regions: Collection[str] | None = None
+) -> m.Upload | None:
+    """An earlier accepted upload of exactly these bytes for this round, within the uploader's regions.
+
+    An upload outside them is never named: "duplicate" would tell a coordinator that another region's file was
+    accepted. `allowed_regions` None means every region (NJi, the command line).
+    """
+    earlier = session.scalars(
+        select(m.Upload)
+        .where(m.Upload.round_id == round_id, m.Upload.sha256 == sha, m.Upload.status == "accepted")
+        .order_by(m.Upload.id)
+    )
+    return next((upload for upload in earlier if upload_in_scope(session, upload, allowed_regions)), None)
+
+
+def upload_in_scope(session: Session, upload: m.Upload, allowed_regions: Collection[str] | None) -> bool:
+    """Whether the upload's region and the region of every municipality it delivered lie within `allowed_regions`."""
+    if allowed_regions is None:
+        return True
+    if upload.region_code is not None and upload.region_code not in allowed_regions:
+        return False
+    regions = set(
+        session.scalars(
+            select(m.Municipality.region_code)
+            .join(m.Submission, m.Submission.municipality_code == m.Municipality.code)
+            .where(m.Submission.upload_id == upload.id)
+        )
+    )
+    return bool(regions) and regions <= set(allowed_regions)
+
+
+def upload_municipalities(session: Session, upload_id: int) -> list[str]:
+    """The municipalities an upload delivered."""
+    return list(
+        session.scalars(
+            select(m.Submission.municipality_code)
+            .where(m.Submission.upload_id == upload_id)
+            .order_by(m.Submission.municipality_code)
+        )
+    )
+
+
+def _upload(
+    session: Session,
+    *,
+    status: str,
+    file: str,
+    sha: str,
+    size: int,
+    round_id: int | None,
+    uploader: str | None,
+    validation: Validation | None = None,
+    region_code: str | None = None,
+    stored_path: str | None = None,
+) -> m.Upload:
+    """The upload row, filed under `region_code` exactly (the caller decides which region may carry it)."""
+    columns = m.Upload.__table__.c
+    upload = m.Upload(
+        round_id=round_id,
+        filename=m.shorten(file, columns.filename.type.length),
+        sha256=sha,
+        size_bytes=size,
+        stored_path=stored_path,
+        uploader=m.fit_to_column(uploader, columns.uploader),
+        status=status,
+        region_code=m.fit_to_column(region_code, columns.region_code),
+        template_version=m.fit_to_column(validation.template_version if validation else None, columns.template_version),
+        framework_version=validation.framework_version if validation else None,
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def _issues(session: Session, upload_id: int, issues: Sequence[Issue]) -> None:
+    columns = m.ValidationIssue.__table__.c
+    if issues:
+        session.execute(
+            insert(m.ValidationIssue),
+            [
+                {
+                    "upload_id": upload_id,
+                    "severity": issue.severity,
+                    "code": issue.code,
+                    "sheet": m.fit_to_column(issue.sheet, columns.sheet),
+                    "cell": m.fit_to_column(issue.cell, columns.cell),
+                    "message_nl": m.fit_to_column(issue.message_nl, columns.message_nl),
+                    "message_en": m.fit_to_column(issue.message_en, columns.message_en),
+                }
+                for issue in issues
+            ],
+        )
+
+
+def record_rejection(
+    session: Session,
+    *,
+    file: str,
+    sha: str,
+    size: int,
+    round_id: int | None,
+    uploader: str | None,
+    issues: Sequence[Issue],
+    validation: Validation | None,
+    region_code: str | None,
+    remote_addr: str | None = None,
+) -> int:
+    """The rejected upload, its issues and one audit entry; nothing else.
+
+    `region_code` is the region the rejection is filed under: the caller passes one within the uploader's scope,
+    so a rejected attempt never shows up in (or moves the counters of) a region the uploader may not submit for.
+    """
+    upload = _upload(
+        session,
+        status="rejected",
+        file=file,
+        sha=sha,
+        size=size,
+        round_id=round_id,
+        uploader=uploader,
+        validation=validation,
+        region_code=region_code,
+    )
+    _issues(session, upload.id, issues)
+    errors = sorted({issue.code for issue in issues if issue.severity == "error"})
+    record(
+        session,
+        "upload.rejected",
+        actor=uploader,
+        detail={"upload_id": upload.id, "file": file, "errors": errors},
+        remote_addr=remote_addr,
+    )
+    return upload.id
+
+
+def record_duplicate(
+    session: Session,
+    *,
+    file: str,
+    sha: str,
+    size: int,
+    round_id: int,
+    uploader: str | None,
+    earlier: m.Upload,
+    remote_addr: str | None = None,
+) -> int:
+    """The duplicate upload and one audit entry; nothing else."""
+    upload = _upload(
+        session,
+        status="duplicate",
+        file=file,
+        sha=sha,
+        size=size,
+        round_id=round_id,
+        uploader=uploader,
+        region_code=earlier.region_code,
+    )
+    upload.template_version = earlier.template_version
+    upload.framework_version = earlier.framework_version
+    record(
+        session,
+        "upload.duplicate",
+        actor=uploader,
+        detail={"upload_id": upload.id, "file": file, "duplicate_of": earlier.id},
+        remote_addr=remote_addr,
+    )
+    return upload.id
+
+
+def load_accepted(
+    session: Session,
+    validation: Validation,
+    *,
+    file: str,
+    sha: str,
+    size: int,
+    uploader: str | None,
+    stored_path: str,
+    remote_addr: str | None = None,
+) -> tuple[int, list[int]]:
+    """Insert the accepted upload with its submissions and assessments; supersede what they replace."""
+    rnd = validation.round
+    if rnd is None or validation.framework_version is None or validation.has_errors:
+        raise ValueError("only a file that passed validation is loaded")
+    upload = _upload(
+        session,
+        status="accepted",
+        file=file,
+        sha=sha,
+        size=size,
+        round_id=rnd.id,
+        uploader=uploader,
+        validation=validation,
+        region_code=validation.region_code,
+        stored_path=stored_path,
+    )
+    _issues(session, upload.id, validation.issues)
+    codes = [r.code for r in validation.returns]
+    previous: dict[str, int] = {
+        code: submission_id
+        for code, submission_id in session.execute(
+            select(m.Submission.municipality_code, m.Submission.id).where(
+                m.Submission.round_id == rnd.id,
+                m.Submission.status == "accepted",
+                m.Submission.municipality_code.in_(codes),
+            )
+        )
+    }
+    submission_ids = _insert_submissions(session, upload.id, rnd.id, validation.framework_version, codes)
+    new_ids = dict(zip(codes, submission_ids, strict=True))
+    _supersede(session, {old_id: new_ids[code] for code, old_id in previous.items()})
+    session.execute(
+        update(m.Assessment)
+        .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
+        .values(is_current=False)
+    )
+    insert_assessments(
+        session,
+        [
+            (
+                new_ids[r.code],
+                rnd.id,
+                r.code,
+                validation.framework_version,
+                point.number,
+                point.status,
+                point.not_applicable,
+                point.comment,
+                True,
+            )
+            for r in validation.returns
+            for point in r.points
+        ],
+    )
+    record(
+        session,
+        "upload",
+        actor=uploader,
+        detail={
+            "upload_id": upload.id,
+            "file": file,
+            "round": rnd.label,
+            "municipalities": codes,
+            "superseded_submissions": sorted(previous.values()),
+        },
+        remote_addr=remote_addr,
+    )
+    return upload.id, submission_ids
+
+
+SUBMISSIONS = m.Submission.__table__
+ASSESSMENTS = m.Assessment.__table__
+# The assessment columns every loader writes, in this order (the id comes from the database).
+ASSESSMENT_COLUMNS = (
+    "submission_id",
+    "round_id",
+    "municipality_code",
+    "framework_version",
+    "point_number",
+    "status",
+    "not_applicable",
+    "comment",
+    "is_current",
+)
+
+
+def _insert_submissions(
+    session: Session, upload_id: int, round_id: int, framework_version: str, codes: Sequence[str]
+) -> list[int]:
+    """One accepted submission per municipality, in one statement; their ids in the order of `codes`."""
+    if not codes:
+        return []
+    rows = [
+        {
+            "upload_id": upload_id,
+            "round_id": round_id,
+            "municipality_code": code,
+            "framework_version": framework_version,
+            "status": "accepted",
+        }
+        for code in codes
+    ]
+    statement = insert(SUBMISSIONS).returning(SUBMISSIONS.c.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+def _supersede(session: Session, replaced_by: dict[int, int]) -> None:
+    """Mark each old submission superseded by its new one, in one executemany."""
+    if replaced_by:
+        session.execute(
+            update(SUBMISSIONS)
+            .where(SUBMISSIONS.c.id == bindparam("old_id"))
+            .values(status="superseded", superseded_by_id=bindparam("new_id")),
+            [{"old_id": old, "new_id": new} for old, new in replaced_by.items()],
+        )
+
+
+def insert_assessments(session: Session, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert assessment rows (values in :data:`ASSESSMENT_COLUMNS` order) in the caller's transaction, in bulk.
+
+    PostgreSQL with psycopg: one `COPY … FROM STDIN`, instead of one prepared INSERT per row. SQLite: one
+    executemany of the plain INSERT, which sqlite3 runs in a loop in C. Any other driver: a Core executemany.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        from psycopg import sql  # imported here: only this path needs it
+
+        copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(ASSESSMENTS.name), sql.SQL(", ").join(map(sql.Identifier, ASSESSMENT_COLUMNS))
+        )
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(copy) as writer:
+            for row in rows:
+                writer.write_row(row)
+        return
+    if connection.dialect.name == "sqlite":  # the rows go to sqlite3's executemany as they are, no dict per row
+        columns, marks = ", ".join(ASSESSMENT_COLUMNS), ", ".join("?" * len(ASSESSMENT_COLUMNS))
+        connection.exec_driver_sql(f"INSERT INTO {ASSESSMENTS.name} ({columns}) VALUES ({marks})", list(rows))
+        return
+    session.execute(insert(ASSESSMENTS), [dict(zip(ASSESSMENT_COLUMNS, row, strict=True)) for row in rows])

@@ -1,0 +1,712 @@
+"""Check a read workbook against the reference data and the round: strict in content, every finding located.
+
+Findings are :class:`etl.store.issues.Issue` records from the catalogue :data:`MESSAGES` (documented, code by code, in
+`docs/return-format.md`). Any error rejects the whole file; warnings never do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from etl.reference.status import InvalidStatus, StatusParser, default_parser
+from etl.store import models as m
+from etl.store.issues import Issue, Severity
+from etl.workbook.layout import TEMPLATE_VERSION, framework_versions
+from etl.workbook.read import (
+    CodeCell,
+    PointsTable,
+    Sheet,
+    Workbook,
+    cell_ref,
+    cell_text,
+    find_code,
+    find_points_table,
+    is_blank,
+    meta_values,
+    parse_municipality_code,
+    parse_point_number,
+)
+
+MAX_LISTED = 12  # numbers or names listed in one message before "…"
+MAX_NUMBER_DIGITS = 9  # longer digit runs are text (and int() refuses 4,300+ digits)
+
+# code: (severity, Dutch, English). Placeholders are filled from the keyword arguments of `Findings.add`.
+MESSAGES: dict[str, tuple[Severity, str, str]] = {
+    "no_municipality_sheet": (
+        "error",
+        "Geen gemeenteblad gevonden: geen enkel werkblad heeft een cel 'Gemeentecode' met de CBS-code ernaast "
+        "of eronder.",
+        "No municipality sheet found: no sheet has a cell 'Gemeentecode' (Municipality code) with the CBS code "
+        "to its right or below it.",
+    ),
+    "no_returns": (
+        "error",
+        "Voor geen enkele gemeente is een status ingevuld; er valt niets te verwerken.",
+        "No status is filled in for any municipality; there is nothing to load.",
+    ),
+    "missing_municipality_code": (
+        "error",
+        "Naast of onder 'Gemeentecode' staat geen code.",
+        "There is no code to the right of or below 'Gemeentecode'.",
+    ),
+    "invalid_municipality_code": (
+        "error",
+        "'{value}' is geen CBS-gemeentecode (verwacht bijvoorbeeld GM0363, 0363 of 363).",
+        "'{value}' is not a CBS municipality code (expected e.g. GM0363, 0363 or 363).",
+    ),
+    "unknown_municipality": (
+        "error",
+        "Onbekende gemeentecode {code}.",
+        "Unknown municipality code {code}.",
+    ),
+    "municipality_not_in_division": (
+        "error",
+        "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}.",
+        "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}.",
+    ),
+    "municipality_dissolved": (
+        "error",
+        "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}: zij is per "
+        "{date} opgegaan in {successors}. Lever aan voor {successors}.",
+        "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}: on "
+        "{date} it became part of {successors}. Submit for {successors} instead.",
+    ),
+    "municipality_not_yet_formed": (
+        "error",
+        "Gemeente {code} ({name}) bestaat nog niet in de gemeentelijke indeling {year} van ronde {round}: zij is "
+        "per {date} gevormd uit {predecessors}. Lever voor deze ronde aan per gemeente van toen.",
+        "Municipality {code} ({name}) does not exist yet in the {year} municipal division used by round {round}: "
+        "it was formed on {date} from {predecessors}. Submit per municipality as it was then.",
+    ),
+    "municipality_not_in_region": (
+        "error",
+        "Gemeente {code} ({name}) hoort bij regio {actual}, niet bij regio {region}.",
+        "Municipality {code} ({name}) belongs to region {actual}, not to region {region}.",
+    ),
+    "region_not_allowed": (
+        "error",
+        "U mag alleen aanleveren voor regio {allowed}; dit bestand bevat regio {region}.",
+        "You may only submit for region {allowed}; this file covers region {region}.",
+    ),
+    "duplicate_municipality": (
+        "error",
+        "Gemeente {code} staat ook op werkblad '{other}'; elke gemeente mag één keer voorkomen.",
+        "Municipality {code} also appears on sheet '{other}'; each municipality may appear once.",
+    ),
+    "no_points_table": (
+        "error",
+        "Geen puntentabel gevonden: een kopregel met 'Nr' (of 'Punt') en 'Status' ontbreekt.",
+        "No points table found: a header row with 'Nr' (or 'Point') and 'Status' is missing.",
+    ),
+    "ambiguous_point_column": (
+        "error",
+        "Meerdere kolommen ({columns}) kunnen het puntnummer bevatten en hun nummers verschillen; laat één kolom "
+        "'Nr' met de puntnummers 1, 2, 3, … staan.",
+        "Several columns ({columns}) could hold the point number and their numbers differ; keep one column 'Nr' "
+        "with the point numbers 1, 2, 3, ….",
+    ),
+    "invalid_point_number": (
+        "error",
+        "'{value}' is geen puntnummer; deze regel heeft wel een status.",
+        "'{value}' is not a point number, but the row has a status.",
+    ),
+    "unknown_point": (
+        "error",
+        "Punt {number} bestaat niet in raamwerk {framework} (punten {first}-{last}).",
+        "Point {number} does not exist in framework {framework} (points {first}-{last}).",
+    ),
+    "duplicate_point": (
+        "error",
+        "Punt {number} staat twee keer in de tabel (ook in {other}).",
+        "Point {number} appears twice in the table (also in {other}).",
+    ),
+    "missing_points": (
+        "error",
+        "De tabel mist punt(en) {numbers}.",
+        "The table lacks point(s) {numbers}.",
+    ),
+    "invalid_status": (
+        "error",
+        "Punt {number}: '{value}' is geen geldige status; toegestaan: {accepted} (getal of omschrijving).",
+        "Point {number}: '{value}' is not a valid status; allowed: {accepted} (number or label).",
+    ),
+    "missing_status": (
+        "error",
+        "Punt {number}: status ontbreekt (andere punten van deze gemeente zijn wel ingevuld).",
+        "Point {number}: status missing (other points of this municipality are filled in).",
+    ),
+    "no_return": (
+        "warning",
+        "Geen enkele status ingevuld voor {code} ({name}): geen aanlevering voor deze gemeente, overgeslagen.",
+        "No status filled in for {code} ({name}): no return for this municipality, skipped.",
+    ),
+    "round_missing": (
+        "error",
+        "Onduidelijk voor welke ronde dit bestand is: geef de ronde op (open rondes: {open}).",
+        "Unclear which round this file is for: state the round (open rounds: {open}).",
+    ),
+    "round_assumed": (
+        "warning",
+        "Geen ronde opgegeven; aangenomen: de enige open ronde, {round}.",
+        "No round stated; assumed the only open round, {round}.",
+    ),
+    "round_unknown": (
+        "error",
+        "Onbekende ronde '{round}' (bekend: {known}).",
+        "Unknown round '{round}' (known: {known}).",
+    ),
+    "round_closed": (
+        "error",
+        "Ronde {round} is gesloten en neemt geen aanleveringen meer aan.",
+        "Round {round} is closed and accepts no more returns.",
+    ),
+    "round_mismatch": (
+        "error",
+        "Het bestand is voor ronde {meta}, maar opgegeven is ronde {given}.",
+        "The file is for round {meta}, but round {given} was stated.",
+    ),
+    "region_unknown": (
+        "error",
+        "Onbekende regio '{region}'.",
+        "Unknown region '{region}'.",
+    ),
+    "region_mismatch": (
+        "error",
+        "Het bestand is voor regio {meta}, maar opgegeven is regio {given}.",
+        "The file is for region {meta}, but region {given} was stated.",
+    ),
+    "framework_version_unknown": (
+        "error",
+        "Onbekende raamwerkversie '{version}' (bekend: {known}).",
+        "Unknown framework version '{version}' (known: {known}).",
+    ),
+    "framework_version_old": (
+        "warning",
+        "Raamwerkversie {version} is ouder dan de nieuwste ({newest}); de statussen worden onder {version} opgeslagen.",
+        "Framework version {version} is older than the newest ({newest}); the statuses are stored under {version}.",
+    ),
+    "template_version_unknown": (
+        "error",
+        "Onbekende sjabloonversie '{version}'; deze monitor kent versie {current}. Download een nieuw sjabloon.",
+        "Unknown template version '{version}'; this monitor knows version {current}. Download a new template.",
+    ),
+    "template_version_old": (
+        "warning",
+        "Sjabloonversie {version} is ouder dan de huidige ({current}); het bestand is toch gelezen.",
+        "Template version {version} is older than the current one ({current}); the file was read anyway.",
+    ),
+    "formula_in_input": (
+        "warning",
+        "Deze invoercel bevat een formule; de berekende waarde '{value}' is gebruikt.",
+        "This input cell holds a formula; its computed value '{value}' was used.",
+    ),
+    "status_decreased": (
+        "warning",
+        "Punt {number}: status {status} is lager dan in ronde {previous_round} ({previous}) en er is geen toelichting.",
+        "Point {number}: status {status} is lower than in round {previous_round} ({previous}) and there is no comment.",
+    ),
+    "duplicate_file": (
+        "warning",
+        "Precies dit bestand is al eerder geaccepteerd voor ronde {round} (upload {upload_id}); er is niets gewijzigd.",
+        "Exactly this file was already accepted for round {round} (upload {upload_id}); nothing was changed.",
+    ),
+}
+
+
+def _listing(items: Collection[object]) -> str:
+    shown = [str(item) for item in list(items)[:MAX_LISTED]]
+    return ", ".join(shown) + (", …" if len(items) > MAX_LISTED else "")
+
+
+@dataclass
+class Findings:
+    """Collects issues for one file."""
+
+    file: str
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, code: str, sheet: str | None = None, cell: str | None = None, /, **values: object) -> None:
+        severity, nl, en = MESSAGES[code]
+        self.issues.append(Issue(severity, code, self.file, sheet, cell, nl.format(**values), en.format(**values)))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.severity == "error" for issue in self.issues)
+
+
+@dataclass(frozen=True)
+class PointValue:
+    """One point of a municipality's return, with the address of its status cell."""
+
+    number: int
+    status: int | None
+    not_applicable: bool
+    comment: str | None
+    cell: str
+
+
+@dataclass(frozen=True)
+class MunicipalityReturn:
+    """The 35 (or however many the framework has) points of one municipality."""
+
+    code: str
+    sheet: str
+    points: tuple[PointValue, ...]
+
+
+@dataclass
+class Validation:
+    """Everything the loader needs, and every finding."""
+
+    round: m.Round | None
+    region_code: str | None
+    framework_version: str | None
+    template_version: str | None
+    returns: list[MunicipalityReturn]
+    issues: list[Issue]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.severity == "error" for issue in self.issues)
+
+
+# --- round, region and versions -----------------------------------------------------------------------------
+
+
+def workbook_meta(workbook: Workbook | None) -> dict[str, tuple[str, str]]:
+    """The `_meta` key/value pairs (empty when the sheet is absent)."""
+    sheet = workbook.meta_sheet if workbook else None
+    return meta_values(sheet) if sheet else {}
+
+
+def resolve_round(
+    session: Session, meta: Mapping[str, tuple[str, str]], given: str | None, findings: Findings, meta_sheet: str
+) -> m.Round | None:
+    """The round from `_meta` and/or the caller; the single open round when neither states one.
+
+    A closed round is returned too: the caller reports `round_closed` unless the file is a duplicate.
+    """
+    stated = meta.get("round")
+    label = stated[0] if stated and stated[0] else None
+    given = given.strip() if given and given.strip() else None
+    if label and given and label != given:
+        findings.add("round_mismatch", meta_sheet, stated[1] if stated else None, meta=label, given=given)
+        return None
+    label = label or given
+    if label is None:
+        open_rounds = list(session.scalars(select(m.Round).where(m.Round.is_open).order_by(m.Round.reference_date)))
+        if len(open_rounds) != 1:
+            findings.add("round_missing", open=_listing([r.label for r in open_rounds]) or "-")
+            return None
+        findings.add("round_assumed", round=open_rounds[0].label)
+        return open_rounds[0]
+    found = session.scalar(select(m.Round).where(m.Round.label == label))
+    if found is None:
+        known = list(session.scalars(select(m.Round.label).order_by(m.Round.reference_date)))
+        cell = stated[1] if stated else None
+        findings.add("round_unknown", meta_sheet if stated else None, cell, round=label, known=_listing(known) or "-")
+        return None
+    return found
+
+
+def _framework_version(
+    session: Session, meta: Mapping[str, tuple[str, str]], findings: Findings, meta_sheet: str
+) -> str | None:
+    known = framework_versions(session)
+    if not known:
+        findings.add("framework_version_unknown", version="-", known="-")
+        return None
+    newest = known[-1]
+    stated = meta.get("framework_version")
+    if not stated or not stated[0]:
+        return newest
+    version, cell = stated
+    if version not in known:
+        findings.add("framework_version_unknown", meta_sheet, cell, version=version, known=_listing(known))
+        return None
+    if version != newest:
+        findings.add("framework_version_old", meta_sheet, cell, version=version, newest=newest)
+    return version
+
+
+def _template_version(meta: Mapping[str, tuple[str, str]], findings: Findings, meta_sheet: str) -> str | None:
+    stated = meta.get("template_version")
+    if not stated or not stated[0]:
+        return None
+    version, cell = stated
+    if version == TEMPLATE_VERSION:
+        return version
+    if _whole_number(version) is not None and int(version) < int(TEMPLATE_VERSION):
+        findings.add("template_version_old", meta_sheet, cell, version=version, current=TEMPLATE_VERSION)
+    else:
+        findings.add("template_version_unknown", meta_sheet, cell, version=version, current=TEMPLATE_VERSION)
+    return version
+
+
+def _region(
+    session: Session,
+    meta: Mapping[str, tuple[str, str]],
+    given: str | None,
+    allowed: Collection[str] | None,
+    findings: Findings,
+    meta_sheet: str,
+) -> str | None:
+    stated = meta.get("region")
+    from_meta = stated[0].upper() if stated and stated[0] else None
+    given = given.strip().upper() if given and given.strip() else None
+    cell = stated[1] if stated else None
+    if from_meta and given and from_meta != given:
+        findings.add("region_mismatch", meta_sheet, cell, meta=from_meta, given=given)
+        return None
+    region = from_meta or given
+    if region is None:
+        return None
+    if session.get(m.Region, region) is None:
+        findings.add("region_unknown", meta_sheet if from_meta else None, cell if from_meta else None, region=region)
+        return None
+    if allowed is not None and region not in allowed:
+        location = (meta_sheet, cell) if from_meta else (None, None)
+        findings.add("region_not_allowed", *location, allowed=_listing(sorted(allowed)) or "-", region=region)
+    return region
+
+
+# --- municipality sheets -----------------------------------------------------------------------------------
+
+
+def _whole_number(text: str) -> int | None:
+    """A short run of digits as a number (a 5,000-digit 'number' in a cell is text, not a number)."""
+    return int(text) if text.isdecimal() and len(text) <= MAX_NUMBER_DIGITS else None
+
+
+def _point_number(value: object) -> int | None:
+    """A point number as people write it ("7", "7.", "Punt 7", "nr. 7", "P7"; see read.parse_point_number)."""
+    return parse_point_number(value)
+
+
+@dataclass
+class _Context:
+    """Reference data looked up once per file."""
+
+    round: m.Round | None
+    region: str | None  # the stated region, when the uploader may submit for it
+    refused_region: str | None  # the stated region outside the uploader's scope (already reported once)
+    allowed_regions: Collection[str] | None
+    framework_version: str
+    points: tuple[int, ...]
+    municipalities: dict[str, tuple[str, str | None]]  # code → (name, region)
+    division: frozenset[str]
+    parser: StatusParser
+    changes: tuple[m.MunicipalChange, ...] = ()
+
+
+def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings) -> str | None:
+    if found.position is None:
+        findings.add("missing_municipality_code", sheet.name, cell_ref(found.label[0], found.label[1] + 1))
+        return None
+    cell = cell_ref(*found.position)
+    code = parse_municipality_code(found.value)
+    if code is None:
+        findings.add("invalid_municipality_code", sheet.name, cell, value=cell_text(found.value))
+        return None
+    if code not in ctx.municipalities:
+        findings.add("unknown_municipality", sheet.name, cell, code=code)
+        return None
+    name, region = ctx.municipalities[code]
+    if ctx.round is not None and code not in ctx.division:
+        _not_in_division(sheet, cell, code, ctx, findings)
+    elif ctx.region is not None and region != ctx.region:
+        findings.add(
+            "municipality_not_in_region",
+            sheet.name,
+            cell,
+            code=code,
+            name=name,
+            actual=region or "-",
+            region=ctx.region,
+        )
+    return code
+
+
+def _outside_scope(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings) -> bool:
+    """Whether the sheet's municipality lies outside the uploader's regions (reported once, at its code cell).
+
+    Runs before any other check of the sheet: nothing about such a municipality is read, computed or returned.
+    A municipality of no region counts as outside a coordinator's scope.
+    """
+    if ctx.allowed_regions is None or found.position is None:
+        return False
+    code = parse_municipality_code(found.value)
+    if code is None or code not in ctx.municipalities:
+        return False
+    region = ctx.municipalities[code][1]
+    if region in ctx.allowed_regions:
+        return False
+    if region is None or region != ctx.refused_region:  # the stated region was refused on the meta sheet already
+        findings.add(
+            "region_not_allowed",
+            sheet.name,
+            cell_ref(*found.position),
+            allowed=_listing(sorted(ctx.allowed_regions)) or "-",
+            region=region or "-",
+        )
+    return True
+
+
+def _not_in_division(sheet: Sheet, cell: str, code: str, ctx: _Context, findings: Findings) -> None:
+    """Say why `code` is not in the round's division: what it became, what it was formed from, or neither."""
+    assert ctx.round is not None
+    name = ctx.municipalities[code][0]
+    values = {"code": code, "name": name, "year": ctx.round.division_year, "round": ctx.round.label}
+    later = sorted((c for c in ctx.changes if c.old_code == code), key=lambda c: c.change_date)
+    earlier = sorted((c for c in ctx.changes if c.new_code == code and c.old_code != code), key=lambda c: c.change_date)
+    if later and later[0].change_date.year <= ctx.round.division_year:
+        when = later[0].change_date
+        names = [f"{c.new_code} ({ctx.municipalities[c.new_code][0]})" for c in later if c.change_date == when]
+        findings.add("municipality_dissolved", sheet.name, cell, date=when, successors=" / ".join(names), **values)
+    elif earlier and earlier[-1].change_date.year > ctx.round.division_year:
+        when = earlier[-1].change_date
+        names = [f"{c.old_code} ({ctx.municipalities[c.old_code][0]})" for c in earlier if c.change_date == when]
+        findings.add(
+            "municipality_not_yet_formed", sheet.name, cell, date=when, predecessors=", ".join(names), **values
+        )
+    else:
+        findings.add("municipality_not_in_division", sheet.name, cell, **values)
+
+
+def _read_points(
+    sheet: Sheet, table: PointsTable, ctx: _Context, findings: Findings
+) -> tuple[list[PointValue], list[tuple[int, str]]]:
+    """The filled points and the (number, cell) of blank status cells."""
+    filled: list[PointValue] = []
+    blank: list[tuple[int, str]] = []
+    seen: dict[int, str] = {}
+    known = set(ctx.points)
+    for row in table.rows:
+        raw_number = sheet.value(row, table.number_column)
+        raw_status = sheet.value(row, table.status_column)
+        raw_comment = sheet.value(row, table.comment_column) if table.comment_column is not None else None
+        number_cell = cell_ref(row, table.number_column)
+        status_cell = cell_ref(row, table.status_column)
+        number = _point_number(raw_number)
+        if number is None:
+            if not is_blank(raw_status):
+                findings.add("invalid_point_number", sheet.name, number_cell, value=cell_text(raw_number))
+            continue  # a heading or spacer row inside the table
+        if number not in known:
+            findings.add(
+                "unknown_point",
+                sheet.name,
+                number_cell,
+                number=number,
+                framework=ctx.framework_version,
+                first=min(known),
+                last=max(known),
+            )
+            continue
+        if number in seen:
+            findings.add("duplicate_point", sheet.name, number_cell, number=number, other=seen[number])
+            continue
+        seen[number] = number_cell
+        try:
+            parsed = ctx.parser.parse(raw_status)
+        except InvalidStatus:
+            findings.add(
+                "invalid_status",
+                sheet.name,
+                status_cell,
+                number=number,
+                value=cell_text(raw_status),
+                accepted=ctx.parser.accepted(),
+            )
+            continue
+        if parsed is None:
+            blank.append((number, status_cell))
+            continue
+        comment = cell_text(raw_comment) or None
+        filled.append(PointValue(number, parsed.status, parsed.not_applicable, comment, status_cell))
+    missing = sorted(known - seen.keys())
+    if missing:
+        findings.add("missing_points", sheet.name, _header_cell(table), numbers=_listing(missing))
+    return filled, blank
+
+
+def _header_cell(table: PointsTable) -> str:
+    """The address of the table's `Nr` header."""
+    return cell_ref(table.header_row, table.number_column)
+
+
+def _formula_warnings(
+    workbook: Workbook, sheet: Sheet, table: PointsTable | None, found: CodeCell, findings: Findings
+) -> None:
+    formulas = workbook.formula_cells(sheet.name)
+    if not formulas:
+        return
+    inputs: list[tuple[int, int]] = [found.position] if found.position else []
+    if table is not None:
+        columns = [table.status_column] + ([table.comment_column] if table.comment_column is not None else [])
+        inputs += [(row, column) for row in table.rows for column in columns]
+    for position in inputs:
+        if cell_ref(*position) in formulas:
+            findings.add("formula_in_input", sheet.name, cell_ref(*position), value=cell_text(sheet.value(*position)))
+
+
+def _previous_statuses(session: Session, ctx: _Context, codes: list[str]) -> tuple[str, dict[tuple[str, int], int]]:
+    """The current statuses of the round before this one (by reference date) for these municipalities."""
+    if ctx.round is None or not codes:
+        return "", {}
+    previous = session.scalar(
+        select(m.Round)
+        .where(m.Round.reference_date < ctx.round.reference_date)
+        .order_by(m.Round.reference_date.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return "", {}
+    rows = session.execute(
+        select(m.Assessment.municipality_code, m.Assessment.point_number, m.Assessment.status).where(
+            m.Assessment.round_id == previous.id,
+            m.Assessment.is_current,
+            m.Assessment.framework_version == ctx.framework_version,
+            m.Assessment.municipality_code.in_(codes),
+            m.Assessment.status.is_not(None),
+        )
+    )
+    return previous.label, {(code, number): status for code, number, status in rows}
+
+
+def _context(
+    session: Session,
+    rnd: m.Round | None,
+    region: str | None,
+    allowed: Collection[str] | None,
+    framework_version: str,
+) -> _Context:
+    """The reference data one file is checked against, read once; a stated region outside `allowed` is refused."""
+    refused = region if allowed is not None and region is not None and region not in allowed else None
+    municipalities = {
+        code: (name, region_of)
+        for code, name, region_of in session.execute(
+            select(m.Municipality.code, m.Municipality.name, m.Municipality.region_code)
+        )
+    }
+    division: frozenset[str] = frozenset()
+    if rnd is not None:  # the round's own division: its municipalities and their region in that year
+        year = m.MunicipalityDivision.year == rnd.division_year
+        in_division = {
+            code: region_code
+            for code, region_code in session.execute(
+                select(m.MunicipalityDivision.municipality_code, m.MunicipalityDivision.region_code).where(year)
+            )
+        }
+        division = frozenset(in_division)
+        municipalities |= {code: (municipalities[code][0], in_division[code]) for code in division}
+    changes = tuple(session.scalars(select(m.MunicipalChange)))
+    points = tuple(
+        session.scalars(
+            select(m.Point.number).where(m.Point.framework_version == framework_version).order_by(m.Point.number)
+        )
+    )
+    stated = None if refused else region
+    return _Context(
+        rnd, stated, refused, allowed, framework_version, points, municipalities, division, default_parser(), changes
+    )
+
+
+def _municipality_sheet(
+    workbook: Workbook, sheet: Sheet, found: CodeCell, ctx: _Context, seen: dict[str, str], findings: Findings
+) -> MunicipalityReturn | None:
+    """Check one municipality sheet; its return, or None (errors, outside scope, or no return)."""
+    if _outside_scope(sheet, found, ctx, findings):
+        return None
+    code = _check_code(sheet, found, ctx, findings)
+    if code is not None and found.position is not None:
+        if code in seen:
+            findings.add("duplicate_municipality", sheet.name, cell_ref(*found.position), code=code, other=seen[code])
+        seen.setdefault(code, sheet.name)
+    table = find_points_table(sheet, ctx.points)
+    _formula_warnings(workbook, sheet, table, found, findings)
+    if table is None:
+        findings.add("no_points_table", sheet.name)
+        return None
+    if table.other_number_columns:  # one issue for the table, not one per row
+        columns = [table.number_column, *table.other_number_columns]
+        findings.add(
+            "ambiguous_point_column",
+            sheet.name,
+            cell_ref(table.header_row, table.number_column),
+            columns=", ".join(cell_ref(table.header_row, c) for c in columns),
+        )
+        return None
+    filled, blank = _read_points(sheet, table, ctx, findings)
+    if not filled and blank and not any(i.sheet == sheet.name and i.severity == "error" for i in findings.issues):
+        name = ctx.municipalities[code][0] if code else "?"
+        findings.add("no_return", sheet.name, code=code or "?", name=name)
+        return None
+    for number, cell in blank:
+        findings.add("missing_status", sheet.name, cell, number=number)
+    return MunicipalityReturn(code, sheet.name, tuple(filled)) if code is not None else None
+
+
+def validate(
+    session: Session,
+    workbook: Workbook,
+    findings: Findings,
+    rnd: m.Round | None,
+    *,
+    region: str | None = None,
+    allowed_regions: Collection[str] | None = None,
+) -> Validation:
+    """Validate every municipality sheet of `workbook` for round `rnd` (already resolved by :func:`resolve_round`)."""
+    meta = workbook_meta(workbook)
+    meta_sheet = workbook.meta_sheet.name if workbook.meta_sheet else ""
+    allowed = {code.upper() for code in allowed_regions} if allowed_regions is not None else None
+    template_version = _template_version(meta, findings, meta_sheet)
+    framework_version = _framework_version(session, meta, findings, meta_sheet)
+    stated_region = _region(session, meta, region, allowed, findings, meta_sheet)
+    if framework_version is None:
+        scoped = stated_region if allowed is None or stated_region in allowed else None
+        return Validation(rnd, scoped, None, template_version, [], findings.issues)
+    ctx = _context(session, rnd, stated_region, allowed, framework_version)
+
+    returns: list[MunicipalityReturn] = []
+    seen: dict[str, str] = {}  # municipality → the sheet it was first found on
+    found_any = False
+    for sheet in workbook.sheets:
+        found = find_code(sheet) if sheet is not workbook.meta_sheet else None
+        if found is None:
+            continue  # instructions, lists: not a municipality sheet
+        found_any = True
+        municipality = _municipality_sheet(workbook, sheet, found, ctx, seen, findings)
+        if municipality is not None:
+            returns.append(municipality)
+    if not found_any:
+        findings.add("no_municipality_sheet")
+    elif not returns and not findings.has_errors:
+        findings.add("no_returns")
+    _decrease_warnings(session, ctx, returns, findings)  # `returns` holds municipalities within scope only
+    region_code = ctx.region
+    if region_code is None:  # not stated (or refused): the region of the municipalities, when they share one
+        regions = {ctx.municipalities[r.code][1] for r in returns}
+        region_code = regions.pop() if len(regions) == 1 else None
+    return Validation(rnd, region_code, framework_version, template_version, returns, findings.issues)
+
+
+def _decrease_warnings(session: Session, ctx: _Context, returns: list[MunicipalityReturn], findings: Findings) -> None:
+    label, previous = _previous_statuses(session, ctx, [r.code for r in returns])
+    for municipality in returns:
+        for point in municipality.points:
+            before = previous.get((municipality.code, point.number))
+            if before is not None and point.status is not None and point.status < before and not point.comment:
+                findings.add(
+                    "status_decreased",
+                    municipality.sheet,
+                    point.cell,
+                    number=point.number,
+                    status=point.status,
+                    previous_round=label,
+                    previous=before,
+                )

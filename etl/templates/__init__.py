@@ -1,0 +1,1 @@
+"""Writing the Excel template per region and round; `raak template`."""

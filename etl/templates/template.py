@@ -1,0 +1,342 @@
+"""Excel templates per region and round, written so that `etl.workbook.read` finds everything again by its labels.
+
+One instructions sheet, one protected sheet per municipality (only the Status and Toelichting cells are unlocked,
+Status with a dropdown) and a hidden `_meta` sheet. :func:`fill_template` writes values into a template's input
+cells by municipality code and point number (used by the tests and the demo data generator).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from etl.admin.rounds import get_round
+from etl.reference.framework import StatusScale, load_status_scale
+from etl.store import models as m
+from etl.store.issues import UserError
+from etl.workbook.layout import INSTRUCTIONS_SHEET, TEMPLATE_VERSION, fit_to_page_width, framework_versions, sheet_names
+from etl.workbook.read import META_SHEET, Sheet, find_code, find_points_table, parse_municipality_code
+
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+HEADER_ROW = 9  # 1-based row of the points table header
+HEADERS = ("Nr", "Niveau", "Titel", "Status", "Toelichting", "Tekst van het punt")
+COLUMN_WIDTHS = (14, 30, 46, 28, 45, 100)  # the first column also holds the labels of the header block
+LINE_HEIGHT_POINTS = 13  # one line of 11-point text; rows are sized to their longest wrapped text
+CHARACTERS_PER_WIDTH_UNIT = 1.1
+LEVEL_COLUMN, TITLE_COLUMN, STATUS_COLUMN, COMMENT_COLUMN, TEXT_COLUMN = 2, 3, 4, 5, 6  # 1-based, as in HEADERS
+LABEL_FONT = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+WARNING_FONT = Font(bold=True, size=12, color="C00000")  # a prefilled sheet with nothing to copy: hard to miss
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+THIN = Side(style="thin", color="A6A6A6")
+INPUT_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def status_choices(scale: StatusScale) -> list[str]:
+    """The dropdown entries: `0 - Niet gestart` … `4 - Ingevoerd en geborgd`, `n.v.t.`."""
+    return [f"{s.value} - {s.label_nl}" for s in scale.statuses] + [scale.not_applicable_label_nl]
+
+
+def status_choice(scale: StatusScale, status: int | None, not_applicable: bool) -> str:
+    """The dropdown entry for a stored status."""
+    return scale.not_applicable_label_nl if not_applicable else f"{status} - {scale.status(status).label_nl}"
+
+
+def template_filename(region_code: str, round_label: str) -> str:
+    """`RAAK_2009_GG3406.xlsx`."""
+    return _UNSAFE_IN_FILE_NAME.sub("-", f"RAAK_{round_label}_{region_code}") + ".xlsx"
+
+
+@dataclass(frozen=True)
+class _Municipality:
+    code: str
+    name: str
+
+
+def _region_municipalities(session: Session, region: m.Region, division_year: int) -> list[_Municipality]:
+    rows = session.execute(
+        select(m.Municipality.code, m.Municipality.name)
+        .join(m.MunicipalityDivision, m.MunicipalityDivision.municipality_code == m.Municipality.code)
+        .where(m.MunicipalityDivision.region_code == region.code, m.MunicipalityDivision.year == division_year)
+        .order_by(m.Municipality.name)
+    )
+    return [_Municipality(code, name) for code, name in rows]
+
+
+def previous_round_values(
+    session: Session, codes: list[str], rnd: m.Round, framework_version: str
+) -> tuple[str | None, dict[tuple[str, int], tuple[int | None, bool]]]:
+    """The round before `rnd` (latest earlier reference date) and its current statuses of `codes`: the only values
+    a template is prefilled with, so a municipality that sent nothing then is never filled from older rounds."""
+    previous = session.scalar(
+        select(m.Round).where(m.Round.reference_date < rnd.reference_date).order_by(m.Round.reference_date.desc())
+    )
+    if previous is None:
+        return None, {}
+    rows = session.execute(
+        select(
+            m.Assessment.municipality_code, m.Assessment.point_number, m.Assessment.status, m.Assessment.not_applicable
+        ).where(
+            m.Assessment.is_current,
+            m.Assessment.round_id == previous.id,
+            m.Assessment.framework_version == framework_version,
+            m.Assessment.municipality_code.in_(codes),
+        )
+    )
+    return previous.label, {(code, number): (status, na) for code, number, status, na in rows}
+
+
+def prefill_note(name: str, previous: str | None, prefilled: bool, round_label: str) -> tuple[str, bool]:
+    """The line at the top of a prefilled template's sheet, and whether it is a warning (nothing to copy)."""
+    if prefilled:
+        return (
+            f"Vooraf ingevuld met de aanlevering van ronde {previous}: controleer en wijzig elke status. Ongewijzigd "
+            f"uploaden telt als een aanlevering voor ronde {round_label}.",
+            False,
+        )
+    return (
+        f"LET OP: {name} leverde in ronde {previous or '–'} niets aan; dit blad is NIET vooraf ingevuld. "
+        "Laat het leeg als de gemeente ook nu niets aanlevert.",
+        True,
+    )
+
+
+def _instructions(ws: Worksheet, region: m.Region, rnd: m.Round, scale: StatusScale, count: int) -> None:
+    ws["A1"] = f"RAAK-monitor: zelfevaluatie {region.name}, ronde {rnd.label}"
+    ws["A1"].font = TITLE_FONT
+    lines = [
+        f"Peildatum: {rnd.reference_date:%d-%m-%Y}."
+        + (f" Uiterste inleverdatum: {rnd.deadline:%d-%m-%Y}." if rnd.deadline else ""),
+        f"Dit bestand heeft één tabblad per gemeente van de regio ({count} gemeenten).",
+        "",
+        "Zo vult u het in:",
+        "1. Kies per punt in de kolom Status een waarde uit de lijst. U mag ook een getal 0 tot en met 4 "
+        f"of '{scale.not_applicable_label_nl}' typen.",
+        "2. Licht in de kolom Toelichting vooral een status toe die lager is dan in de vorige ronde.",
+        "3. Vul per gemeente alle punten in. Levert een gemeente niets aan, laat dan het hele tabblad leeg.",
+        "4. Wijzig de gemeentecode, de kopregel van de tabel en de puntnummers niet; rijen en kolommen "
+        "invoegen of verplaatsen mag.",
+        "5. Sla het bestand op (.xlsx, .xls of .ods) en upload het in de RAAK-monitor. Bij een fout krijgt u "
+        "per cel te zien wat er mis is; er wordt dan niets opgeslagen.",
+        "",
+        "Statusschaal:",
+    ]
+    for offset, line in enumerate(lines, start=3):
+        ws.cell(offset, 1, line)
+    row = 3 + len(lines)
+    for column, header in enumerate(("Waarde", "Omschrijving", "English", "Telt als ingevoerd"), start=1):
+        ws.cell(row, column, header).font = LABEL_FONT
+    for status in scale.statuses:
+        row += 1
+        ws.cell(row, 1, status.value).alignment = Alignment(horizontal="left")
+        ws.cell(row, 2, status.label_nl)
+        ws.cell(row, 3, status.label_en)
+        ws.cell(row, 4, "ja" if status.implemented else "nee")
+    row += 1
+    ws.cell(row, 1, scale.not_applicable_label_nl)
+    ws.cell(row, 2, "Niet van toepassing")
+    ws.cell(row, 3, scale.not_applicable_label_en)
+    ws.cell(row, 4, "telt niet mee")
+    ws.column_dimensions["A"].width = 10
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["C"].width = 28
+    ws.column_dimensions["D"].width = 20
+    fit_to_page_width(ws)
+    ws.protection.sheet = True
+
+
+def _municipality_sheet(
+    ws: Worksheet,
+    municipality: _Municipality,
+    region: m.Region,
+    rnd: m.Round,
+    points: list[m.Point],
+    levels: dict[str, str],
+    scale: StatusScale,
+    prefill: Mapping[tuple[str, int], tuple[int | None, bool]],
+    note: tuple[str, bool] | None = None,
+) -> None:
+    ws["A1"] = f"RAAK-zelfevaluatie {municipality.name}, ronde {rnd.label}"
+    ws["A1"].font = TITLE_FONT
+    if note:
+        ws["A2"] = note[0]
+        ws["A2"].font = WARNING_FONT if note[1] else LABEL_FONT
+    block = (
+        ("Gemeentecode", municipality.code),
+        ("Gemeente", municipality.name),
+        ("Regio", f"{region.name} ({region.code})"),
+        ("Ronde", rnd.label),
+        ("Peildatum", f"{rnd.reference_date:%d-%m-%Y}"),
+    )
+    for row, (label, value) in enumerate(block, start=3):
+        ws.cell(row, 1, label).font = LABEL_FONT
+        ws.cell(row, 2, value)
+    for column, (header, width) in enumerate(zip(HEADERS, COLUMN_WIDTHS, strict=True), start=1):
+        cell = ws.cell(HEADER_ROW, column, header)
+        cell.font = LABEL_FONT
+        cell.fill = HEADER_FILL
+        ws.column_dimensions[cell.column_letter].width = width
+    for row, point in enumerate(points, start=HEADER_ROW + 1):
+        level = f"{point.level_code} - {levels[point.level_code]}" if point.level_code else "Algemeen"
+        before = prefill.get((municipality.code, point.number))
+        values = (point.number, level, point.title_nl, status_choice(scale, *before) if before else None, None)
+        for column, value in enumerate((*values, point.text_nl), start=1):
+            ws.cell(row, column, value).alignment = WRAP
+        wrapped = {LEVEL_COLUMN: level, TITLE_COLUMN: point.title_nl, TEXT_COLUMN: point.text_nl}
+        ws.row_dimensions[row].height = _row_height(wrapped)
+        for column in (STATUS_COLUMN, COMMENT_COLUMN):
+            cell = ws.cell(row, column)
+            cell.protection = Protection(locked=False)
+            cell.fill = INPUT_FILL
+            cell.border = INPUT_BORDER
+            cell.alignment = WRAP
+    last = HEADER_ROW + len(points)
+    choices = DataValidation(
+        type="list",
+        formula1='"' + ",".join(status_choices(scale)) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="information",
+        errorTitle="Status",
+        error=f"Kies een waarde uit de lijst, of typ 0 tot en met 4 of {scale.not_applicable_label_nl}.",
+        showInputMessage=True,
+        promptTitle="Status",
+        prompt="Kies uit de lijst (of typ 0-4 / n.v.t.).",
+    )
+    ws.add_data_validation(choices)
+    status_letter = ws.cell(HEADER_ROW, STATUS_COLUMN).column_letter
+    choices.add(f"{status_letter}{HEADER_ROW + 1}:{status_letter}{last}")
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
+    fit_to_page_width(ws)
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # people may widen columns and rows to read the texts
+    ws.protection.formatRows = False
+
+
+def _row_height(texts: Mapping[int, str]) -> float:
+    """Enough height for the longest text wrapped in its column (openpyxl leaves row heights to the reader)."""
+    lines = max(
+        math.ceil(len(text) / (COLUMN_WIDTHS[column - 1] * CHARACTERS_PER_WIDTH_UNIT)) for column, text in texts.items()
+    )
+    return LINE_HEIGHT_POINTS * max(1, lines) + 2
+
+
+def write_template(session: Session, region_code: str, round_label: str, out: Path, *, prefill: bool = False) -> Path:
+    """Write the template of one region and round to `out`: a file, or a folder (an existing one, or a path
+    without an extension) that gets `RAAK_<round>_<region>.xlsx`."""
+    region = session.get(m.Region, region_code.strip().upper())
+    if region is None:
+        known = ", ".join(session.scalars(select(m.Region.code).order_by(m.Region.code)))
+        raise UserError(f"unknown region {region_code!r} (known: {known})")
+    rnd = get_round(session, round_label.strip())
+    municipalities = _region_municipalities(session, region, rnd.division_year)
+    if not municipalities:
+        raise UserError(f"region {region.code} has no municipalities in the {rnd.division_year} division")
+    versions = framework_versions(session)
+    if not versions:
+        raise UserError("no framework loaded; run `raak reference load`")
+    framework_version = versions[-1]
+    points = list(
+        session.scalars(select(m.Point).where(m.Point.framework_version == framework_version).order_by(m.Point.number))
+    )
+    levels = {
+        code: name
+        for code, name in session.execute(
+            select(m.Level.code, m.Level.name_nl).where(m.Level.framework_version == framework_version)
+        )
+    }
+    scale = load_status_scale()
+    codes = [municipality.code for municipality in municipalities]
+    previous_label, previous = previous_round_values(session, codes, rnd, framework_version) if prefill else (None, {})
+    returned = {code for code, _ in previous}
+
+    book = openpyxl.Workbook()
+    instructions = book.active
+    instructions.title = INSTRUCTIONS_SHEET
+    _instructions(instructions, region, rnd, scale, len(municipalities))
+    for municipality, name in zip(municipalities, sheet_names([x.name for x in municipalities]), strict=True):
+        note = (
+            prefill_note(municipality.name, previous_label, municipality.code in returned, rnd.label)
+            if prefill
+            else None
+        )
+        _municipality_sheet(book.create_sheet(name), municipality, region, rnd, points, levels, scale, previous, note)
+    meta = book.create_sheet(META_SHEET)
+    for row in (
+        ("template_version", TEMPLATE_VERSION),
+        ("framework_version", framework_version),
+        ("round", rnd.label),
+        ("region", region.code),
+        ("generated_at", datetime.now(UTC).isoformat(timespec="seconds")),
+    ):
+        meta.append(row)
+    meta.sheet_state = "hidden"
+    meta.protection.sheet = True
+
+    out = Path(out)
+    folder = out.is_dir() or not out.suffix
+    target = out / template_filename(region.code, rnd.label) if folder else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
+def fill_template(
+    path_or_bytes: str | Path | bytes,
+    values: Mapping[str, Mapping[int, int | str | None]],
+    comments: Mapping[str, Mapping[int, str]] | None = None,
+) -> bytes:
+    """Write statuses (int → number, str → text as is, None → blank) and comments into a template's input cells."""
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    book = openpyxl.load_workbook(source)
+    comments = comments or {}
+    wanted = {parse_municipality_code(code) or code for code in {*values, *comments}}
+    done: set[str] = set()
+    for ws in book.worksheets:
+        grid = Sheet(ws.title, [list(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)])
+        found = find_code(grid)
+        code = parse_municipality_code(found.value) if found else None
+        if code not in wanted:
+            continue
+        table = find_points_table(grid)
+        if table is None:
+            raise ValueError(f"sheet {ws.title!r} has no points table")
+        rows = {grid.value(row, table.number_column): row for row in table.rows}
+        rows = {int(number): row for number, row in rows.items() if isinstance(number, int | float)}
+        for key, statuses in values.items():
+            if parse_municipality_code(key) == code:
+                for number, status in statuses.items():
+                    ws.cell(_row(rows, number, code) + 1, table.status_column + 1, status)
+        for key, texts in comments.items():
+            if parse_municipality_code(key) == code:
+                if table.comment_column is None:
+                    raise ValueError(f"sheet {ws.title!r} has no Toelichting column")
+                for number, text in texts.items():
+                    ws.cell(_row(rows, number, code) + 1, table.comment_column + 1, text)
+        done.add(code)
+    if wanted - done:
+        raise ValueError(f"no sheet for municipality {', '.join(sorted(wanted - done))} in the template")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _row(rows: Mapping[int, int], number: int, code: str) -> int:
+    if number not in rows:
+        raise ValueError(f"{code}: the template has no point {number}")
+    return rows[number]

@@ -1,0 +1,1 @@
+"""Reading a return workbook safely (`read`, `extent`) and the layout writers and readers share (`layout`)."""
