@@ -3,12 +3,17 @@
 Keys carry the database URL, the request (e.g. round label) and the data version (the newest audit_log row),
 so an ingest in any process makes every older entry unreachable: no invalidation call is ever needed. Without a
 Flask app (the CLI, tests) the same cache type runs on a private Flask app; a cache failure never fails a page.
+
+After a data change every worker misses at once; one of them (whoever adds the key's lock first, atomically in
+Redis) computes the entry while the others wait for it, so a data change costs one computation, not one per worker.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,11 +29,15 @@ CACHE_TIMEOUT_SECONDS = 24 * 60 * 60  # entries of an old data version just age 
 KEY_PREFIX = "raak-monitor:"
 SIMPLE_CACHE_MAX_ENTRIES = 500
 REDIS_TIMEOUT_SECONDS = 1  # a hung Redis must not hold a page for long: compute instead
+LOCK_SECONDS = 60  # a computing worker that died frees its lock after this long
+WAIT_SECONDS = 30  # how long a request waits for another worker's computation before computing itself
+POLL_SECONDS = 0.05
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 cache = Cache()
 _standalone: dict[str | None, BaseCache] = {}  # per REDIS_URL, so a changed setting takes effect
+_standalone_lock = threading.Lock()  # threads starting at once share one standalone cache
 
 
 def cache_config(redis_url: str | None) -> dict[str, Any]:
@@ -62,11 +71,12 @@ def active_cache() -> BaseCache:
     if has_app_context() and cache in current_app.extensions.get("cache", {}):
         return current_app.extensions["cache"][cache]
     redis_url = get_settings().redis_url
-    if redis_url not in _standalone:
-        app, standalone = Flask("raak-monitor-cache"), Cache()
-        _attach(standalone, app, redis_url)
-        _standalone[redis_url] = app.extensions["cache"][standalone]
-    return _standalone[redis_url]
+    with _standalone_lock:
+        if redis_url not in _standalone:
+            app, standalone = Flask("raak-monitor-cache"), Cache()
+            _attach(standalone, app, redis_url)
+            _standalone[redis_url] = app.extensions["cache"][standalone]
+        return _standalone[redis_url]
 
 
 def cache_key(database_url: str, name: str, parts: tuple[Any, ...], version: str) -> str:
@@ -75,21 +85,61 @@ def cache_key(database_url: str, name: str, parts: tuple[Any, ...], version: str
     return f"{name}:{digest[:40]}"
 
 
+def _get(store: BaseCache, key: str, name: str) -> Any:
+    try:
+        return store.get(key)
+    except Exception:  # a cache outage (e.g. Redis down) costs speed, never the page
+        log.warning("cache unavailable; computing %s directly", name, exc_info=True)
+        return None
+
+
+def _claim(store: BaseCache, lock: str) -> bool:
+    """Whether this request computes the entry: True when it added the lock first, or when the cache is down."""
+    try:
+        return bool(store.add(lock, 1, timeout=LOCK_SECONDS))
+    except Exception:
+        return True
+
+
+def _wait_for(store: BaseCache, key: str, lock: str, name: str) -> Any:
+    """The entry another worker is computing, once it is stored; None when it gives up or its lock is gone."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        hit = _get(store, key, name)
+        if hit is not None:
+            return hit
+        try:
+            if not store.has(lock):
+                return _get(store, key, name)
+        except Exception:
+            return None
+    return None
+
+
 def cached(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[Connection], T]) -> T:
-    """`build(conn)` on a consistent snapshot, or its cached value for the same data version."""
+    """`build(conn)` on a consistent snapshot, or its cached value for the same data version (computed once across
+    workers: a request that finds another computing it waits for that result)."""
     store = active_cache()
     with snapshot(engine) as conn:
         key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, data_version(conn))
-        try:
-            hit = store.get(key)
-        except Exception:  # a cache outage (e.g. Redis down) costs speed, never the page
-            log.warning("cache unavailable; computing %s directly", name, exc_info=True)
-            hit = None
+        hit = _get(store, key, name)
         if hit is not None:
             return hit
-        value = build(conn)
-    try:
-        store.set(key, value)
-    except Exception:
-        log.warning("cache unavailable; %s not stored", name, exc_info=True)
+        lock = f"{key}:computing"
+        if not _claim(store, lock):
+            hit = _wait_for(store, key, lock, name)
+            if hit is not None:
+                return hit
+        try:
+            value = build(conn)
+            try:
+                store.set(key, value)
+            except Exception:
+                log.warning("cache unavailable; %s not stored", name, exc_info=True)
+        finally:
+            try:
+                store.delete(lock)
+            except Exception:
+                log.warning("cache unavailable; lock of %s not released", name, exc_info=True)
     return value
