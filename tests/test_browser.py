@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from dashboard.cli import main
 from dashboard.figures import charts as figures
 from dashboard.web.app import create_app
+from dashboard.web.pages.national import shapes_url
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -281,3 +282,19 @@ def test_completeness_page_shows_received_returns_and_rejected_files(
     first = sorted(regions)[0]
     assert first in grid_text and str(regions[first]["n_returns"]) in grid_text
     screenshot(browser, "completeness")
+
+
+def test_map_fetches_its_shapes_once_by_url(browser: Any, base_url: str) -> None:
+    """The map draws the 2010 shapes fetched from their URL; going to another page and back fetches nothing again."""
+    url = shapes_url(2010)
+    open_page(browser, base_url, "/", "?ronde=2010", round_label="2010")
+    fetched = "return (window.PlotlyGeoAssets || {})[arguments[0]]"
+    shapes = WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(fetched, url))
+    assert len(shapes["features"]) == 431
+    drawn = graph(browser, "national-map")
+    assert browser.execute_script("return arguments[0]._fullData[0].geojson", drawn) == url
+    requests = "return performance.getEntriesByType('resource').filter(e => e.name.endsWith(arguments[0])).length"
+    assert browser.execute_script(requests, url) == 1
+    open_page(browser, base_url, "/punten", "?ronde=2010", round_label="2010")
+    open_page(browser, base_url, "/", "?ronde=2010", round_label="2010")
+    assert WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(fetched, url))

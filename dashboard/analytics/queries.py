@@ -304,6 +304,11 @@ def municipality_geojson(year: int) -> dict[str, Any]:
     return json.loads(_geojson_text(year))
 
 
+def municipality_geojson_text(year: int) -> str | None:
+    """The same shapes as GeoJSON text, as the browser fetches them once per division year; None for an unknown year."""
+    return _geojson_text(year) if year in division_years() else None
+
+
 # --- aggregated counts for one or more rounds -----------------------------------------------------------------
 
 

@@ -452,7 +452,7 @@ def _map(fig: go.Figure, geojson: dict[str, Any], title: str, lang: Lang, round_
     return fig
 
 
-def _coverage_trace(frame: pd.DataFrame, geojson: dict[str, Any], z: pd.Series, hover: str) -> go.Choroplethmap:
+def _coverage_trace(frame: pd.DataFrame, geojson: dict[str, Any] | str, z: pd.Series, hover: str) -> go.Choroplethmap:
     return go.Choroplethmap(
         geojson=geojson,
         featureidkey="properties.statcode",
@@ -477,8 +477,12 @@ def region_map_figure(
     round_label: str,
     weighting: str,
     lang: Lang = "nl",
+    geojson_url: str | None = None,
 ) -> go.Figure:
     """Municipality shapes coloured by their REGION's coverage, so any region division works without region shapes.
+
+    With `geojson_url` the traces name the shapes by URL (the browser fetches and caches them once) instead of
+    carrying them; `geojson` still places the map. Static exports embed the shapes.
 
     `regions`: region_code, region_name, coverage, completeness, on_track (RoundReport.regions); `municipalities`:
     municipality_code, region_code. customdata[0] is the region code (for click-through), [1] the municipality.
@@ -502,12 +506,15 @@ def region_map_figure(
         "%{customdata[5]}<extra></extra>"
     )
     frame.loc[~returned, ["_coverage", "_status"]] = [_t(lang, "no_return"), ""]
-    fig = go.Figure(_coverage_trace(frame[returned], shapes, frame.loc[returned, "coverage"], hover))
-    _add_no_return_trace(fig, frame[~returned], shapes, hover, lang)
+    source = geojson_url or shapes
+    fig = go.Figure(_coverage_trace(frame[returned], source, frame.loc[returned, "coverage"], hover))
+    _add_no_return_trace(fig, frame[~returned], source, hover, lang)
     return _map(fig, shapes, title, lang, round_label, weighting_note(weighting, lang))
 
 
-def _add_no_return_trace(fig: go.Figure, silent: pd.DataFrame, shapes: dict[str, Any], hover: str, lang: Lang) -> None:
+def _add_no_return_trace(
+    fig: go.Figure, silent: pd.DataFrame, shapes: dict[str, Any] | str, hover: str, lang: Lang
+) -> None:
     """Shapes without a return in NO_RETURN_COLOR, as their own legend entry: never coloured as 0 %."""
     if silent.empty:
         return
@@ -534,9 +541,15 @@ def no_return_label(lang: Lang) -> str:
 
 
 def municipality_map_figure(
-    municipalities: pd.DataFrame, geojson: dict[str, Any], *, round_label: str, lang: Lang = "nl"
+    municipalities: pd.DataFrame,
+    geojson: dict[str, Any],
+    *,
+    round_label: str,
+    lang: Lang = "nl",
+    geojson_url: str | None = None,
 ) -> go.Figure:
-    """Municipality shapes coloured by their own coverage; municipalities without a return in light grey.
+    """Municipality shapes coloured by their own coverage; municipalities without a return in light grey
+    (`geojson_url`: as in `region_map_figure`).
 
     `municipalities`: municipality_code, municipality_name, region_code, region_name, has_return, coverage
     (RoundReport.municipalities). customdata[0] is the region code, [1] the municipality code.
@@ -556,8 +569,9 @@ def municipality_map_figure(
     shapes = _features(geojson, set(frame["municipality_code"]))
     hover = f"<b>%{{customdata[2]}}</b><br>{_t(lang, 'coverage')}: %{{customdata[3]}}<extra></extra>"
     reported = frame[frame["has_return"]]
-    fig = go.Figure(_coverage_trace(reported, shapes, reported["coverage"], hover))
-    _add_no_return_trace(fig, frame[~frame["has_return"]], shapes, hover, lang)
+    source = geojson_url or shapes
+    fig = go.Figure(_coverage_trace(reported, source, reported["coverage"], hover))
+    _add_no_return_trace(fig, frame[~frame["has_return"]], source, hover, lang)
     return _map(fig, shapes, title, lang, round_label, _t(lang, "no_return") + ": " + NO_RETURN_COLOR_NAME[lang])
 
 

@@ -35,7 +35,7 @@ from dashboard.web.auth import (
     require_role,
 )
 from dashboard.web.failures import MalformedCallback, init_failures
-from dashboard.web.pages import admin, export, may_open, my_region, page_roles, routes, upload
+from dashboard.web.pages import admin, export, may_open, my_region, national, page_roles, routes, upload
 from dashboard.web.pages.view import LANG_PARAM, POINT_PARAM, ROUND_PARAM, View, language_of, parse_query
 from etl.store.config import get_settings
 from etl.store.db import get_engine
@@ -377,6 +377,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         fmt = "csv" if isinstance(triggered, dict) and triggered["type"] == c.CSV_BUTTON else "xlsx"
         return c.download(fmt, data, filename) or dash.no_update
 
+    national.register_callbacks(app, engine)
     upload.register_callbacks(app, engine)
     admin.register_callbacks(app, engine)
     export.register_callbacks(app, engine)

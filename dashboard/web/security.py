@@ -31,7 +31,8 @@ MAX_DOUBLINGS = 20  # 2 s · 2^20 is far past the maximum already; keeps the ari
 SECURE_COOKIE_ENV = "SESSION_COOKIE_SECURE"
 TRUSTED_PROXIES_ENV = "RAAK_TRUSTED_PROXIES"
 TRUE_WORDS = ("1", "true", "yes", "on")
-STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")  # fingerprinted library files may be cached
+# fingerprinted library files and the map shapes (their own private max-age and ETag) may be cached; nothing else
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kaart/")
 HSTS_SECONDS = 365 * 24 * 60 * 60
 
 HEADERS = {

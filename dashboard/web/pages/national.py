@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash
+import flask
 from dash import dcc, html
 
-from dashboard.analytics.queries import municipality_geojson
+from dashboard.analytics.queries import municipality_geojson, municipality_geojson_text
 from dashboard.analytics.report import RoundReport, round_report
 from dashboard.analytics.summary import headline_block, national_headline
 from dashboard.figures import charts as figures
@@ -17,6 +19,8 @@ from dashboard.web.pages.view import View
 NEEDS_ROUND = True
 MAP_PARAM = "kaart"
 MUNICIPALITY_MAP = "gemeenten"
+SHAPES_ROUTE = "/kaart/gemeenten-<int:year>.geojson"
+SHAPES_MAX_AGE_SECONDS = 7 * 24 * 60 * 60  # shapes of a division year never change between releases
 
 
 def heading(view: View, report: RoundReport, title_key: str, **values: object) -> html.Div:
@@ -94,8 +98,9 @@ def kpis(view: View, report: RoundReport) -> html.Div:
 def map_card(view: View, report: RoundReport) -> html.Section:
     """The choropleth of regions (or municipalities), with the level toggle as links so the URL keeps it."""
     by_municipality = view.params.get(MAP_PARAM) == MUNICIPALITY_MAP
-    shapes = municipality_geojson(int(report.round["division_year"]))
-    kwargs = {"round_label": report.round["label"], "lang": view.lang}
+    year = int(report.round["division_year"])
+    shapes = municipality_geojson(year)
+    kwargs = {"round_label": report.round["label"], "lang": view.lang, "geojson_url": shapes_url(year)}
     if by_municipality:
         figure = figures.municipality_map_figure(report.municipalities, shapes, **kwargs)
         chart = c.nav_graph("national-map", figure, "municipality", 1)
@@ -203,3 +208,25 @@ def layout(view: View) -> list[Any]:
             className="grid-2",
         ),
     ]
+
+
+def shapes_url(year: int) -> str:
+    """Where the browser fetches a division year's municipality shapes: once, then from its cache."""
+    return SHAPES_ROUTE.replace("<int:year>", str(year))
+
+
+def send_shapes(year: int) -> flask.Response:
+    """The shapes as GeoJSON, cacheable by the browser (revalidated by ETag), so map responses carry no geometry."""
+    text = municipality_geojson_text(year)
+    if text is None:
+        flask.abort(404)
+    response = flask.Response(text, mimetype="application/geo+json")
+    response.cache_control.private = True
+    response.cache_control.max_age = SHAPES_MAX_AGE_SECONDS
+    response.add_etag()
+    return response.make_conditional(flask.request)
+
+
+def register_callbacks(app: dash.Dash, _engine: Any) -> None:
+    """The shapes route the map traces name."""
+    app.server.add_url_rule(SHAPES_ROUTE, "municipality_shapes", send_shapes)
