@@ -736,7 +736,7 @@ class Builder:
         flow.append(self.table(header, rows, [0.07, 0.5, 0.1, 0.12, 0.21]))
         flow.append(Spacer(1, 4 * mm))
         for r in weakest.itertuples():
-            text = self.content.point_texts.get(int(r.point_number), "")
+            text = self.content.point_text(r.framework_version, r.point_number)
             heading = Paragraph(f"{int(r.point_number)}. {escape(str(r.title))}", self.styles.h3)
             flow.append(KeepTogether([heading, self.para(text)]))
         return flow

@@ -145,6 +145,11 @@ class StatusScale:
         return folded in accepted
 
 
+def version_order(version: str) -> list[tuple[int, int | str]]:
+    """Sort key for framework versions: numbers compare as numbers (`raak-2007` < `raak-2012` < `raak-2012b`)."""
+    return [(0, int(part)) if part.isdecimal() else (1, part) for part in re.split(r"(\d+)", version)]
+
+
 # --- loading -------------------------------------------------------------------------------------------
 
 
