@@ -36,6 +36,7 @@ READERS = ("calamine", "openpyxl")
 NOT_APPLICABLE_SHARE = 0.05
 TARGET_SECONDS = 1.0
 DEFAULT_REPEAT = 5
+DIVISION_YEAR = 2011  # the round uses the 2011 division (418 municipalities), whose regions all have a template
 
 
 @dataclass(frozen=True)
@@ -63,24 +64,27 @@ def prepare(engine: Engine) -> None:
     upgrade(engine)
     with session_scope(engine) as session:
         load_reference(session)
-        add_round(session, ROUND, date(2009, 12, 31), actor="benchmark")
+        add_round(session, ROUND, date(2009, 12, 31), division_year=DIVISION_YEAR, actor="benchmark")
 
 
 def workbooks(engine: Engine, folder: Path, seed: int) -> list[tuple[str, bytes]]:
     """One filled template per region, with seeded random statuses for every municipality."""
     from sqlalchemy import select
 
-    from etl import models as m
+    from etl.store import models as m
     from etl.store.db import session_scope
     from etl.templates.template import fill_template, write_template
 
     rng = random.Random(seed)
     files = []
     with session_scope(engine) as session:
-        regions = list(session.scalars(select(m.Region.code).order_by(m.Region.code)))
-        for region in regions:
+        D = m.MunicipalityDivision
+        in_division = select(D.municipality_code, D.region_code).where(D.year == DIVISION_YEAR)
+        by_region: dict[str, list[str]] = {}
+        for code, region in session.execute(in_division.where(D.region_code.is_not(None))):
+            by_region.setdefault(region, []).append(code)
+        for region, codes in sorted(by_region.items()):
             path = write_template(session, region, ROUND, folder)
-            codes = session.scalars(select(m.Municipality.code).where(m.Municipality.region_code == region))
             values = {
                 code: {
                     n: ("n.v.t." if rng.random() < NOT_APPLICABLE_SHARE else rng.randint(0, 4)) for n in range(1, 36)
@@ -95,8 +99,8 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     """Ingest every file into the database at `url`, timing the whole pipeline and the reading step."""
     from sqlalchemy import func, select
 
-    from etl import models as m
     from etl.ingest.pipeline import Received, ingest_read, read_received
+    from etl.store import models as m
     from etl.store.config import get_settings
     from etl.store.db import make_engine, session_scope
 

@@ -26,11 +26,14 @@ from corpus.builders import (
     template,
     workbook,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from etl.ingest.pipeline import ingest
 from etl.store.db import engine_for
 from etl.templates.template import fill_template
+from etl.workbook.read import cell_ref, parse_cell_ref
 
 FORMATS = ("xls", "ods", "xlsx")
 LIBREOFFICE_TIMEOUT_SECONDS = 180
@@ -215,3 +218,16 @@ def test_the_empty_template_survives_libreoffice_and_a_rejected_copy_is_annotate
     assert book.sheetnames == ["Fouten", *original.sheetnames]
     sheet = book[original.sheetnames[1]]
     assert sheet["A3"].value == "Gemeentecode" and sheet["A10"].value == 1
+
+
+@given(st.integers(0, 1_048_575), st.integers(0, 16_383))
+def test_cell_addresses_round_trip_over_the_whole_sheet(row: int, column: int) -> None:
+    assert parse_cell_ref(cell_ref(row, column)) == (row, column)
+
+
+def test_cell_addresses_read_as_excel_writes_them() -> None:
+    assert [cell_ref(0, 0), cell_ref(11, 3), cell_ref(0, 26), cell_ref(0, 16_383)] == ["A1", "D12", "AA1", "XFD1"]
+    assert parse_cell_ref("AB7") == (6, 27)
+    for text in ("A0", "7", "D", "$D$12", "d12", "D12:E13", "ABCD1", ""):
+        with pytest.raises(ValueError, match="not a cell address"):
+            parse_cell_ref(text)

@@ -16,7 +16,7 @@ from test_demo import demo_engine  # noqa: F401  (the session fixture)
 from test_export import PDF_NAME, ROUND, Exported, _env, exported  # noqa: F401  (fixtures)
 
 from dashboard.cli import main
-from dashboard.exports.pdf import FRAME_WIDTH, MARGIN_X, PAGE_WIDTH, header_widths, make_styles
+from dashboard.exports.pdf import FRAME_WIDTH, MARGIN_X, MONO, PAGE_WIDTH, header_widths, inline_markup, make_styles
 from dashboard.i18n import percent, percentage_points
 
 DEVELOPER_WORDS = (
@@ -121,3 +121,17 @@ def test_table_headers_wrap_between_words_only() -> None:
         lines = [" ".join(line[1]) if isinstance(line, tuple) else line.words for line in paragraph.blPara.lines]
         words = [word for line in lines for word in (line.split() if isinstance(line, str) else [])]
         assert words == text.split(), (text, lines)
+
+
+def test_markdown_in_texts_becomes_paragraph_markup_and_everything_else_stays_text() -> None:
+    from reportlab.platypus import Paragraph
+
+    text = "Run `raak demo` **now**, *then* read [the method](https://example.org/m?a=1&b=2): 1 < 2 & <b>x</b> `"
+    markup = inline_markup(text)
+    assert markup == (
+        f'Run <font face="{MONO}">raak demo</font> <b>now</b>, <i>then</i> read '
+        '<link href="https://example.org/m?a=1&amp;b=2">the method</link>: 1 &lt; 2 &amp; &lt;b&gt;x&lt;/b&gt; '
+    )
+    words = " ".join(Paragraph(markup, make_styles().body).getPlainText().split())
+    assert words == "Run raak demo now, then read the method: 1 < 2 & <b>x</b>"
+    assert inline_markup("children_0_17 and 2 * 3 * 4") == "children_0_17 and 2 * 3 * 4"  # no emphasis by accident

@@ -247,3 +247,50 @@ def test_rejects_a_status_scale_with_a_gap(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(FrameworkError, match="without gaps"):
         load_status_scale(path)
+
+
+def test_errors_name_file_place_and_field_in_dutch_and_english(tmp_path):
+    def change(data):
+        del data["points"][0]["text_nl"]
+
+    path = _broken_copy(tmp_path, change)
+    with pytest.raises(FrameworkError) as raised:
+        load_framework(path)
+    assert raised.value.message("en") == f"{path}: point 1: required field 'text_nl' is missing"
+    assert raised.value.message("nl") == f"{path}: punt 1: verplicht veld 'text_nl' ontbreekt"
+
+
+def test_every_wrong_field_of_a_file_is_named_at_once(tmp_path):
+    def change(data):
+        data["points"][3]["title_nl"] = "   "
+        data["levels"][1]["order"] = "2"
+        data["groups"][0]["name_en"] = 7
+
+    with pytest.raises(FrameworkError) as raised:
+        load_framework(_broken_copy(tmp_path, change))
+    english, dutch = raised.value.message("en"), raised.value.message("nl")
+    assert "point 4: field 'title_nl' must be non-empty text, got '   '" in english
+    assert "levels[1]: field 'order' must be a whole number, got '2'" in english
+    assert "groups[0]: field 'name_en' must be text, got 7" in english
+    assert "punt 4: veld 'title_nl' moet niet-lege tekst zijn" in dutch
+    assert "levels[1]: veld 'order' moet een geheel getal zijn" in dutch
+
+
+def test_rejects_a_misspelt_field_instead_of_ignoring_it(tmp_path):
+    def change(data):
+        data["points"][6]["titel_en"] = data["points"][6].pop("title_en")
+
+    with pytest.raises(FrameworkError, match="point 7: required field 'title_en' is missing; point 7: unknown field"):
+        load_framework(_broken_copy(tmp_path, change))
+
+
+def test_rejects_a_status_scale_with_a_bad_colour_or_flag(tmp_path):
+    data = yaml.safe_load((REPO_ROOT / "data_templates" / "status_scale.yaml").read_text(encoding="utf-8"))
+    data["statuses"][0]["color"] = "red"
+    data["statuses"][1]["implemented"] = "yes"
+    path = tmp_path / "scale.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(FrameworkError) as raised:
+        load_status_scale(path)
+    assert "statuses[0]: field 'color' must be a colour like '#1f77b4', got 'red'" in raised.value.message("en")
+    assert "statuses[1]: veld 'implemented' moet true of false zijn, maar is 'yes'" in raised.value.message("nl")

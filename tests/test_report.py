@@ -236,6 +236,7 @@ def test_to_dict_is_plain_json(scenario):
         "deadline": None,
         "is_open": True,
         "division_year": 2011,
+        "framework_versions": ["raak-2007"],
     }
     assert {r["region_code"] for r in document["regions"]} >= {SMALL_REGION, ONE_MUNICIPALITY_REGION}
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Select, and_, case, func, inspect, li
 
 from dashboard.analytics.metrics import NO_LEVEL
 from etl.reference.divisions import Change, crosswalk, main_successor
-from etl.reference.framework import available_frameworks, load_framework, load_status_scale
+from etl.reference.framework import load_status_scale, version_order
 from etl.reference.geography import REFERENCE_DIR, division_years, shipped_changes
 from etl.store import models as m
 from etl.store.issues import UserError
@@ -192,52 +192,75 @@ def population(conn: Connection, year: int | None) -> pd.DataFrame:
     return _bool(_frame(conn, stmt), "children_estimated")
 
 
-def points(conn: Connection) -> pd.DataFrame:
-    """Every framework point: framework_version, point_number, level_code ('' for none), group_code, titles, text."""
-    stmt = select(
-        P.framework_version,
-        P.number.label("point_number"),
-        func.coalesce(P.level_code, literal(NO_LEVEL)).label("level_code"),
-        P.group.label("group_code"),
-        P.title_nl,
-        P.title_en,
-        P.text_nl,
-    ).order_by(P.framework_version, P.number)
+def framework_versions(conn: Connection) -> list[str]:
+    """The framework versions loaded, oldest first (`raak-2007` < `raak-2012`)."""
+    return sorted(conn.scalars(select(m.FrameworkVersion.version)), key=version_order)
+
+
+def framework_sources(conn: Connection, versions: Sequence[str]) -> list[tuple[str, str]]:
+    """(version, source) of framework `versions`, in the order given."""
+    FV = m.FrameworkVersion
+    rows = conn.execute(select(FV.version, FV.source).where(FV.version.in_(list(versions))))
+    sources = {version: source for version, source in rows}
+    return [(version, sources[version]) for version in versions if version in sources]
+
+
+def round_framework_versions(conn: Connection, round_id: int) -> list[str]:
+    """The framework versions round `round_id` was answered in, oldest first (one, unless regions returned in an
+    older version after a new one came out). A round without returns yet has the newest loaded version: the one
+    its template asks for."""
+    answered = conn.scalars(
+        select(A.framework_version).where(A.round_id == round_id, A.is_current).group_by(A.framework_version)
+    )
+    versions = sorted(answered, key=version_order)
+    return versions or framework_versions(conn)[-1:]
+
+
+def points(conn: Connection, versions: Sequence[str]) -> pd.DataFrame:
+    """The points of framework `versions`: framework_version, point_number, level_code ('' for none), group_code,
+    titles, text."""
+    stmt = (
+        select(
+            P.framework_version,
+            P.number.label("point_number"),
+            func.coalesce(P.level_code, literal(NO_LEVEL)).label("level_code"),
+            P.group.label("group_code"),
+            P.title_nl,
+            P.title_en,
+            P.text_nl,
+        )
+        .where(P.framework_version.in_(list(versions)))
+        .order_by(P.framework_version, P.number)
+    )
     return _frame(conn, stmt)
 
 
-def levels(conn: Connection) -> pd.DataFrame:
-    """The care-continuum levels (one row per code, in order): level_code, order, name_nl, name_en, group_code."""
+def levels(conn: Connection, version: str) -> pd.DataFrame:
+    """The care-continuum levels of framework `version`, in order: level_code, order, name_nl, name_en,
+    group_code."""
     L = m.Level
-    stmt = select(L.code.label("level_code"), L.order, L.name_nl, L.name_en, L.group.label("group_code")).order_by(
-        L.order, L.framework_version.desc()
+    stmt = (
+        select(L.code.label("level_code"), L.order, L.name_nl, L.name_en, L.group.label("group_code"))
+        .where(L.framework_version == version)
+        .order_by(L.order)
     )
-    return _frame(conn, stmt).drop_duplicates("level_code").reset_index(drop=True)
+    return _frame(conn, stmt)
 
 
-def groups(conn: Connection) -> pd.DataFrame:
-    """The groups that have levels (prevention, early intervention, protection), in the framework's order.
+def groups(conn: Connection, version: str) -> pd.DataFrame:
+    """The groups of framework `version` that have levels (prevention, early intervention, protection), in the
+    framework's order: group_code, order, name_nl, name_en.
 
-    Group names live only in the framework files, so they are read from there; the general principles (a group
-    without levels) only count in the overall coverage and are not listed.
+    The general principles (a group without levels) only count in the overall coverage and are not listed.
     """
-    with_levels = set(conn.scalars(select(m.Level.group).distinct()))
-    frame = _framework_groups()
-    return frame[frame["group_code"].isin(with_levels)].reset_index(drop=True)
-
-
-@lru_cache(maxsize=1)
-def _framework_groups() -> pd.DataFrame:
-    """Every group of the shipped framework files (first file's order and names win)."""
-    rows: dict[str, dict[str, Any]] = {}
-    for path in available_frameworks():
-        for order, group in enumerate(load_framework(path).groups):
-            rows.setdefault(group.code, {"order": order, "name_nl": group.name_nl, "name_en": group.name_en})
-    frame = pd.DataFrame(
-        [{"group_code": code, **row} for code, row in rows.items()],
-        columns=["group_code", "order", "name_nl", "name_en"],
+    G, L = m.FrameworkGroup, m.Level
+    with_levels = select(L.group).where(L.framework_version == version)
+    stmt = (
+        select(G.code.label("group_code"), G.order, G.name_nl, G.name_en)
+        .where(G.framework_version == version, G.code.in_(with_levels))
+        .order_by(G.order)
     )
-    return frame.sort_values("order").reset_index(drop=True)
+    return _frame(conn, stmt)
 
 
 def status_scale(conn: Connection) -> pd.DataFrame:

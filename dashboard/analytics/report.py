@@ -20,7 +20,6 @@ from dashboard.analytics import queries as data
 from dashboard.analytics.cache import cached
 from dashboard.analytics.metrics import Lang, Projection, Target, Weighting
 from etl.reference.divisions import Change, crosswalk, predecessors
-from etl.reference.framework import DEFAULT_FRAMEWORK_VERSION
 
 NATIONAL = "national"
 REGION = "region"
@@ -104,6 +103,12 @@ class RoundReport:
     status_scale: pd.DataFrame = field(repr=False)
     data_version: str = ""  # the data state these numbers describe (see dashboard.analytics.queries.data_version)
 
+    @property
+    def framework_version(self) -> str:
+        """The round's framework version (the newest it was answered in), whose level and group names it shows."""
+        versions = self.round["framework_versions"]
+        return str(versions[-1]) if versions else ""
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict: exactly what `raak report --round LABEL --json` prints."""
         return jsonable(
@@ -133,13 +138,14 @@ class RoundReport:
         )
 
 
-def _round_dict(row: pd.Series) -> dict[str, Any]:
+def _round_dict(row: pd.Series, framework_versions: list[str]) -> dict[str, Any]:
     return {
         "label": row["label"],
         "reference_date": row["reference_date"],
         "deadline": row["deadline"],
         "is_open": bool(row["is_open"]),
         "division_year": int(row["division_year"]),
+        "framework_versions": framework_versions,
     }
 
 
@@ -255,10 +261,13 @@ def _projections(history: pd.DataFrame, target: Target) -> dict[str | None, Proj
     return result
 
 
-def _levels_and_groups(conn: Connection, current: RoundScores, lang: Lang) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Coverage per level (a-e) and per group, national and per region, with the level/group names in `lang`."""
-    level_names = data.levels(conn)
-    group_names = data.groups(conn)
+def _levels_and_groups(
+    conn: Connection, current: RoundScores, lang: Lang, version: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coverage per level (a-e) and per group, national and per region, with the level/group names of framework
+    `version` in `lang`."""
+    level_names = data.levels(conn, version)
+    group_names = data.groups(conn, version)
     tables = []
     for key, names in (("level_code", level_names), ("group_code", group_names)):
         scores = metrics.municipality_coverage(current.counts, current.expected, key, list(names[key]))
@@ -273,12 +282,13 @@ def _levels_and_groups(conn: Connection, current: RoundScores, lang: Lang) -> tu
     return tables[0], tables[1]
 
 
-def _points(conn: Connection, current: RoundScores, scale: pd.DataFrame, lang: Lang) -> tuple[pd.DataFrame, ...]:
-    """Per point: implementation share (all points), status distribution, the weakest points."""
+def _points(
+    conn: Connection, current: RoundScores, scale: pd.DataFrame, lang: Lang, versions: list[str]
+) -> tuple[pd.DataFrame, ...]:
+    """Per point of the round's framework `versions`: implementation share (all points), status distribution, the
+    weakest points."""
     status_counts = data.point_status_counts(conn, int(current.round["id"]), int(current.round["division_year"]))
-    all_points = data.points(conn)
-    answered = set(status_counts["framework_version"]) or {DEFAULT_FRAMEWORK_VERSION}
-    all_points = all_points[all_points["framework_version"].isin(answered)].assign(title=lambda f: _title(f, lang))
+    all_points = data.points(conn, versions).assign(title=lambda f: _title(f, lang))
     shares = metrics.point_shares(status_counts, all_points, scale)
     shares = shares.drop(columns=["title_nl", "title_en", "text_nl"])
     distribution = metrics.status_distribution(status_counts, scale)
@@ -405,14 +415,15 @@ def _build_round_report(
         ]
     ]
     scale = data.status_scale(conn)
-    levels, groups = _levels_and_groups(conn, current, lang)
+    versions = data.round_framework_versions(conn, int(current_row["id"]))
+    levels, groups = _levels_and_groups(conn, current, lang, versions[-1] if versions else "")
     for table in (levels, groups):  # the trajectory at the reference date and how far each row is behind it
         table["target"] = national["target"]
         table["gap_trajectory"] = metrics.gaps(table["coverage"], national["target"])
-    points, point_status, weakest = _points(conn, current, scale, lang)
+    points, point_status, weakest = _points(conn, current, scale, lang, versions)
     previous, changes_national, changes_regions, changes_municipalities = _changes(conn, per_round, changes)
     return RoundReport(
-        round=_round_dict(current_row),
+        round=_round_dict(current_row, versions),
         lang=lang,
         target=target,
         weighting=current.weighting,
@@ -485,7 +496,7 @@ class RegionDetail:
 def _cells(conn: Connection, report: RoundReport, round_id: int, region_code: str, lang: Lang) -> pd.DataFrame:
     """Municipality × point rows of one region with the point title, status key/label/colour and comment."""
     rows = data.region_assessments(conn, round_id, region_code)
-    titles = data.points(conn).assign(title=lambda f: _title(f, lang))[
+    titles = data.points(conn, report.round["framework_versions"]).assign(title=lambda f: _title(f, lang))[
         ["framework_version", "point_number", "level_code", "title"]
     ]
     rows = rows.merge(titles, on=["framework_version", "point_number"], how="left")
@@ -616,7 +627,7 @@ def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = 
             per_round.append(entry)
         scale = data.status_scale(conn)
         rows = data.municipality_assessments(conn, code)
-        titles = data.points(conn).assign(title=lambda f: _title(f, lang))
+        titles = data.points(conn, sorted(set(rows["framework_version"]))).assign(title=lambda f: _title(f, lang))
         rows = rows.merge(
             titles[["framework_version", "point_number", "level_code", "group_code", "title"]],
             on=["framework_version", "point_number"],
@@ -657,22 +668,26 @@ def point_detail(
     round_label: str,
     point_number: int,
     *,
-    framework_version: str = DEFAULT_FRAMEWORK_VERSION,
+    framework_version: str | None = None,
     lang: Lang = "nl",
 ) -> PointDetail:
-    """Point `point_number` in round `round_label` (NotFoundError when either is unknown)."""
+    """Point `point_number` of the round's framework (or of `framework_version`, for a round answered in two) in
+    round `round_label` (NotFoundError when the round, the version or the point is unknown)."""
 
     def build(conn: Connection) -> PointDetail:
         current = data.find_round(data.rounds(conn), round_label)
-        all_points = data.points(conn)
-        version_points = all_points[all_points["framework_version"] == framework_version]
+        versions = data.round_framework_versions(conn, int(current["id"]))
+        version = framework_version or (versions[-1] if versions else "")
+        if version not in data.framework_versions(conn):
+            raise data.not_found("framework version", "kaderversie", version, data.framework_versions(conn))
+        version_points = data.points(conn, [version])
         found = version_points[version_points["point_number"] == point_number]
         if found.empty:
             raise data.not_found("point", "punt", point_number, list(version_points["point_number"]))
         point = found.iloc[0]
         status_counts = data.point_status_counts(conn, int(current["id"]), int(current["division_year"]))
         status_counts = status_counts[
-            (status_counts["framework_version"] == framework_version) & (status_counts["point_number"] == point_number)
+            (status_counts["framework_version"] == version) & (status_counts["point_number"] == point_number)
         ]
         scale = data.status_scale(conn)
         share = metrics.point_shares(status_counts, found, scale)["share"].iloc[0]
@@ -681,7 +696,7 @@ def point_detail(
             scale[["key", f"label_{lang}", "color"]].rename(columns={f"label_{lang}": "label"}), on="key"
         )
         per_region = data.point_region_counts(
-            conn, int(current["id"]), int(current["division_year"]), framework_version, point_number
+            conn, int(current["id"]), int(current["division_year"]), version, point_number
         )
         per_region = data.regions(conn, int(current["division_year"]))[["region_code", "region_name"]].merge(
             per_region, on="region_code", how="left"
@@ -691,7 +706,7 @@ def point_detail(
         return PointDetail(
             round_label=round_label,
             point={
-                "framework_version": framework_version,
+                "framework_version": version,
                 "point_number": int(point["point_number"]),
                 "level_code": point["level_code"],
                 "group_code": point["group_code"],

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from dashboard.analytics import queries as data
 from dashboard.analytics.queries import is_demo_database
@@ -45,7 +45,6 @@ from dashboard.exports.content import (
 )
 from dashboard.figures import charts as figures
 from etl.reference.geography import REFERENCE_DIR
-from etl.store import models as m
 
 IMAGE_FORMATS = ("png", "svg")
 PRINT_WIDTH_PX = 800  # a chart's layout width: printed 17 cm wide, a 12 px label is about 7 pt
@@ -76,7 +75,7 @@ def _region_part(engine: Engine, report: RoundReport, code: str) -> RegionPart:
 def _sources(engine: Engine, report: RoundReport) -> dict[str, str]:
     """Where the data come from: framework source, region division, map shapes (credits from SOURCES.md)."""
     with data.snapshot(engine) as conn:
-        frameworks = conn.execute(select(m.FrameworkVersion.version, m.FrameworkVersion.source)).all()
+        frameworks = data.framework_sources(conn, report.round["framework_versions"])
         region_types = sorted(set(data.regions(conn)["region_type"]))
     credits = MAP_CREDIT.findall((REFERENCE_DIR / "SOURCES.md").read_text(encoding="utf-8"))
     return {
@@ -95,14 +94,16 @@ def collect(engine: Engine, request: ExportRequest) -> ExportContent:
         raise data.not_found("region", "regio", request.region_code, codes)
     chosen = [request.region_code] if request.region_code else codes
     with data.snapshot(engine) as conn:
-        points = data.points(conn)
-    points = points[points["framework_version"].isin(set(report.points["framework_version"]))]
+        points = data.points(conn, report.round["framework_versions"])
     return ExportContent(
         request=request,
         report=report,
         regions=[_region_part(engine, report, code) for code in chosen],
         completeness=completeness_table(engine, request.round_label),
-        point_texts={int(n): str(t) for n, t in zip(points["point_number"], points["text_nl"], strict=True)},
+        point_texts={
+            (str(v), int(n)): str(t)
+            for v, n, t in zip(points["framework_version"], points["point_number"], points["text_nl"], strict=True)
+        },
         sources=_sources(engine, report),
         demo=is_demo_database(engine),
     )

@@ -93,7 +93,7 @@ class ExportContent:
     report: RoundReport
     regions: list[RegionPart]
     completeness: CompletenessTable
-    point_texts: dict[int, str]
+    point_texts: dict[tuple[str, int], str]  # (framework version, point number) → the point's full Dutch text
     sources: dict[str, str]
     demo: bool
     made_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
@@ -102,6 +102,10 @@ class ExportContent:
     def national(self) -> bool:
         """Whether this is the national export (all regions) rather than one region's."""
         return self.request.region_code is None
+
+    def point_text(self, framework_version: str, point_number: int) -> str:
+        """The full text of a point of the round's framework ('' when unknown)."""
+        return self.point_texts.get((str(framework_version), int(point_number)), "")
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 import reportlab
+from markdown_it import MarkdownIt
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -244,15 +245,33 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(MONO, str(mono)))
 
 
-def with_code(text: str) -> str:
-    """Paragraph markup for `text`: escaped, and each `backticked` part in the monospace font without its backticks
-    (as the pages show commands); an unpaired backtick is dropped."""
-    parts = text.split("`")
-    if len(parts) % 2 == 0:
-        return escape(text.replace("`", ""))
-    return "".join(
-        f'<font face="{MONO}">{escape(part)}</font>' if i % 2 else escape(part) for i, part in enumerate(parts)
-    )
+MARKDOWN = MarkdownIt("commonmark", {"html": False})  # inline Markdown of the texts; HTML in a text stays text
+INLINE_TAGS = {  # Markdown token → reportlab paragraph markup
+    "strong_open": "<b>",
+    "strong_close": "</b>",
+    "em_open": "<i>",
+    "em_close": "</i>",
+    "link_close": "</link>",
+    "softbreak": " ",
+    "hardbreak": "<br/>",
+}
+
+
+def inline_markup(text: str) -> str:
+    """Paragraph markup for `text` read as inline Markdown: each `code` part in the monospace font without its
+    backticks (as the pages show commands), **bold**, *italic*, links; everything else escaped. A backtick that
+    opens no code span is dropped."""
+    out: list[str] = []
+    for token in MARKDOWN.parseInline(text)[0].children or []:
+        if token.type == "code_inline":
+            out.append(f'<font face="{MONO}">{escape(token.content)}</font>')
+        elif token.type == "link_open":
+            out.append(f"<link href={quoteattr(str(token.attrGet('href') or ''))}>")
+        elif token.type in INLINE_TAGS:
+            out.append(INLINE_TAGS[token.type])
+        else:  # text, and whatever has no markup of its own (an image: its description)
+            out.append(escape(token.content.replace("`", "")))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -505,7 +524,7 @@ class Builder:
 
     def para(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of plain text (escaped); its `backticked` parts are commands, set in the monospace font."""
-        return Paragraph(with_code(text), style or self.styles.body)
+        return Paragraph(inline_markup(text), style or self.styles.body)
 
     def chart(
         self, scope: str, name: str, max_height: float = CHART_MAX_HEIGHT, min_shrink: float = MIN_SHRINK
@@ -736,7 +755,7 @@ class Builder:
         flow.append(self.table(header, rows, [0.07, 0.5, 0.1, 0.12, 0.21]))
         flow.append(Spacer(1, 4 * mm))
         for r in weakest.itertuples():
-            text = self.content.point_texts.get(int(r.point_number), "")
+            text = self.content.point_text(r.framework_version, r.point_number)
             heading = Paragraph(f"{int(r.point_number)}. {escape(str(r.title))}", self.styles.h3)
             flow.append(KeepTogether([heading, self.para(text)]))
         return flow

@@ -356,7 +356,8 @@ def _region_rows(frame: pd.DataFrame, content: ExportContent, *, with_national: 
 
 
 def _with_text(frame: pd.DataFrame, content: ExportContent) -> list[dict[str, Any]]:
-    return jsonable(frame.assign(text_nl=[content.point_texts.get(int(n), "") for n in frame["point_number"]]))
+    texts = [content.point_text(v, n) for v, n in zip(frame["framework_version"], frame["point_number"], strict=True)]
+    return jsonable(frame.assign(text_nl=texts))
 
 
 def _statuses(content: ExportContent) -> list[dict[str, Any]]:

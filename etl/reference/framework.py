@@ -1,20 +1,36 @@
 """The RAAK framework (groups, care-continuum levels, 35 points) and the status scale.
 
-Both live as hand-editable YAML in the ``data_templates`` package; this module loads them into
-frozen dataclasses, checks them on load and renders ``docs/framework.md`` from them, so the
-framework text is typed exactly once.
+Both live as hand-editable YAML in the ``data_templates`` package; this module reads them into frozen pydantic
+models, which check them on load (types, required fields, codes that refer to each other), and renders
+``docs/framework.md`` from them, so the framework text is typed exactly once. A file that does not fit raises a
+:class:`FrameworkError` naming the file, the place (``point 5``, ``levels[0]``) and the field, in English and Dutch.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from etl.store.issues import UserError
 
 DATA_TEMPLATES_DIR = Path(str(files("data_templates")))
 FRAMEWORK_DIR = DATA_TEMPLATES_DIR / "framework"
@@ -23,55 +39,310 @@ STATUS_SCALE_PATH = DATA_TEMPLATES_DIR / "status_scale.yaml"
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "framework.md"
 
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+ERRORS_SHOWN = 5  # a file with many problems: the first few, then "…"
 
 
-class FrameworkError(ValueError):
+class FrameworkError(UserError, ValueError):
     """A framework or status-scale file is missing, unreadable or inconsistent."""
 
 
-@dataclass(frozen=True)
-class Group:
+# --- what a broken file is told, in English and Dutch -----------------------------------------------------------
+
+# The checks of our own: error type → (English, Dutch), filled with the error's context.
+CHECKS: dict[str, tuple[str, str]] = {
+    "empty_text": ("must be non-empty text, got {input}", "moet niet-lege tekst zijn, maar is {input}"),
+    "colour": ("must be a colour like '#1f77b4', got {input}", "moet een kleur als '#1f77b4' zijn, maar is {input}"),
+    "level_code": ("must be a level code or null, got {input}", "moet een niveaucode of null zijn, maar is {input}"),
+    "duplicate": ("{what_en} {code} appears more than once", "{what_nl} {code} komt meer dan eens voor"),
+    "numbering": (
+        "point numbers must run 1..{count} without gaps; missing {missing}, out of range {extra}",
+        "puntnummers moeten zonder gaten van 1 tot en met {count} lopen; ontbrekend {missing}, buiten bereik {extra}",
+    ),
+    "level_group": (
+        "level {code} names group {group}, which is not one of {known}",
+        "niveau {code} noemt onderdeel {group}, dat niet een van {known} is",
+    ),
+    "point_group": ("group {group} is not one of {known}", "onderdeel {group} is niet een van {known}"),
+    "point_level": ("level {level} is not one of {known}", "niveau {level} is niet een van {known}"),
+    "loose_point": (
+        "a point without a level must be in a group without levels (such as 'general'), not {group}",
+        "een punt zonder niveau hoort in een onderdeel zonder niveaus (zoals 'general'), niet in {group}",
+    ),
+    "group_mismatch": (
+        "group {group} does not match group {level_group} of level {level}",
+        "onderdeel {group} past niet bij onderdeel {level_group} van niveau {level}",
+    ),
+    "status_values": (
+        "status values must be 0..{last} without gaps, got {values}",
+        "statuswaarden moeten zonder gaten van 0 tot en met {last} lopen, maar zijn {values}",
+    ),
+    "na_key": ("key {key} is also a status key", "sleutel {key} is ook een statussleutel"),
+}
+
+# pydantic's own error types, about one field → (English, Dutch)
+FIELD_ERRORS: dict[str, tuple[str, str]] = {
+    "missing": ("required field {field} is missing", "verplicht veld {field} ontbreekt"),
+    "string_type": ("field {field} must be text, got {input}", "veld {field} moet tekst zijn, maar is {input}"),
+    "int_type": (
+        "field {field} must be a whole number, got {input}",
+        "veld {field} moet een geheel getal zijn, maar is {input}",
+    ),
+    "bool_type": (
+        "field {field} must be true or false, got {input}",
+        "veld {field} moet true of false zijn, maar is {input}",
+    ),
+    "too_short": ("field {field} must be a non-empty list", "veld {field} moet een niet-lege lijst zijn"),
+    "list_type": ("field {field} must be a non-empty list", "veld {field} moet een niet-lege lijst zijn"),
+    "tuple_type": ("field {field} must be a non-empty list", "veld {field} moet een niet-lege lijst zijn"),
+    "model_type": (
+        "expected a mapping (key: value), got {type}",
+        "verwacht een mapping (sleutel: waarde), maar is {type}",
+    ),
+    "dict_type": (
+        "expected a mapping (key: value), got {type}",
+        "verwacht een mapping (sleutel: waarde), maar is {type}",
+    ),
+    "extra_forbidden": ("unknown field {field}", "onbekend veld {field}"),
+}
+HINTS = {  # a missing field whose right value is not obvious
+    "level": (" (use null for a general principle)", " (gebruik null voor een algemeen uitgangspunt)"),
+}
+
+
+def _fail(kind: str, **context: object) -> NoReturn:
+    """Raise one of our own checks (CHECKS[kind]) with `context` filled in."""
+    values = {key: str(value) for key, value in context.items()}
+    raise PydanticCustomError(kind, CHECKS[kind][0], values)
+
+
+def _where(loc: tuple[int | str, ...], data: Any) -> tuple[str, str, str | None]:
+    """(place in English, place in Dutch, field) of an error location: `point 5` (by its number when the file gives
+    one), `levels[0]`, `not_applicable.aliases[1]`; the field is the location's last part when that is a name."""
+    field = loc[-1] if loc and isinstance(loc[-1], str) else None
+    parts_en: list[str] = []
+    parts_nl: list[str] = []
+    node = data
+    for position, part in enumerate(loc[:-1] if field else loc):
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            number = item.get("number") if isinstance(item, dict) else None
+            if loc[position - 1] == "points" and isinstance(number, int) and not isinstance(number, bool):
+                parts_en[-1], parts_nl[-1] = f"point {number}", f"punt {number}"
+            else:
+                parts_en[-1] += f"[{part}]"
+                parts_nl[-1] += f"[{part}]"
+            node = item
+        else:
+            parts_en.append(part)
+            parts_nl.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts_en), ".".join(parts_nl), field
+
+
+def _describe(error: ErrorDetails, data: Any) -> tuple[str, str]:
+    """One pydantic error as (English, Dutch): where, then what."""
+    kind = error["type"]
+    context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    where_en, where_nl, field = _where(tuple(error["loc"]), data)
+    if kind in CHECKS and "at_en" in context:  # a check across fields names its own place
+        where_en, where_nl = context["at_en"], context["at_nl"]
+    values = {"field": repr(field), "input": repr(error.get("input")), "type": type(error.get("input")).__name__}
+    if kind in CHECKS:
+        en, nl = CHECKS[kind]
+        message_en = en.format(**values, **context)
+        message_nl = nl.format(**values, **context)
+        if field and kind in ("empty_text", "colour", "level_code"):
+            message_en, message_nl = f"field {field!r} {message_en}", f"veld {field!r} {message_nl}"
+    elif kind in FIELD_ERRORS:
+        en, nl = FIELD_ERRORS[kind]
+        hint_en, hint_nl = HINTS.get(field or "", ("", "")) if kind == "missing" else ("", "")
+        message_en, message_nl = en.format(**values) + hint_en, nl.format(**values) + hint_nl
+    else:  # a pydantic check without a translation of its own
+        message_en = message_nl = f"field {field!r}: {error['msg']}" if field else error["msg"]
+    return (
+        f"{where_en}: {message_en}" if where_en else message_en,
+        f"{where_nl}: {message_nl}" if where_nl else message_nl,
+    )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], path: Path) -> M:
+    """Read `path` as YAML and validate it as `model`; a FrameworkError names the file and every problem."""
+    data = _read_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        described = [_describe(error, data) for error in exc.errors()]
+        more = " …" if len(described) > ERRORS_SHOWN else ""
+        shown = described[:ERRORS_SHOWN]
+        raise FrameworkError(
+            f"{path}: " + "; ".join(en for en, _ in shown) + more,
+            f"{path}: " + "; ".join(nl for _, nl in shown) + more,
+        ) from None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise FrameworkError(
+            f"{path}: cannot read the file ({reason})", f"{path}: het bestand is niet te lezen ({reason})"
+        ) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FrameworkError(f"{path}: not valid YAML: {exc}", f"{path}: geen geldige YAML: {exc}") from exc
+
+
+# --- field types ------------------------------------------------------------------------------------------------
+
+
+def _normalise_text(value: str) -> str:
+    normalised = " ".join(value.split())
+    if not normalised:
+        _fail("empty_text")
+    return normalised
+
+
+def _colour(value: str) -> str:
+    if not _COLOR_RE.match(value):
+        _fail("colour")
+    return value.lower()
+
+
+def _level_code(value: Any) -> Any:
+    if value is not None and not isinstance(value, str):
+        _fail("level_code")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_normalise_text)]  # non-empty; runs of whitespace become one space
+Colour = Annotated[StrictStr, AfterValidator(_colour)]  # '#1f77b4', stored in lower case
+
+
+def _unique(codes: Iterable[object], what_en: str, what_nl: str) -> None:
+    seen: set[object] = set()
+    for code in codes:
+        if code in seen:
+            _fail("duplicate", what_en=what_en, what_nl=what_nl, code=repr(code))
+        seen.add(code)
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- the framework ----------------------------------------------------------------------------------------------
+
+
+class Group(_Data):
     """A cluster of levels for summaries: general, prevention, early intervention, protection."""
 
-    code: str
-    name_nl: str
-    name_en: str
+    code: Text
+    name_nl: Text
+    name_en: Text
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(_Data):
     """One level of the care continuum (a = universal prevention ... e = care and/or protection)."""
 
-    code: str
-    order: int
-    name_nl: str
-    name_en: str
-    group: str
+    code: Text
+    order: StrictInt
+    name_nl: Text
+    name_en: Text
+    group: Text
 
 
-@dataclass(frozen=True)
-class Point:
-    """One of the framework's points; ``level`` is ``None`` for the general principles."""
+class Point(_Data):
+    """One of the framework's points; ``level`` is ``None`` for the general principles (and must be written so)."""
 
-    number: int
-    level: str | None
-    group: str
-    title_nl: str
-    title_en: str
-    text_nl: str
+    number: StrictInt
+    level: Annotated[StrictStr | None, BeforeValidator(_level_code)]
+    group: Text
+    title_nl: Text
+    title_en: Text
+    text_nl: Text
 
 
-@dataclass(frozen=True)
-class Framework:
-    """A complete, validated framework version; groups in display order, levels and points sorted."""
+def _at(point: Point) -> dict[str, str]:
+    return {"at_en": f"point {point.number}", "at_nl": f"punt {point.number}"}
 
-    version: str
-    name_nl: str
-    name_en: str
-    source: str
-    groups: tuple[Group, ...]
-    levels: tuple[Level, ...]
-    points: tuple[Point, ...]
+
+class Framework(_Data):
+    """A complete, validated framework version; groups in display order, levels and points sorted.
+
+    Point numbers run 1..N without gaps, codes are unique, every level names a known group, every point a known
+    level and that level's group; a point without a level belongs to a group that has no levels.
+    """
+
+    version: Text
+    name_nl: Text
+    name_en: Text
+    source: Text
+    groups: tuple[Group, ...] = Field(min_length=1)  # order matters: the gap views show the groups in this order
+    levels: tuple[Level, ...] = Field(min_length=1)
+    points: tuple[Point, ...] = Field(min_length=1)
+
+    @field_validator("groups")
+    @classmethod
+    def _unique_groups(cls, groups: tuple[Group, ...]) -> tuple[Group, ...]:
+        _unique((g.code for g in groups), "group code", "onderdeelcode")
+        return groups
+
+    @field_validator("levels")
+    @classmethod
+    def _sorted_levels(cls, levels: tuple[Level, ...]) -> tuple[Level, ...]:
+        _unique((lv.code for lv in levels), "level code", "niveaucode")
+        _unique((lv.order for lv in levels), "level order", "niveauvolgorde")
+        return tuple(sorted(levels, key=lambda lv: lv.order))
+
+    @field_validator("points")
+    @classmethod
+    def _numbered_points(cls, points: tuple[Point, ...]) -> tuple[Point, ...]:
+        numbers = [p.number for p in points]
+        _unique(numbers, "point number", "puntnummer")
+        expected = set(range(1, len(numbers) + 1))
+        missing, extra = sorted(expected - set(numbers)), sorted(set(numbers) - expected)
+        if missing or extra:
+            _fail("numbering", count=len(numbers), missing=missing or "none", extra=extra or "none")
+        return tuple(sorted(points, key=lambda p: p.number))
+
+    @model_validator(mode="after")
+    def _references(self) -> Framework:
+        group_codes = {g.code for g in self.groups}
+        known_groups = ", ".join(sorted(group_codes))
+        for index, level in enumerate(self.levels):
+            if level.group not in group_codes:
+                at = f"levels[{index}]"
+                _fail(
+                    "level_group",
+                    at_en=at,
+                    at_nl=at,
+                    code=repr(level.code),
+                    group=repr(level.group),
+                    known=known_groups,
+                )
+        level_group = {lv.code: lv.group for lv in self.levels}
+        for point in self.points:
+            if point.group not in group_codes:
+                _fail("point_group", **_at(point), group=repr(point.group), known=known_groups)
+            if point.level is None:
+                if point.group in level_group.values():
+                    _fail("loose_point", **_at(point), group=repr(point.group))
+            elif point.level not in level_group:
+                _fail("point_level", **_at(point), level=repr(point.level), known=", ".join(sorted(level_group)))
+            elif point.group != level_group[point.level]:
+                _fail(
+                    "group_mismatch",
+                    **_at(point),
+                    group=repr(point.group),
+                    level_group=repr(level_group[point.level]),
+                    level=repr(point.level),
+                )
+        return self
 
     def point(self, number: int) -> Point:
         """Return the point with this number; ``KeyError`` if there is none."""
@@ -103,28 +374,71 @@ class Framework:
         return tuple(point for point in self.points if point.group == code)
 
 
-@dataclass(frozen=True)
-class Status:
+# --- the status scale -------------------------------------------------------------------------------------------
+
+
+class Status(_Data):
     """One step of the implementation-status scale (0 = not started ... 4 = implemented and embedded)."""
 
-    value: int
-    key: str
-    label_nl: str
-    label_en: str
-    implemented: bool
-    color: str
+    value: StrictInt
+    key: Text
+    label_nl: Text
+    label_en: Text
+    implemented: StrictBool
+    color: Colour
 
 
-@dataclass(frozen=True)
-class StatusScale:
-    """The ordered status scale plus the separate 'not applicable' answer and its accepted spellings."""
+class NotApplicable(_Data):
+    """The separate 'not applicable' answer (not on the scale) and the spellings a return may use for it."""
 
-    statuses: tuple[Status, ...]
-    not_applicable_key: str
-    not_applicable_label_nl: str
-    not_applicable_label_en: str
-    not_applicable_aliases: tuple[str, ...]
-    not_applicable_color: str
+    key: Text
+    label_nl: Text
+    label_en: Text
+    aliases: Annotated[tuple[Text, ...], BeforeValidator(lambda value: () if value is None else value)] = ()
+    color: Colour
+
+
+class StatusScale(_Data):
+    """The ordered status scale (values 0..N without gaps, unique keys) plus the 'not applicable' answer."""
+
+    statuses: tuple[Status, ...] = Field(min_length=1)
+    not_applicable: NotApplicable
+
+    @field_validator("statuses")
+    @classmethod
+    def _sorted_statuses(cls, statuses: tuple[Status, ...]) -> tuple[Status, ...]:
+        ordered = tuple(sorted(statuses, key=lambda s: s.value))
+        values = [s.value for s in ordered]
+        if values != list(range(len(values))):
+            _fail("status_values", last=len(values) - 1, values=values)
+        _unique((s.key for s in ordered), "status key", "statussleutel")
+        return ordered
+
+    @model_validator(mode="after")
+    def _separate_not_applicable(self) -> StatusScale:
+        if self.not_applicable.key in {s.key for s in self.statuses}:
+            _fail("na_key", at_en="not_applicable", at_nl="not_applicable", key=repr(self.not_applicable.key))
+        return self
+
+    @property
+    def not_applicable_key(self) -> str:
+        return self.not_applicable.key
+
+    @property
+    def not_applicable_label_nl(self) -> str:
+        return self.not_applicable.label_nl
+
+    @property
+    def not_applicable_label_en(self) -> str:
+        return self.not_applicable.label_en
+
+    @property
+    def not_applicable_aliases(self) -> tuple[str, ...]:
+        return self.not_applicable.aliases
+
+    @property
+    def not_applicable_color(self) -> str:
+        return self.not_applicable.color
 
     def status(self, value: int) -> Status:
         """Return the status with this value; ``KeyError`` if it is not on the scale."""
@@ -148,6 +462,11 @@ class StatusScale:
 # --- loading -------------------------------------------------------------------------------------------
 
 
+def version_order(version: str) -> list[tuple[int, int | str]]:
+    """Sort key for framework versions: numbers compare as numbers (`raak-2007` < `raak-2012` < `raak-2012b`)."""
+    return [(0, int(part)) if part.isdecimal() else (1, part) for part in re.split(r"(\d+)", version)]
+
+
 def available_frameworks() -> list[Path]:
     """The framework files shipped in ``data_templates/framework``, sorted by name."""
     return sorted(FRAMEWORK_DIR.glob("*.yaml"))
@@ -158,222 +477,16 @@ def default_framework_path() -> Path:
     return FRAMEWORK_DIR / f"{DEFAULT_FRAMEWORK_VERSION}.yaml"
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FrameworkError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"{path}: not valid YAML: {exc}") from exc
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise FrameworkError(f"{where}: expected a mapping (key: value), got {type(value).__name__}")
-    return value
-
-
-def _sequence(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list) or not value:
-        raise FrameworkError(f"{where}: expected a non-empty list")
-    return value
-
-
-def _text(data: Mapping[str, Any], key: str, where: str) -> str:
-    if key not in data or data[key] is None:
-        raise FrameworkError(f"{where}: required field {key!r} is missing")
-    value = data[key]
-    if not isinstance(value, str) or not value.strip():
-        raise FrameworkError(f"{where}: field {key!r} must be non-empty text, got {value!r}")
-    return " ".join(value.split())
-
-
-def _int(data: Mapping[str, Any], key: str, where: str) -> int:
-    if key not in data or data[key] is None:
-        raise FrameworkError(f"{where}: required field {key!r} is missing")
-    value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FrameworkError(f"{where}: field {key!r} must be a whole number, got {value!r}")
-    return value
-
-
-def _bool(data: Mapping[str, Any], key: str, where: str) -> bool:
-    if key not in data or not isinstance(data[key], bool):
-        raise FrameworkError(f"{where}: field {key!r} must be true or false, got {data.get(key)!r}")
-    return data[key]
-
-
-def _color(data: Mapping[str, Any], key: str, where: str) -> str:
-    value = _text(data, key, where)
-    if not _COLOR_RE.match(value):
-        raise FrameworkError(f"{where}: field {key!r} must be a colour like '#1f77b4', got {value!r}")
-    return value.lower()
-
-
-def _unique(codes: Iterable[Any], what: str, where: str) -> None:
-    seen: set[Any] = set()
-    for code in codes:
-        if code in seen:
-            raise FrameworkError(f"{where}: {what} {code!r} appears more than once")
-        seen.add(code)
-
-
-def _check_numbers(numbers: list[int], where: str) -> None:
-    _unique(numbers, "point number", where)
-    expected = set(range(1, len(numbers) + 1))
-    missing = sorted(expected - set(numbers))
-    extra = sorted(set(numbers) - expected)
-    if missing or extra:
-        raise FrameworkError(
-            f"{where}: point numbers must run 1..{len(numbers)} without gaps; "
-            f"missing {missing or 'none'}, out of range {extra or 'none'}"
-        )
-
-
 def load_framework(path: Path | None = None) -> Framework:
-    """Load and validate a framework file (default: ``data_templates/framework/raak-2007.yaml``).
-
-    Raises :class:`FrameworkError` if a required field is missing, point numbers are not 1..N
-    consecutive and unique, a point names an unknown level or group, or a point's group differs
-    from its level's group. Points without a level must belong to a group that has no levels.
-    """
-    path = Path(path) if path is not None else default_framework_path()
-    data = _mapping(_read_yaml(path), str(path))
-    where = str(path)
-
-    group_list: list[Group] = []
-    for i, raw in enumerate(_sequence(data.get("groups"), f"{where}: groups")):
-        at = f"{where}: groups[{i}]"
-        raw = _mapping(raw, at)
-        group_list.append(
-            Group(
-                code=_text(raw, "code", at),
-                name_nl=_text(raw, "name_nl", at),
-                name_en=_text(raw, "name_en", at),
-            )
-        )
-    groups = tuple(group_list)
-    _unique((g.code for g in groups), "group code", f"{where}: groups")
-    group_codes = {g.code for g in groups}
-
-    levels: list[Level] = []
-    for i, raw in enumerate(_sequence(data.get("levels"), f"{where}: levels")):
-        at = f"{where}: levels[{i}]"
-        raw = _mapping(raw, at)
-        level = Level(
-            code=_text(raw, "code", at),
-            order=_int(raw, "order", at),
-            name_nl=_text(raw, "name_nl", at),
-            name_en=_text(raw, "name_en", at),
-            group=_text(raw, "group", at),
-        )
-        if level.group not in group_codes:
-            raise FrameworkError(
-                f"{at}: level {level.code!r} names group {level.group!r}, "
-                f"which is not one of {', '.join(sorted(group_codes))}"
-            )
-        levels.append(level)
-    _unique((lv.code for lv in levels), "level code", f"{where}: levels")
-    _unique((lv.order for lv in levels), "level order", f"{where}: levels")
-    level_group = {lv.code: lv.group for lv in levels}
-    groups_with_levels = set(level_group.values())
-
-    points: list[Point] = []
-    for i, raw in enumerate(_sequence(data.get("points"), f"{where}: points")):
-        at = f"{where}: points[{i}]"
-        raw = _mapping(raw, at)
-        number = _int(raw, "number", at)
-        at = f"{where}: point {number}"
-        if "level" not in raw:
-            raise FrameworkError(f"{at}: required field 'level' is missing (use null for a general principle)")
-        level_code = raw["level"]
-        if level_code is not None and not isinstance(level_code, str):
-            raise FrameworkError(f"{at}: field 'level' must be a level code or null, got {level_code!r}")
-        point = Point(
-            number=number,
-            level=level_code,
-            group=_text(raw, "group", at),
-            title_nl=_text(raw, "title_nl", at),
-            title_en=_text(raw, "title_en", at),
-            text_nl=_text(raw, "text_nl", at),
-        )
-        if point.group not in group_codes:
-            raise FrameworkError(f"{at}: group {point.group!r} is not one of {', '.join(sorted(group_codes))}")
-        if point.level is None:
-            if point.group in groups_with_levels:
-                raise FrameworkError(
-                    f"{at}: a point without a level must be in a group without levels "
-                    f"(such as 'general'), not {point.group!r}"
-                )
-        elif point.level not in level_group:
-            raise FrameworkError(f"{at}: level {point.level!r} is not one of {', '.join(sorted(level_group))}")
-        elif point.group != level_group[point.level]:
-            raise FrameworkError(
-                f"{at}: group {point.group!r} does not match group {level_group[point.level]!r} "
-                f"of level {point.level!r}"
-            )
-        points.append(point)
-    _check_numbers([p.number for p in points], f"{where}: points")
-
-    return Framework(
-        version=_text(data, "version", where),
-        name_nl=_text(data, "name_nl", where),
-        name_en=_text(data, "name_en", where),
-        source=_text(data, "source", where),
-        groups=groups,
-        levels=tuple(sorted(levels, key=lambda lv: lv.order)),
-        points=tuple(sorted(points, key=lambda p: p.number)),
-    )
+    """Load and validate a framework file (default: ``data_templates/framework/raak-2007.yaml``); a
+    :class:`FrameworkError` says what is wrong where (see :class:`Framework` for the rules)."""
+    return _parse(Framework, Path(path) if path is not None else default_framework_path())
 
 
 def load_status_scale(path: Path | None = None) -> StatusScale:
-    """Load and validate the status scale (default: ``data_templates/status_scale.yaml``).
-
-    Raises :class:`FrameworkError` if values are not 0..N consecutive, keys repeat, or a field is
-    missing or malformed.
-    """
-    path = Path(path) if path is not None else STATUS_SCALE_PATH
-    where = str(path)
-    data = _mapping(_read_yaml(path), where)
-
-    statuses: list[Status] = []
-    for i, raw in enumerate(_sequence(data.get("statuses"), f"{where}: statuses")):
-        at = f"{where}: statuses[{i}]"
-        raw = _mapping(raw, at)
-        statuses.append(
-            Status(
-                value=_int(raw, "value", at),
-                key=_text(raw, "key", at),
-                label_nl=_text(raw, "label_nl", at),
-                label_en=_text(raw, "label_en", at),
-                implemented=_bool(raw, "implemented", at),
-                color=_color(raw, "color", at),
-            )
-        )
-    statuses.sort(key=lambda s: s.value)
-    values = [s.value for s in statuses]
-    if values != list(range(len(values))):
-        raise FrameworkError(f"{where}: status values must be 0..{len(values) - 1} without gaps, got {values}")
-    _unique((s.key for s in statuses), "status key", f"{where}: statuses")
-
-    at = f"{where}: not_applicable"
-    na = _mapping(data.get("not_applicable"), at)
-    raw_aliases = na.get("aliases") or []
-    if not isinstance(raw_aliases, list) or not all(isinstance(a, str) and a.strip() for a in raw_aliases):
-        raise FrameworkError(f"{at}: 'aliases' must be a list of non-empty texts")
-    key = _text(na, "key", at)
-    if key in {s.key for s in statuses}:
-        raise FrameworkError(f"{at}: key {key!r} is also a status key")
-    return StatusScale(
-        statuses=tuple(statuses),
-        not_applicable_key=key,
-        not_applicable_label_nl=_text(na, "label_nl", at),
-        not_applicable_label_en=_text(na, "label_en", at),
-        not_applicable_aliases=tuple(a.strip() for a in raw_aliases),
-        not_applicable_color=_color(na, "color", at),
-    )
+    """Load and validate the status scale (default: ``data_templates/status_scale.yaml``); a
+    :class:`FrameworkError` says what is wrong where (see :class:`StatusScale` for the rules)."""
+    return _parse(StatusScale, Path(path) if path is not None else STATUS_SCALE_PATH)
 
 
 # --- documentation -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
@@ -127,11 +127,22 @@ def _missing_columns(file: str, columns: list[str], required: Iterable[str]) -> 
     return [_error(file, "1", "missing_column", f"Kolom ontbreekt: {names}.", f"Missing column: {names}.")]
 
 
-def load_framework_data(session: Session) -> list[Framework]:
-    """Upsert every framework version and the status scale."""
-    frameworks = [load_framework(path) for path in framework_files()]
+def load_framework_data(session: Session, paths: Sequence[Path] | None = None) -> list[Framework]:
+    """Upsert every framework version (default: the files in data_templates/framework) and the status scale."""
+    frameworks = [load_framework(path) for path in (framework_files() if paths is None else paths)]
     for fw in frameworks:
         session.merge(m.FrameworkVersion(version=fw.version, name_nl=fw.name_nl, name_en=fw.name_en, source=fw.source))
+        session.flush()
+        for order, group in enumerate(fw.groups):
+            session.merge(
+                m.FrameworkGroup(
+                    framework_version=fw.version,
+                    code=group.code,
+                    order=order,
+                    name_nl=group.name_nl,
+                    name_en=group.name_en,
+                )
+            )
         for level in fw.levels:
             session.merge(
                 m.Level(

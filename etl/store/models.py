@@ -87,6 +87,18 @@ class FrameworkVersion(Base):
     source: Mapped[str] = mapped_column(Text)
 
 
+class FrameworkGroup(Base):
+    """A cluster of levels for summaries (general principles, prevention, …), in the framework's display order."""
+
+    __tablename__ = "framework_groups"
+
+    framework_version: Mapped[str] = mapped_column(ForeignKey("framework_versions.version"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order: Mapped[int] = mapped_column(Integer)
+    name_nl: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
 class Level(Base):
     __tablename__ = "levels"
 

@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from etl.reference.framework import version_order
 from etl.store import models as m
 from etl.workbook.read import META_SHEET
 
@@ -20,13 +21,9 @@ SHEET_NAME_MAX = 31  # Excel's limit
 _FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
-def _natural_key(version: str) -> list[tuple[int, int | str]]:
-    return [(0, int(part)) if part.isdecimal() else (1, part) for part in re.split(r"(\d+)", version)]
-
-
 def framework_versions(session: Session) -> list[str]:
     """Framework versions in the database, oldest first (`raak-2007` < `raak-2012`)."""
-    return sorted(session.scalars(select(m.FrameworkVersion.version)), key=_natural_key)
+    return sorted(session.scalars(select(m.FrameworkVersion.version)), key=version_order)
 
 
 def sheet_names(names: list[str], *, reserved: tuple[str, ...] = (INSTRUCTIONS_SHEET, META_SHEET)) -> list[str]:

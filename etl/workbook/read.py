@@ -50,8 +50,7 @@ COMMENT_LABELS = frozenset({"toelichting", "comment", "comments", "opmerking", "
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?[A-Z]+(\d+)\"")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-CELL_REF_CACHE_SIZE = 1 << 14  # addresses kept by cell_ref
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+CELL_REF_CACHE_SIZE = 1 << 14  # addresses kept by cell_ref and parse_cell_ref
 _MUNICIPALITY_CODE = re.compile(r"(?:GM)?(\d{1,4})")
 # What a damaged zip package can raise while we look inside it.
 ZIP_ERRORS = (
@@ -193,16 +192,20 @@ def cell_ref(row: int, column: int) -> str:
     return f"{get_column_letter(column + 1)}{row + 1}"
 
 
+@lru_cache(maxsize=CELL_REF_CACHE_SIZE)
 def parse_cell_ref(ref: str) -> tuple[int, int]:
-    """Zero-based (row, column) of an address like `D12`."""
-    match = _CELL_REF.fullmatch(ref)
-    if match is None:
+    """Zero-based (row, column) of an address like `D12` (a ValueError for anything else, `$D$12` and `d12` too;
+    cached like `cell_ref`, so openpyxl is imported only when first needed)."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.utils.exceptions import CellCoordinatesException
+
+    if not ref.isupper() or "$" in ref:
         raise ValueError(f"not a cell address: {ref!r}")
-    letters, digits = match.groups()
-    column = 0
-    for letter in letters:
-        column = column * 26 + ord(letter) - ord("A") + 1
-    return int(digits) - 1, column - 1
+    try:
+        letters, row = coordinate_from_string(ref)
+        return row - 1, column_index_from_string(letters) - 1
+    except CellCoordinatesException as exc:
+        raise ValueError(f"not a cell address: {ref!r}") from exc
 
 
 def is_blank(value: Cell) -> bool:

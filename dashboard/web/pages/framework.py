@@ -12,7 +12,7 @@ from dashboard.analytics.report import point_detail, round_report
 from dashboard.figures import charts as figures
 from dashboard.web import components as c
 from dashboard.web.pages.national import heading
-from dashboard.web.pages.view import POINT_PARAM, View
+from dashboard.web.pages.view import FRAMEWORK_PARAM, POINT_PARAM, View
 
 NEEDS_ROUND = True
 
@@ -21,6 +21,7 @@ def point_list(view: View, report: Any) -> html.Div:
     """The points grouped by level (general principles first), each with its national share and a link."""
     levels = report.levels[report.levels["scope"] == "national"][["level_code", "name"]]
     sections = [(NO_LEVEL, view.t("level.general")), *zip(levels["level_code"], levels["name"], strict=True)]
+    several = report.points["framework_version"].nunique() > 1  # then a link names the version of its point
     blocks = []
     for code, name in sections:
         points = report.points[report.points["level_code"] == code]
@@ -30,9 +31,12 @@ def point_list(view: View, report: Any) -> html.Div:
             html.Li(
                 [
                     dcc.Link(
-                        f"{row.point_number}. {row.title}",
-                        href=view.href(**{POINT_PARAM: str(row.point_number)}),
-                        id=f"point-link-{row.point_number}",
+                        f"{row.point_number}. {row.title}" + (f" ({row.framework_version})" if several else ""),
+                        href=view.href(
+                            **{POINT_PARAM: str(row.point_number)},
+                            **({FRAMEWORK_PARAM: row.framework_version} if several else {}),
+                        ),
+                        id=f"point-link-{row.point_number}" + (f"-{row.framework_version}" if several else ""),
                     ),
                     html.Span(figures.percent(row.share, view.lang), className="point-share"),
                 ]
@@ -60,7 +64,13 @@ def point_panel(view: View, number: str) -> html.Section:
         point_number = int(number)
     except ValueError:
         point_number = -1  # point_detail then says which points exist
-    detail = point_detail(view.engine, view.round_label, point_number, lang=view.lang)
+    detail = point_detail(
+        view.engine,
+        view.round_label,
+        point_number,
+        framework_version=view.params.get(FRAMEWORK_PARAM) or None,
+        lang=view.lang,
+    )
     point, label = detail.point, detail.round_label
     visible = view.in_scope(detail.regions)
     returned = round_report(view.engine, view.round_label, lang=view.lang).regions.set_index("region_code")

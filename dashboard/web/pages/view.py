@@ -16,6 +16,7 @@ from dashboard.i18n import STRINGS, Lang, normalize_language, t
 from dashboard.web.auth import Principal
 
 ROUND_PARAM, LANG_PARAM, POINT_PARAM = "ronde", "lang", "punt"
+FRAMEWORK_PARAM = "kader"  # with `punt`, only in a round answered in two framework versions
 KEPT_PARAMS = (ROUND_PARAM, LANG_PARAM)  # carried over to every other page; page options are not
 
 
