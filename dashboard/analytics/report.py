@@ -158,13 +158,18 @@ def _population_for(
 
 
 def _scores_per_round(
-    conn: Connection, chosen: pd.DataFrame, weighting: str | None = None, changes: list[Change] | None = None
+    conn: Connection,
+    chosen: pd.DataFrame,
+    weighting: str | None = None,
+    changes: list[Change] | None = None,
+    from_assessments: bool = False,
 ) -> list[RoundScores]:
     """Per-municipality coverage for each round in `chosen`, with three queries in all plus population.
 
-    Each round is weighted by its own setting (`rounds.weighting`) unless `weighting` overrides it.
+    Each round is weighted by its own setting (`rounds.weighting`) unless `weighting` overrides it. The counts
+    come from the stored aggregates (`from_assessments`: recounted from the assessments, for the tests).
     """
-    counts = data.coverage_counts(conn, [int(i) for i in chosen["id"]])
+    counts = data.coverage_counts(conn, [int(i) for i in chosen["id"]], from_assessments=from_assessments)
     expected_all = data.expected_municipalities(conn, sorted({int(y) for y in chosen["division_year"]}))
     years = data.population_years(conn)
     changes = data.municipal_changes(conn) if changes is None else changes
@@ -350,13 +355,18 @@ def _merged_changes(
 
 
 def _build_round_report(
-    conn: Connection, label: str, target: Target, lang: Lang, weighting: str | None = None
+    conn: Connection,
+    label: str,
+    target: Target,
+    lang: Lang,
+    weighting: str | None = None,
+    from_assessments: bool = False,
 ) -> RoundReport:
     all_rounds = data.rounds(conn)
     current_row = data.find_round(all_rounds, label)
     changes = data.municipal_changes(conn)
     # this round and every earlier one
-    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name], weighting, changes)
+    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name], weighting, changes, from_assessments)
     current = per_round[-1]
     history = _history(per_round, target, changes)
     projections = _projections(history, target)

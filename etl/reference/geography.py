@@ -23,6 +23,7 @@ from etl.reference.divisions import Change, apply_changes, crosswalk, main_succe
 from etl.reference.framework import Framework, load_framework, load_status_scale
 from etl.reference.framework import available_frameworks as framework_files
 from etl.store import models as m
+from etl.store.aggregates import counting_rules, refresh_all
 from etl.store.audit import record
 from etl.store.issues import InputRejected, Issue
 
@@ -520,7 +521,10 @@ def load_reference(
 
     Loading a division or population file is audited, which also tells cached reports that their numbers changed.
     """
+    rules = counting_rules(session)
     load_framework_data(session)
+    if counting_rules(session) != rules:  # a point's level or group, or what counts as implemented, changed
+        refresh_all(session, actor=actor, reason="framework")
     load_geography(session)
     load_population(
         session, (REFERENCE_DIR / POPULATION_FILE).read_text(encoding="utf-8"), POPULATION_FILE, keep_counts=True
