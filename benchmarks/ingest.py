@@ -70,7 +70,7 @@ def workbooks(engine: Engine, folder: Path, seed: int) -> list[tuple[str, bytes]
     """One filled template per region, with seeded random statuses for every municipality."""
     from sqlalchemy import select
 
-    from etl import models as m
+    from etl.store import models as m
     from etl.store.db import session_scope
     from etl.templates.template import fill_template, write_template
 
@@ -95,7 +95,7 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     """Ingest every file into the database at `url`, timing the whole pipeline and the reading step."""
     from sqlalchemy import func, select
 
-    from etl import models as m
+    from etl.store import models as m
     from etl.ingest.pipeline import Received, ingest_read, read_received
     from etl.store.config import get_settings
     from etl.store.db import make_engine, session_scope
