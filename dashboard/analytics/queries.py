@@ -57,7 +57,8 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 def _frame(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
     """Run `stmt`; a DataFrame with the statement's column names, also when there are no rows."""
     result = conn.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    columns = list(result.keys())
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)  # tuples: pandas reads Row objects slowly
 
 
 def _bool(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -207,20 +207,23 @@ def _history(per_round: list[RoundScores], target: Target, changes: list[Change]
     """National and regional coverage per round: scope, region_code, round_label, reference_date, numbers, target.
 
     Earlier rounds are mapped onto the last round's division first, so every region compares like with like.
+    All rounds are aggregated at once (two group-bys, not two per round).
     """
-    frames = []
-    for item in per_round:
-        scores = _on_division(item, per_round[-1], changes)
-        national = metrics.aggregate(scores).assign(scope=NATIONAL, region_code=None, region_name=None)
-        regional = metrics.aggregate(scores, ["region_code", "region_name"]).assign(scope=REGION)
-        both = pd.concat([national, regional], ignore_index=True)
-        both["round_label"] = item.round["label"]
-        both["reference_date"] = item.round["reference_date"]
-        both["target"] = target.at(item.round["reference_date"])
-        both["on_track"] = [metrics.on_track(c, t) for c, t in zip(both["coverage"], both["target"], strict=True)]
-        frames.append(both)
+    scores = pd.concat(
+        [_on_division(item, per_round[-1], changes).assign(_round=i) for i, item in enumerate(per_round)],
+        ignore_index=True,
+    )
+    national = metrics.aggregate(scores, ["_round"]).assign(scope=NATIONAL, region_code=None, region_name=None)
+    regional = metrics.aggregate(scores, ["_round", "region_code", "region_name"]).assign(scope=REGION)
+    # per round: the national row, then its regions in the order they first appear (as one round at a time gave)
+    frame = pd.concat([national, regional], ignore_index=True).sort_values("_round", kind="stable")
+    rounds = [per_round[i].round for i in frame["_round"]]
+    frame = frame.drop(columns="_round").reset_index(drop=True)
+    frame["round_label"] = [row["label"] for row in rounds]
+    frame["reference_date"] = [row["reference_date"] for row in rounds]
+    frame["target"] = [target.at(day) for day in frame["reference_date"]]
+    frame["on_track"] = [metrics.on_track(c, t) for c, t in zip(frame["coverage"], frame["target"], strict=True)]
     columns = ["scope", "region_code", "region_name", "round_label", "reference_date"]
-    frame = pd.concat(frames, ignore_index=True)
     return frame[columns + [c for c in frame.columns if c not in columns]]
 
 
