@@ -322,13 +322,15 @@ def coverage_counts(
     round_ids: Sequence[int],
     municipality_code: str | Sequence[str] | None = None,
     *,
+    per_level: bool = True,
     from_assessments: bool = False,
 ) -> pd.DataFrame:
     """Counts per round × municipality × level, read from the stored aggregates (`round_aggregates`), which the
     ETL keeps current in the transaction that changes a round's data: no earlier round is re-aggregated here.
 
     Columns: round_id, municipality_code, level_code ('' for points without a level), group_code, n_points,
-    n_not_applicable, n_implemented (statuses whose `implemented` flag is set in status_scale).
+    n_not_applicable, n_implemented (statuses whose `implemented` flag is set in status_scale); without
+    `per_level` one row per round × municipality (summed over levels and groups, no level/group columns).
     `from_assessments`: the same counts by a GROUP BY over the current assessments (what the stored rows must
     equal; the tests compare both).
     """
@@ -345,6 +347,13 @@ def coverage_counts(
         stmt = stmt.where(codes == municipality_code)
     elif municipality_code is not None:
         stmt = stmt.where(codes.in_(list(municipality_code)))
+    if not per_level:
+        rows = stmt.subquery()
+        stmt = select(
+            rows.c.round_id,
+            rows.c.municipality_code,
+            *(func.sum(rows.c[column]).label(column) for column in ("n_points", "n_not_applicable", "n_implemented")),
+        ).group_by(rows.c.round_id, rows.c.municipality_code)
     frame = _frame(conn, stmt)
     for column in ("n_points", "n_not_applicable", "n_implemented"):
         frame[column] = frame[column].astype(int)

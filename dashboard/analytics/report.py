@@ -74,7 +74,7 @@ class RoundScores:
     weighting: Weighting
     population_year: int | None
     expected: pd.DataFrame
-    counts: pd.DataFrame
+    counts: pd.DataFrame  # per municipality × level for the last round of a report, per municipality before it
     scores: pd.DataFrame
 
 
@@ -167,23 +167,34 @@ def _scores_per_round(
     """Per-municipality coverage for each round in `chosen`, with three queries in all plus population.
 
     Each round is weighted by its own setting (`rounds.weighting`) unless `weighting` overrides it. The counts
-    come from the stored aggregates (`from_assessments`: recounted from the assessments, for the tests).
+    come from the stored aggregates (`from_assessments`: recounted from the assessments, for the tests): per
+    level for the last round in `chosen` (its level and group profile), per municipality for the earlier ones
+    (all their coverage needs).
     """
-    counts = data.coverage_counts(conn, [int(i) for i in chosen["id"]], from_assessments=from_assessments)
+    ids = [int(i) for i in chosen["id"]]
+    if not ids:
+        return []
+    last = data.coverage_counts(conn, ids[-1:], from_assessments=from_assessments)
+    earlier = data.coverage_counts(conn, ids[:-1], per_level=False, from_assessments=from_assessments)
+    counts = {int(rid): frame.drop(columns="round_id") for rid, frame in earlier.groupby("round_id", sort=False)}
+    counts[ids[-1]] = last.drop(columns="round_id")
+    no_counts = earlier.drop(columns="round_id").iloc[0:0]
     expected_all = data.expected_municipalities(conn, sorted({int(y) for y in chosen["division_year"]}))
     years = data.population_years(conn)
     changes = data.municipal_changes(conn) if changes is None else changes
     population_cache: dict[Any, pd.DataFrame] = {}
+    weights_cache: dict[Any, tuple[pd.DataFrame, Weighting]] = {}  # rounds sharing year, division and weighting
     result: list[RoundScores] = []
     for _, row in chosen.iterrows():
         year = metrics.population_year(years, row["reference_date"].year)
-        population = _population_for(conn, year, int(row["division_year"]), changes, population_cache)
-        expected = expected_all[expected_all["division_year"] == row["division_year"]].drop(columns="division_year")
-        weights, weighting_used = metrics.choose_weights(
-            population, list(expected["municipality_code"]), weighting or str(row["weighting"])
-        )
-        expected = expected.assign(weight=weights.to_numpy()).reset_index(drop=True)
-        round_counts = counts[counts["round_id"] == row["id"]].drop(columns="round_id")
+        key = (year, int(row["division_year"]), weighting or str(row["weighting"]))
+        if key not in weights_cache:
+            population = _population_for(conn, year, int(row["division_year"]), changes, population_cache)
+            expected = expected_all[expected_all["division_year"] == row["division_year"]].drop(columns="division_year")
+            weights, used = metrics.choose_weights(population, list(expected["municipality_code"]), key[2])
+            weights_cache[key] = (expected.assign(weight=weights.to_numpy()).reset_index(drop=True), used)
+        expected, weighting_used = weights_cache[key]
+        round_counts = counts.get(int(row["id"]), no_counts)
         scores = metrics.municipality_coverage(round_counts, expected)
         result.append(
             RoundScores(
