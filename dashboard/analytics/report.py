@@ -176,15 +176,12 @@ def _scores_per_round(
         return []
     last = data.coverage_counts(conn, ids[-1:], from_assessments=from_assessments)
     earlier = data.coverage_counts(conn, ids[:-1], per_level=False, from_assessments=from_assessments)
-    counts = {int(rid): frame.drop(columns="round_id") for rid, frame in earlier.groupby("round_id", sort=False)}
-    counts[ids[-1]] = last.drop(columns="round_id")
-    no_counts = earlier.drop(columns="round_id").iloc[0:0]
     expected_all = data.expected_municipalities(conn, sorted({int(y) for y in chosen["division_year"]}))
     years = data.population_years(conn)
     changes = data.municipal_changes(conn) if changes is None else changes
     population_cache: dict[Any, pd.DataFrame] = {}
     weights_cache: dict[Any, tuple[pd.DataFrame, Weighting]] = {}  # rounds sharing year, division and weighting
-    result: list[RoundScores] = []
+    chosen_weights: list[tuple[pd.DataFrame, Weighting, int | None]] = []
     for _, row in chosen.iterrows():
         year = metrics.population_year(years, row["reference_date"].year)
         key = (year, int(row["division_year"]), weighting or str(row["weighting"]))
@@ -193,9 +190,21 @@ def _scores_per_round(
             expected = expected_all[expected_all["division_year"] == row["division_year"]].drop(columns="division_year")
             weights, used = metrics.choose_weights(population, list(expected["municipality_code"]), key[2])
             weights_cache[key] = (expected.assign(weight=weights.to_numpy()).reset_index(drop=True), used)
-        expected, weighting_used = weights_cache[key]
-        round_counts = counts.get(int(row["id"]), no_counts)
-        scores = metrics.municipality_coverage(round_counts, expected)
+        chosen_weights.append((*weights_cache[key], year))
+    # every round's municipalities in one pass (one merge and one group-by, not one per round)
+    all_expected = pd.concat(
+        [expected.assign(round_id=rid) for rid, (expected, _, _) in zip(ids, chosen_weights, strict=True)],
+        ignore_index=True,
+    )
+    all_scores = metrics.municipality_coverage(pd.concat([earlier, last]), all_expected, per=["round_id"])
+    scores_of = {int(rid): frame for rid, frame in all_scores.groupby("round_id", sort=False)}
+    counts_of = {int(rid): frame for rid, frame in earlier.groupby("round_id", sort=False)}
+    counts_of[ids[-1]] = last
+    result: list[RoundScores] = []
+    for (_, row), (expected, weighting_used, year) in zip(chosen.iterrows(), chosen_weights, strict=True):
+        rid = int(row["id"])
+        round_counts = counts_of.get(rid, earlier.iloc[0:0]).drop(columns="round_id")
+        scores = scores_of.get(rid, all_scores.iloc[0:0]).drop(columns="round_id").reset_index(drop=True)
         result.append(
             RoundScores(
                 row, weighting_used, year if weighting_used != "equal" else None, expected, round_counts, scores
