@@ -624,8 +624,10 @@ def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = 
         counts = data.coverage_counts(conn, [int(i) for i in all_rounds["id"]], municipality_code=code)
         one = pd.DataFrame([info.to_dict() | {"weight": 1.0}])
         last_year = max(data.division_years_of(conn, code), default=0)  # the newest division it belongs to
+        every_round = one.merge(pd.DataFrame({"round_id": all_rounds["id"].astype(int)}), how="cross")
+        own = metrics.municipality_coverage(counts, every_round, per=["round_id"]).set_index("round_id")
         for position, (_, row) in enumerate(all_rounds.iterrows()):
-            scores = metrics.municipality_coverage(counts[counts["round_id"] == row["id"]], one).iloc[0]
+            scores = own.loc[int(row["id"])]
             entry = {
                 "round_label": row["label"],
                 "reference_date": row["reference_date"],
