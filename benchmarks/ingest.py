@@ -95,8 +95,8 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     """Ingest every file into the database at `url`, timing the whole pipeline and the reading step."""
     from sqlalchemy import func, select
 
-    from etl.store import models as m
     from etl.ingest.pipeline import Received, ingest_read, read_received
+    from etl.store import models as m
     from etl.store.config import get_settings
     from etl.store.db import make_engine, session_scope
 
