@@ -107,3 +107,14 @@ def counting_rules(session: Session) -> tuple[frozenset[tuple[str, int, str | No
     )
     implemented = frozenset(session.scalars(select(S.value).where(S.implemented)))
     return points, implemented
+
+
+def refresh_if_rules_changed(
+    session: Session, before: tuple[frozenset[tuple[str, int, str | None, str]], frozenset[int]], *, actor: str | None
+) -> bool:
+    """After a framework or status-scale load: recompute every round when `counting_rules` changed and there are
+    assessments to count (a first load into an empty database records nothing). Whether it recomputed."""
+    if counting_rules(session) == before or session.scalar(select(m.Assessment.id).limit(1)) is None:
+        return False
+    refresh_all(session, actor=actor, reason="framework")
+    return True
