@@ -226,6 +226,8 @@ def municipality_coverage(
     expected: pd.DataFrame,
     by: str | None = None,
     categories: Sequence[str] = (),
+    *,
+    per: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Coverage per expected municipality (and per level or group when `by` is "level_code" or "group_code").
 
@@ -234,15 +236,19 @@ def municipality_coverage(
     weight. Returns expected's columns plus has_return, n_applicable, n_implemented, n_not_applicable,
     `coverage` = implemented / applicable (NaN without a return or without applicable points) and `headline`
     (the same, but 0 without a return). Per level or group only points with a level count, in `categories`.
+    `per` (e.g. ["round_id"]): columns of both frames that keep several rounds apart, computed in one pass.
     """
-    returned = set(counts["municipality_code"])
-    keys = ["municipality_code"] if by is None else ["municipality_code", by]
+    ids = [*per, "municipality_code"]
+    keys = ids if by is None else [*ids, by]
     rows = counts if by is None else counts[counts["level_code"] != NO_LEVEL]
     sums = rows.groupby(keys, sort=False)[list(COUNT_COLUMNS)].sum().reset_index()
     frame = expected if by is None else expected.merge(pd.DataFrame({by: list(categories)}), how="cross")
     frame = frame.merge(sums, on=keys, how="left")
     frame[list(COUNT_COLUMNS)] = frame[list(COUNT_COLUMNS)].fillna(0).astype(int)
-    frame["has_return"] = frame["municipality_code"].isin(returned)
+    if per:
+        frame["has_return"] = pd.MultiIndex.from_frame(frame[ids]).isin(pd.MultiIndex.from_frame(counts[ids]))
+    else:
+        frame["has_return"] = frame["municipality_code"].isin(set(counts["municipality_code"]))
     frame["n_applicable"] = frame["n_points"] - frame["n_not_applicable"]
     defined = frame["has_return"] & (frame["n_applicable"] > 0)
     frame["coverage"] = (frame["n_implemented"] / frame["n_applicable"].where(defined)).astype(float)

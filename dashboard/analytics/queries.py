@@ -21,6 +21,7 @@ from etl.reference.divisions import Change, crosswalk, main_successor
 from etl.reference.framework import load_status_scale, version_order
 from etl.reference.geography import REFERENCE_DIR, division_years, shipped_changes
 from etl.store import models as m
+from etl.store.aggregates import counts_query
 from etl.store.issues import UserError
 
 A, P, S = m.Assessment, m.Point, m.StatusLevel
@@ -56,7 +57,8 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 def _frame(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
     """Run `stmt`; a DataFrame with the statement's column names, also when there are no rows."""
     result = conn.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    columns = list(result.keys())
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)  # tuples: pandas reads Row objects slowly
 
 
 def _bool(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -344,32 +346,42 @@ def _in_division(division_year: int) -> Any:
 
 
 def coverage_counts(
-    conn: Connection, round_ids: Sequence[int], municipality_code: str | Sequence[str] | None = None
+    conn: Connection,
+    round_ids: Sequence[int],
+    municipality_code: str | Sequence[str] | None = None,
+    *,
+    per_level: bool = True,
+    from_assessments: bool = False,
 ) -> pd.DataFrame:
-    """Counts per round × municipality × level over current assessments (GROUP BY in SQL).
+    """Counts per round × municipality × level, read from the stored aggregates (`round_aggregates`), which the
+    ETL keeps current in the transaction that changes a round's data: no earlier round is re-aggregated here.
 
     Columns: round_id, municipality_code, level_code ('' for points without a level), group_code, n_points,
-    n_not_applicable, n_implemented (statuses whose `implemented` flag is set in status_scale).
+    n_not_applicable, n_implemented (statuses whose `implemented` flag is set in status_scale); without
+    `per_level` one row per round × municipality (summed over levels and groups, no level/group columns).
+    `from_assessments`: the same counts by a GROUP BY over the current assessments (what the stored rows must
+    equal; the tests compare both).
     """
-    stmt = (
-        select(
-            A.round_id,
-            A.municipality_code,
-            func.coalesce(P.level_code, literal(NO_LEVEL)).label("level_code"),
-            P.group.label("group_code"),
-            func.count().label("n_points"),
-            func.sum(case((A.not_applicable, 1), else_=0)).label("n_not_applicable"),
-            func.sum(case((S.implemented, 1), else_=0)).label("n_implemented"),
-        )
-        .join(P, and_(P.framework_version == A.framework_version, P.number == A.point_number))
-        .outerjoin(S, S.value == A.status)
-        .where(A.is_current, A.round_id.in_(list(round_ids)))
-        .group_by(A.round_id, A.municipality_code, P.level_code, P.group)
-    )
+    if from_assessments:
+        stmt = counts_query(round_ids)
+        codes = A.municipality_code
+    else:
+        G = m.RoundAggregate
+        stmt = select(
+            G.round_id, G.municipality_code, G.level_code, G.group_code, G.n_points, G.n_not_applicable, G.n_implemented
+        ).where(G.round_id.in_(list(round_ids)))
+        codes = G.municipality_code
     if isinstance(municipality_code, str):
-        stmt = stmt.where(A.municipality_code == municipality_code)
+        stmt = stmt.where(codes == municipality_code)
     elif municipality_code is not None:
-        stmt = stmt.where(A.municipality_code.in_(list(municipality_code)))
+        stmt = stmt.where(codes.in_(list(municipality_code)))
+    if not per_level:
+        rows = stmt.subquery()
+        stmt = select(
+            rows.c.round_id,
+            rows.c.municipality_code,
+            *(func.sum(rows.c[column]).label(column) for column in ("n_points", "n_not_applicable", "n_implemented")),
+        ).group_by(rows.c.round_id, rows.c.municipality_code)
     frame = _frame(conn, stmt)
     for column in ("n_points", "n_not_applicable", "n_implemented"):
         frame[column] = frame[column].astype(int)

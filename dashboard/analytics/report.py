@@ -73,7 +73,7 @@ class RoundScores:
     weighting: Weighting
     population_year: int | None
     expected: pd.DataFrame
-    counts: pd.DataFrame
+    counts: pd.DataFrame  # per municipality × level for the last round of a report, per municipality before it
     scores: pd.DataFrame
 
 
@@ -164,28 +164,53 @@ def _population_for(
 
 
 def _scores_per_round(
-    conn: Connection, chosen: pd.DataFrame, weighting: str | None = None, changes: list[Change] | None = None
+    conn: Connection,
+    chosen: pd.DataFrame,
+    weighting: str | None = None,
+    changes: list[Change] | None = None,
+    from_assessments: bool = False,
 ) -> list[RoundScores]:
     """Per-municipality coverage for each round in `chosen`, with three queries in all plus population.
 
-    Each round is weighted by its own setting (`rounds.weighting`) unless `weighting` overrides it.
+    Each round is weighted by its own setting (`rounds.weighting`) unless `weighting` overrides it. The counts
+    come from the stored aggregates (`from_assessments`: recounted from the assessments, for the tests): per
+    level for the last round in `chosen` (its level and group profile), per municipality for the earlier ones
+    (all their coverage needs).
     """
-    counts = data.coverage_counts(conn, [int(i) for i in chosen["id"]])
+    ids = [int(i) for i in chosen["id"]]
+    if not ids:
+        return []
+    last = data.coverage_counts(conn, ids[-1:], from_assessments=from_assessments)
+    earlier = data.coverage_counts(conn, ids[:-1], per_level=False, from_assessments=from_assessments)
     expected_all = data.expected_municipalities(conn, sorted({int(y) for y in chosen["division_year"]}))
     years = data.population_years(conn)
     changes = data.municipal_changes(conn) if changes is None else changes
     population_cache: dict[Any, pd.DataFrame] = {}
-    result: list[RoundScores] = []
+    weights_cache: dict[Any, tuple[pd.DataFrame, Weighting]] = {}  # rounds sharing year, division and weighting
+    chosen_weights: list[tuple[pd.DataFrame, Weighting, int | None]] = []
     for _, row in chosen.iterrows():
         year = metrics.population_year(years, row["reference_date"].year)
-        population = _population_for(conn, year, int(row["division_year"]), changes, population_cache)
-        expected = expected_all[expected_all["division_year"] == row["division_year"]].drop(columns="division_year")
-        weights, weighting_used = metrics.choose_weights(
-            population, list(expected["municipality_code"]), weighting or str(row["weighting"])
-        )
-        expected = expected.assign(weight=weights.to_numpy()).reset_index(drop=True)
-        round_counts = counts[counts["round_id"] == row["id"]].drop(columns="round_id")
-        scores = metrics.municipality_coverage(round_counts, expected)
+        key = (year, int(row["division_year"]), weighting or str(row["weighting"]))
+        if key not in weights_cache:
+            population = _population_for(conn, year, int(row["division_year"]), changes, population_cache)
+            expected = expected_all[expected_all["division_year"] == row["division_year"]].drop(columns="division_year")
+            weights, used = metrics.choose_weights(population, list(expected["municipality_code"]), key[2])
+            weights_cache[key] = (expected.assign(weight=weights.to_numpy()).reset_index(drop=True), used)
+        chosen_weights.append((*weights_cache[key], year))
+    # every round's municipalities in one pass (one merge and one group-by, not one per round)
+    all_expected = pd.concat(
+        [expected.assign(round_id=rid) for rid, (expected, _, _) in zip(ids, chosen_weights, strict=True)],
+        ignore_index=True,
+    )
+    all_scores = metrics.municipality_coverage(pd.concat([earlier, last]), all_expected, per=["round_id"])
+    scores_of = {int(rid): frame for rid, frame in all_scores.groupby("round_id", sort=False)}
+    counts_of = {int(rid): frame for rid, frame in earlier.groupby("round_id", sort=False)}
+    counts_of[ids[-1]] = last
+    result: list[RoundScores] = []
+    for (_, row), (expected, weighting_used, year) in zip(chosen.iterrows(), chosen_weights, strict=True):
+        rid = int(row["id"])
+        round_counts = counts_of.get(rid, earlier.iloc[0:0]).drop(columns="round_id")
+        scores = scores_of.get(rid, all_scores.iloc[0:0]).drop(columns="round_id").reset_index(drop=True)
         result.append(
             RoundScores(
                 row, weighting_used, year if weighting_used != "equal" else None, expected, round_counts, scores
@@ -208,20 +233,23 @@ def _history(per_round: list[RoundScores], target: Target, changes: list[Change]
     """National and regional coverage per round: scope, region_code, round_label, reference_date, numbers, target.
 
     Earlier rounds are mapped onto the last round's division first, so every region compares like with like.
+    All rounds are aggregated at once (two group-bys, not two per round).
     """
-    frames = []
-    for item in per_round:
-        scores = _on_division(item, per_round[-1], changes)
-        national = metrics.aggregate(scores).assign(scope=NATIONAL, region_code=None, region_name=None)
-        regional = metrics.aggregate(scores, ["region_code", "region_name"]).assign(scope=REGION)
-        both = pd.concat([national, regional], ignore_index=True)
-        both["round_label"] = item.round["label"]
-        both["reference_date"] = item.round["reference_date"]
-        both["target"] = target.at(item.round["reference_date"])
-        both["on_track"] = [metrics.on_track(c, t) for c, t in zip(both["coverage"], both["target"], strict=True)]
-        frames.append(both)
+    scores = pd.concat(
+        [_on_division(item, per_round[-1], changes).assign(_round=i) for i, item in enumerate(per_round)],
+        ignore_index=True,
+    )
+    national = metrics.aggregate(scores, ["_round"]).assign(scope=NATIONAL, region_code=None, region_name=None)
+    regional = metrics.aggregate(scores, ["_round", "region_code", "region_name"]).assign(scope=REGION)
+    # per round: the national row, then its regions in the order they first appear (as one round at a time gave)
+    frame = pd.concat([national, regional], ignore_index=True).sort_values("_round", kind="stable")
+    rounds = [per_round[i].round for i in frame["_round"]]
+    frame = frame.drop(columns="_round").reset_index(drop=True)
+    frame["round_label"] = [row["label"] for row in rounds]
+    frame["reference_date"] = [row["reference_date"] for row in rounds]
+    frame["target"] = [target.at(day) for day in frame["reference_date"]]
+    frame["on_track"] = [metrics.on_track(c, t) for c, t in zip(frame["coverage"], frame["target"], strict=True)]
     columns = ["scope", "region_code", "region_name", "round_label", "reference_date"]
-    frame = pd.concat(frames, ignore_index=True)
     return frame[columns + [c for c in frame.columns if c not in columns]]
 
 
@@ -360,13 +388,18 @@ def _merged_changes(
 
 
 def _build_round_report(
-    conn: Connection, label: str, target: Target, lang: Lang, weighting: str | None = None
+    conn: Connection,
+    label: str,
+    target: Target,
+    lang: Lang,
+    weighting: str | None = None,
+    from_assessments: bool = False,
 ) -> RoundReport:
     all_rounds = data.rounds(conn)
     current_row = data.find_round(all_rounds, label)
     changes = data.municipal_changes(conn)
     # this round and every earlier one
-    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name], weighting, changes)
+    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name], weighting, changes, from_assessments)
     current = per_round[-1]
     history = _history(per_round, target, changes)
     projections = _projections(history, target)
@@ -602,8 +635,10 @@ def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = 
         counts = data.coverage_counts(conn, [int(i) for i in all_rounds["id"]], municipality_code=code)
         one = pd.DataFrame([info.to_dict() | {"weight": 1.0}])
         last_year = max(data.division_years_of(conn, code), default=0)  # the newest division it belongs to
+        every_round = one.merge(pd.DataFrame({"round_id": all_rounds["id"].astype(int)}), how="cross")
+        own = metrics.municipality_coverage(counts, every_round, per=["round_id"]).set_index("round_id")
         for position, (_, row) in enumerate(all_rounds.iterrows()):
-            scores = metrics.municipality_coverage(counts[counts["round_id"] == row["id"]], one).iloc[0]
+            scores = own.loc[int(row["id"])]
             entry = {
                 "round_label": row["label"],
                 "reference_date": row["reference_date"],

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from etl.ingest.validate import Validation
 from etl.store import models as m
+from etl.store.aggregates import refresh_round
 from etl.store.audit import record
 from etl.store.issues import Issue
 
@@ -269,6 +270,7 @@ def load_accepted(
             for point in r.points
         ],
     )
+    refresh_round(session, rnd.id, codes)
     record(
         session,
         "upload",

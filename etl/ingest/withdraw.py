@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from etl.admin.rounds import get_round
 from etl.ingest.load import take_write_lock
 from etl.store import models as m
+from etl.store.aggregates import refresh_round
 from etl.store.audit import record
 from etl.store.db import session_scope
 from etl.store.issues import UserError
@@ -124,6 +125,7 @@ def _withdraw(
     session.execute(update(m.Assessment).where(m.Assessment.submission_id == submission.id).values(is_current=False))
     submission.status = "superseded"  # superseded by nothing: withdrawn
     submission.superseded_by_id = None
+    refresh_round(session, rnd.id, [code])
     record(
         session,
         WITHDRAW_ACTION,

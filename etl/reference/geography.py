@@ -23,6 +23,7 @@ from etl.reference.divisions import Change, apply_changes, crosswalk, main_succe
 from etl.reference.framework import Framework, load_framework, load_status_scale
 from etl.reference.framework import available_frameworks as framework_files
 from etl.store import models as m
+from etl.store.aggregates import counting_rules, refresh_if_rules_changed
 from etl.store.audit import record
 from etl.store.issues import InputRejected, Issue
 
@@ -531,7 +532,9 @@ def load_reference(
 
     Loading a division or population file is audited, which also tells cached reports that their numbers changed.
     """
+    rules = counting_rules(session)
     load_framework_data(session)
+    refresh_if_rules_changed(session, rules, actor=actor)  # a point's level or group, or what counts, changed
     load_geography(session)
     load_population(
         session, (REFERENCE_DIR / POPULATION_FILE).read_text(encoding="utf-8"), POPULATION_FILE, keep_counts=True

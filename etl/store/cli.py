@@ -66,3 +66,18 @@ def db_downgrade(revision: str) -> None:
 
     downgrade(get_engine(), revision)
     click.echo(f"Database downgraded to {revision}.")
+
+
+@db.command("refresh-aggregates")
+def db_refresh_aggregates() -> None:
+    """Recompute the stored per-round aggregates from the assessments (every round, one transaction).
+
+    Ingest, withdrawal and reference loads keep them current; this is for a database restored or edited by hand.
+    """
+    from etl.store.aggregates import refresh_all
+    from etl.store.audit import cli_actor
+    from etl.store.db import get_engine, session_scope
+
+    with session_scope(get_engine(), write_first=True) as session:
+        rows = refresh_all(session, actor=cli_actor())
+    click.echo(f"Stored aggregates recomputed: {rows} rows. / Opgeslagen aggregaten herberekend: {rows} rijen.")

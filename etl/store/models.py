@@ -310,6 +310,25 @@ class Assessment(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class RoundAggregate(Base):
+    """Counts per round × municipality × level × group over the current assessments, stored when data changes.
+
+    Written only by `etl.store.aggregates` in the transaction that changes the assessments (ingest, withdrawal)
+    or what they count towards (a framework or status-scale load), so a report reads these instead of
+    re-aggregating every earlier round. `level_code` is '' for points without a level.
+    """
+
+    __tablename__ = "round_aggregates"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), primary_key=True, index=True)
+    level_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    group_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n_points: Mapped[int] = mapped_column(Integer)
+    n_not_applicable: Mapped[int] = mapped_column(Integer)
+    n_implemented: Mapped[int] = mapped_column(Integer)
+
+
 class ValidationIssue(Base):
     __tablename__ = "validation_issues"
     __table_args__ = (CheckConstraint(_in("severity", SEVERITIES), name="severity"),)

@@ -1,0 +1,120 @@
+"""A round's stored aggregates (`round_aggregates`): computed once when its data changes, read by every report.
+
+The counts are exactly what a GROUP BY over the current assessments gives per round × municipality × level ×
+group (points without a level under level ''), joined to the framework's points and the status scale's
+`implemented` flag. Only the ETL writes them, in the transaction that changes what they count:
+
+- an accepted return (`etl.ingest.load.load_accepted`): its round, its municipalities;
+- a withdrawal (`etl.ingest.withdraw`): that round and municipality;
+- a framework or status-scale load that changes a point's level or group or a status's `implemented` flag
+  (`etl.reference.geography.load_reference`): every round;
+- `raak db refresh-aggregates` for a database whose aggregates someone doubts, and migration 0005, which fills
+  them for the rounds already there.
+
+Population and the region division are not in these counts (weights and the regions a municipality counts
+towards are applied when a report reads them), so loading them changes no stored aggregate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from etl.store import models as m
+from etl.store.audit import record
+
+NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
+AGGREGATES = m.RoundAggregate.__table__
+COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
+REFRESH_ACTION = "aggregates.refresh"
+KEY_COLUMNS = ("round_id", "municipality_code", "level_code", "group_code")
+
+
+def counts_query(round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None) -> Any:
+    """The GROUP BY over current assessments that the stored rows hold (columns KEY_COLUMNS + COUNT_COLUMNS)."""
+    A, P, S = m.Assessment, m.Point, m.StatusLevel
+    level = func.coalesce(P.level_code, literal(NO_LEVEL))
+    stmt = (
+        select(
+            A.round_id,
+            A.municipality_code,
+            level.label("level_code"),
+            P.group.label("group_code"),
+            func.count().label("n_points"),
+            func.sum(case((A.not_applicable, 1), else_=0)).label("n_not_applicable"),
+            func.sum(case((S.implemented, 1), else_=0)).label("n_implemented"),
+        )
+        .join(P, and_(P.framework_version == A.framework_version, P.number == A.point_number))
+        .outerjoin(S, S.value == A.status)
+        .where(A.is_current)
+        .group_by(A.round_id, A.municipality_code, P.level_code, P.group)
+    )
+    if round_ids is not None:
+        stmt = stmt.where(A.round_id.in_(list(round_ids)))
+    if municipality_codes is not None:
+        stmt = stmt.where(A.municipality_code.in_(list(municipality_codes)))
+    return stmt
+
+
+def refresh(
+    session: Session, round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None
+) -> None:
+    """Recompute the stored aggregates of `round_ids` (None: every round), only of `municipality_codes` if given,
+    in the caller's transaction: a failed change rolls them back with the data."""
+    if round_ids is not None and not round_ids:
+        return
+    if municipality_codes is not None and not municipality_codes:
+        return
+    session.flush()  # the assessments the caller changed through the ORM must be visible to the INSERT … SELECT
+    if session.get_bind().dialect.name == "postgresql":  # one refresher per round at a time (SQLite: one writer)
+        lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
+        session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
+    stmt = delete(AGGREGATES)
+    if round_ids is not None:
+        stmt = stmt.where(AGGREGATES.c.round_id.in_(list(round_ids)))
+    if municipality_codes is not None:
+        stmt = stmt.where(AGGREGATES.c.municipality_code.in_(list(municipality_codes)))
+    session.execute(stmt)
+    session.execute(
+        insert(AGGREGATES).from_select([*KEY_COLUMNS, *COUNT_COLUMNS], counts_query(round_ids, municipality_codes))
+    )
+
+
+def refresh_round(session: Session, round_id: int, municipality_codes: Collection[str] | None = None) -> None:
+    """Recompute one round's stored aggregates (only of `municipality_codes` if given)."""
+    refresh(session, [round_id], municipality_codes)
+
+
+def refresh_all(session: Session, *, actor: str | None = None, reason: str = "command") -> int:
+    """Recompute the stored aggregates of every round, audited (which also tells cached reports to recompute);
+    the number of rows stored."""
+    refresh(session)
+    record(session, REFRESH_ACTION, actor=actor, detail={"reason": reason})
+    return session.scalar(select(func.count()).select_from(AGGREGATES)) or 0
+
+
+def counting_rules(session: Session) -> tuple[frozenset[tuple[str, int, str | None, str]], frozenset[int]]:
+    """What the counts depend on besides the assessments: each point's level and group, the implemented statuses.
+
+    Compared before and after a reference load to decide whether every round needs recomputing.
+    """
+    P, S = m.Point, m.StatusLevel
+    points = frozenset(
+        tuple(row) for row in session.execute(select(P.framework_version, P.number, P.level_code, P.group))
+    )
+    implemented = frozenset(session.scalars(select(S.value).where(S.implemented)))
+    return points, implemented
+
+
+def refresh_if_rules_changed(
+    session: Session, before: tuple[frozenset[tuple[str, int, str | None, str]], frozenset[int]], *, actor: str | None
+) -> bool:
+    """After a framework or status-scale load: recompute every round when `counting_rules` changed and there are
+    assessments to count (a first load into an empty database records nothing). Whether it recomputed."""
+    if counting_rules(session) == before or session.scalar(select(m.Assessment.id).limit(1)) is None:
+        return False
+    refresh_all(session, actor=actor, reason="framework")
+    return True
