@@ -151,7 +151,7 @@ def _municipality_sheet(
     municipality: _Municipality,
     region: m.Region,
     rnd: m.Round,
-    points: list[m.Point],
+    points: list[_Point],
     levels: dict[str, str],
     scale: StatusScale,
     prefill: Mapping[tuple[str, int], tuple[int | None, bool]],
@@ -216,11 +216,20 @@ def _row_height(texts: Mapping[int, str]) -> float:
 
 
 @dataclass(frozen=True)
+class _Point:
+    number: int
+    level_code: str | None
+    title_nl: str
+    text_nl: str
+
+
+@dataclass(frozen=True)
 class TemplateContext:
-    """What every template of one framework version shares, looked up once (the demo writes 118 templates)."""
+    """What every template of one framework version shares, looked up once (the demo writes 118 templates);
+    plain values, so it outlives the session that read it."""
 
     framework_version: str
-    points: list[m.Point]
+    points: list[_Point]
     levels: dict[str, str]
     scale: StatusScale
 
@@ -230,9 +239,12 @@ class TemplateContext:
         if not versions:
             raise UserError("no framework loaded; run `raak reference load`")
         version = versions[-1]
-        points = list(
-            session.scalars(select(m.Point).where(m.Point.framework_version == version).order_by(m.Point.number))
-        )
+        points = [
+            _Point(p.number, p.level_code, p.title_nl, p.text_nl)
+            for p in session.scalars(
+                select(m.Point).where(m.Point.framework_version == version).order_by(m.Point.number)
+            )
+        ]
         levels = {
             code: name
             for code, name in session.execute(
