@@ -26,6 +26,7 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+COMPRESS_LEVEL = 1  # zlib's fastest: half the time of the default for files ~13 % larger
 HIDDEN = ' state="hidden"'
 _WRAP = '<alignment vertical="top" wrapText="1"/>'
 STYLES_XML = (
@@ -240,7 +241,7 @@ def workbook_bytes(sheets: list[Sheet], *, created: datetime | None = None) -> b
         + f'<Relationship Id="rId{count + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
     )
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
         archive.writestr("[Content_Types].xml", content_types)
         archive.writestr("_rels/.rels", root_rels)
         archive.writestr("docProps/core.xml", core)
