@@ -1,8 +1,9 @@
 """Excel templates per region and round, written so that `etl.workbook.read` finds everything again by its labels.
 
 One instructions sheet, one protected sheet per municipality (only the Status and Toelichting cells are unlocked,
-Status with a dropdown) and a hidden `_meta` sheet. :func:`fill_template` writes values into a template's input
-cells by municipality code and point number (used by the tests and the demo data generator).
+Status with a dropdown) and a hidden `_meta` sheet, written by `etl.templates.xlsx`. :func:`template_bytes` can type
+values in as it writes (the demo data generator); :func:`fill_template` writes values into an existing template's
+input cells by municipality code and point number, with openpyxl (used by the tests and benchmarks).
 """
 
 from __future__ import annotations
