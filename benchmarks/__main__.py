@@ -1,11 +1,12 @@
 """Run the benchmarks: `python -m benchmarks all` runs every one and prints one table.
 
     python -m benchmarks all [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--with-100x]
-    python -m benchmarks ingest|report|scale|load …   (each with its own --help)
+    python -m benchmarks ingest|report|scale|load|demo …   (each with its own --help)
 
 `all`: the national round ingest on SQLite (and on PostgreSQL when a server URL is given), the report functions
 uncached and cached at 1x and 10x (100x only with `--with-100x`: 5.85 M assessments, long to generate) on the
-same backends, and the loopback load test at 1x. Numbers are medians/p95 over repeated runs on this machine;
+same backends, the loopback load test at 1x, and `raak demo --reset` until its first page answers. Numbers are
+medians/p95 over repeated runs on this machine;
 compare ratios measured in one run when the machine is busy. See docs/performance.md.
 """
 
@@ -17,13 +18,14 @@ import platform
 import sys
 from collections.abc import Callable
 
-from benchmarks import ingest, load, report, scale
+from benchmarks import demo, ingest, load, report, scale
 
 COMMANDS: dict[str, Callable[[list[str] | None], None]] = {
     "ingest": ingest.main,
     "report": report.main,
     "scale": scale.main,
     "load": load.main,
+    "demo": demo.main,
 }
 
 
@@ -35,6 +37,7 @@ def run_all(argv: list[str]) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="Repetitions of the ingest runs.")
     parser.add_argument("--report-repeat", type=int, default=report.DEFAULT_REPEAT)
     parser.add_argument("--load-seconds", type=float, default=load.DEFAULT_SECONDS)
+    parser.add_argument("--demo-repeat", type=int, default=demo.DEFAULT_REPEAT)
     args = parser.parse_args(argv)
     backends: list[str | None] = [None] + ([args.database_url] if args.database_url else [])
     scales = [1, 10] + ([100] if args.with_100x else [])
@@ -56,6 +59,11 @@ def run_all(argv: list[str]) -> None:
         print(f"== load test, {name}", flush=True)
         result = load.measure(url, scale=1, clients=load.DEFAULT_CLIENTS, seconds=args.load_seconds)
         rows.append((result.describe(), name, result.summary()))
+    print("== raak demo --reset until the first page, SQLite", flush=True)
+    medians = demo.summary(demo.measure(args.demo_repeat))
+    ready, page, cpu = medians["ready_s"], medians["page_s"], medians["cpu_s"]
+    rows.append(("raak demo: log-in page / first page answers, median", "SQLite", f"{ready:.2f} / {page:.2f} s"))
+    rows.append(("raak demo: CPU time of the command, median", "SQLite", f"{cpu:.2f} s"))
     print()
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     width = max(len(what) for what, _, _ in rows)

@@ -7,6 +7,8 @@ lock) is imported by the app and browser tests; its demo users (`DEMO_USERS`) lo
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -169,6 +171,93 @@ def test_demo_database_holds_the_planned_uploads_and_is_marked_as_demo(demo_engi
     assert by_status["accepted"] > 100 and by_status["rejected"] >= 3
     assert rounds == {"2008": False, "2009": False, "2010": False, "2011": True}
     assert superseded > 0 and issues >= 3
+
+
+# What the demo database held when every return was written by openpyxl (write_template → fill_template, four
+# worker processes) and every rejected file was annotated: the one-pass writer must change none of it.
+DEMO_CONTENTS_BEFORE_FAST_PATH = {
+    "uploads_per_round": [
+        ["2008", "accepted", 30],
+        ["2008", "rejected", 1],
+        ["2009", "accepted", 31],
+        ["2010", "accepted", 30],
+        ["2010", "rejected", 1],
+        ["2011", "accepted", 24],
+        ["2011", "rejected", 1],
+    ],
+    "rounds": [["2008", False], ["2009", False], ["2010", False], ["2011", True]],
+    "n_assessments": 51520,
+    "n_submissions": 1472,
+    "n_issues": 346,
+    "uploads": "65546ecc3f22c2e4",
+    "submissions": "fd4bb35ec0c9559c",
+    "assessments": "ef4ea6490ff2c271",
+    "issues": "81c03564c28d9a73",
+    "audit": [["demo.created", 1], ["round.add", 4], ["round.close", 3], ["upload", 115], ["upload.rejected", 3]],
+}
+
+
+def _digest(rows: list) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps(list(row), default=str).encode() + b"\n")
+    return digest.hexdigest()[:16]
+
+
+def demo_contents(engine: Engine) -> dict[str, object]:
+    """Counts per round and status, and hashes of every upload, submission, assessment and issue (in load order,
+    without ids, times or file hashes, which differ between runs) and the count of each non-user audit action."""
+    R, U, S, A, V = m.Round, m.Upload, m.Submission, m.Assessment, m.ValidationIssue
+    with engine.connect() as conn:
+        per_round = conn.execute(
+            select(R.label, U.status, func.count())
+            .join(R, R.id == U.round_id)
+            .group_by(R.label, U.status)
+            .order_by(R.label, U.status)
+        ).all()
+        uploads = conn.execute(
+            select(R.label, U.filename, U.status, U.region_code, U.template_version, U.framework_version)
+            .join(R, R.id == U.round_id)
+            .order_by(U.id)
+        ).all()
+        submissions = conn.execute(
+            select(R.label, S.municipality_code, S.status, S.superseded_by_id.is_not(None))
+            .join(R, R.id == S.round_id)
+            .order_by(S.id)
+        ).all()
+        assessments = conn.execute(
+            select(R.label, A.municipality_code, A.point_number, A.status, A.not_applicable, A.comment, A.is_current)
+            .join(R, R.id == A.round_id)
+            .order_by(R.label, A.municipality_code, A.point_number, A.is_current, A.submission_id)
+        ).all()
+        issues = conn.execute(
+            select(U.filename, V.severity, V.code, V.sheet, V.cell, V.message_nl, V.message_en)
+            .join(U, U.id == V.upload_id)
+            .order_by(V.id)
+        ).all()
+        audit = conn.execute(
+            select(m.AuditLog.action, func.count())
+            .where(m.AuditLog.action.not_like("user.%"))
+            .group_by(m.AuditLog.action)
+            .order_by(m.AuditLog.action)
+        ).all()
+        rounds = conn.execute(select(R.label, R.is_open).order_by(R.label)).all()
+    return {
+        "uploads_per_round": [list(row) for row in per_round],
+        "rounds": [list(row) for row in rounds],
+        "n_assessments": len(assessments),
+        "n_submissions": len(submissions),
+        "n_issues": len(issues),
+        "uploads": _digest(uploads),
+        "submissions": _digest(submissions),
+        "assessments": _digest(assessments),
+        "issues": _digest(issues),
+        "audit": [list(row) for row in audit],
+    }
+
+
+def test_demo_database_is_the_same_as_when_openpyxl_wrote_every_return(demo_engine: Engine) -> None:
+    assert demo_contents(demo_engine) == DEMO_CONTENTS_BEFORE_FAST_PATH
 
 
 def test_demo_reports_show_progress_and_missing_returns(demo_engine: Engine) -> None:

@@ -485,6 +485,26 @@ def test_annotated_copy_marks_each_offending_cell_with_a_dutch_comment(engine: E
     assert book[report.errors[0].sheet]["D11"].comment is None  # only offending cells are marked
 
 
+@sqlite_only
+def test_a_rejection_without_annotated_copy_records_the_same_issues(engine: Engine, tmp_path: Path) -> None:
+    add_rounds(engine, "2009")
+    codes = region_municipalities(engine, SMALL_REGION)
+    values = random_statuses(codes, 9)
+    values[codes[0]][3] = "ja"
+    workbook = filled(engine, SMALL_REGION, "2009", tmp_path, values)
+    annotated = ingest(workbook, "regio.xlsx", engine=engine)
+    plain = ingest(workbook, "regio.xlsx", engine=engine, annotate_rejected=False)
+    assert (annotated.status, plain.status) == ("rejected", "rejected")
+    assert annotated.annotated is not None and plain.annotated is None
+    assert plain.issues == annotated.issues
+    with session_scope(engine) as session:
+        recorded = [
+            [(i.code, i.sheet, i.cell, i.message_nl) for i in session.get(m.Upload, report.upload_id).issues]
+            for report in (annotated, plain)
+        ]
+    assert recorded[0] == recorded[1] and recorded[0]
+
+
 # --- the documented contract and the CLI ------------------------------------------------------------------------
 
 

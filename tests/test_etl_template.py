@@ -21,8 +21,11 @@ from sqlalchemy import Engine
 from dashboard.cli import USAGE_ERROR_EXIT, main
 from etl.ingest.pipeline import ingest
 from etl.reference.framework import load_framework, load_status_scale
-from etl.templates.template import fill_template, status_choice
+from etl.store.config import get_settings
+from etl.store.db import session_scope
+from etl.templates.template import fill_template, status_choice, template_bytes
 from etl.workbook.layout import INSTRUCTIONS_SHEET, TEMPLATE_VERSION, sheet_names
+from etl.workbook.read import read_workbook
 
 
 @sqlite_only
@@ -109,6 +112,34 @@ def test_template_without_prefill_for_a_round_with_data_stays_empty(engine: Engi
     assert report.status == "accepted"
     book = openpyxl.load_workbook(template(engine, SMALL_REGION, "2009", tmp_path / "b"))
     assert all(book[name]["D10"].value is None for name in book.sheetnames[1:-1])
+
+
+@sqlite_only
+def test_a_template_filled_as_it_is_written_reads_the_same_as_one_filled_afterwards(
+    engine: Engine, tmp_path: Path
+) -> None:
+    add_rounds(engine, "2009")
+    codes = region_municipalities(engine, SMALL_REGION)
+    values: dict[str, dict[int, int | str | None]] = {**random_statuses(codes[1:], 5)}
+    values[codes[1]][3], values[codes[1]][4] = "ja", None  # a word and a blank, as coordinators send them
+    comments = {codes[1]: {1: "Loopt via het CJG; bereik < 50% & meer", 2: " met spaties "}}
+    afterwards = fill_template(template(engine, SMALL_REGION, "2009", tmp_path), values, comments)
+    with session_scope(engine) as session:
+        name, at_once = template_bytes(session, SMALL_REGION, "2009", values=values, comments=comments)
+    assert name == f"RAAK_2009_{SMALL_REGION}.xlsx"
+    settings = get_settings()
+    sheets = [
+        {
+            sheet.name: sheet.rows
+            for sheet in read_workbook(data, name, settings).workbook.sheets
+            if sheet.name != "_meta"
+        }
+        for data in (afterwards, at_once)
+    ]
+    assert sheets[0] == sheets[1]
+    assert len(sheets[0]) == len(codes) + 1  # the instructions and one sheet per municipality, the first left blank
+    with session_scope(engine) as session, pytest.raises(ValueError, match="no point 36"):
+        template_bytes(session, SMALL_REGION, "2009", values={codes[0]: {36: 3}})
 
 
 @sqlite_only

@@ -2,26 +2,23 @@
 
 The synthetic model (plain functions, no database) gives every region its own pace and emphasis: coverage rises
 from about 10 % in 2008 to 40-95 % in 2011, some points lag nationally, prevention runs ahead of protection in some
-regions and behind it in others. Every return is written as a real workbook (`write_template` → `fill_template`)
-and loaded with `etl.ingest.pipeline`, so the demo exercises exactly what a coordinator's upload does. `raak demo` also
-makes one user of each role (new passwords, printed, each time it starts) and signs sessions with a random key kept
-in the instance folder.
+regions and behind it in others. Every return is written as a real workbook (the region's template for the round,
+`etl.templates.template.template_bytes`, with the values typed in as the file is written) and loaded with
+`etl.ingest.pipeline`, so the demo exercises exactly what a coordinator's upload does. `raak demo` also makes one
+user of each role (new passwords, printed, each time it starts) and signs sessions with a random key kept in the
+instance folder.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-import multiprocessing
 import os
 import random
 import secrets
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, make_url, select
@@ -39,13 +36,12 @@ from etl.store.config import get_settings
 from etl.store.db import engine_for, session_scope
 from etl.store.issues import UserError
 from etl.store.migrate import upgrade
-from etl.templates.template import fill_template, write_template
+from etl.templates.template import TemplateContext, template_bytes
 from etl.workbook.layout import framework_versions
 
 DEFAULT_SEED = 2007
 LOOPBACK_NAMES = ("localhost",)  # names that always mean this computer; addresses are checked with `ipaddress`
 DEMO_UPLOADER = "demo"
-MAX_WORKBOOK_WORKERS = 4  # processes writing workbooks while the main process ingests
 SECRET_KEY_FILE = "secret_key"  # in the instance folder, readable by its owner only
 SECRET_KEY_FILE_MODE = 0o600
 SECRET_KEY_BYTES = 32
@@ -387,13 +383,6 @@ def _points(session: Session) -> list[PointInfo]:
     return [PointInfo(p.number, p.level_code, p.group, p.title_en) for p in rows]
 
 
-def _workbook(database_url: str, planned: DemoReturn) -> bytes:
-    """The filled workbook of one planned return: the region's template for the round, values typed in."""
-    with tempfile.TemporaryDirectory(prefix="raak-demo-") as folder, session_scope(engine_for(database_url)) as session:
-        path = write_template(session, planned.region_code, planned.round_label, Path(folder) / planned.filename)
-        return fill_template(path.read_bytes(), planned.values, planned.comments)
-
-
 def load_demo(
     engine: Engine, *, seed: int = DEFAULT_SEED, progress: Callable[[str], None] | None = None
 ) -> DemoSummary:
@@ -419,12 +408,21 @@ def load_demo(
         points = _points(session)
     returns = demo_returns(seed, rounds, paces, points, by_round)
     accepted = rejected = 0
-    url = engine.url.render_as_string(hide_password=False)
-    workers = max(1, min(MAX_WORKBOOK_WORKERS, os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        # openpyxl writing dominates; workers build workbooks ahead while this process ingests them in order
-        for planned_return, workbook in zip(returns, pool.map(_workbook, repeat(url), returns), strict=True):
-            outcome = ingest(workbook, planned_return.filename, uploader=DEMO_UPLOADER, engine=engine)
+    with Session(engine) as templates:  # read-only: the templates see each round as the ingests left it
+        context = TemplateContext.load(templates)
+        for planned_return in returns:
+            _, workbook = template_bytes(
+                templates,
+                planned_return.region_code,
+                planned_return.round_label,
+                values=planned_return.values,
+                comments=planned_return.comments,
+                context=context,
+            )
+            templates.rollback()  # end the read transaction, so the ingest can write
+            outcome = ingest(
+                workbook, planned_return.filename, uploader=DEMO_UPLOADER, engine=engine, annotate_rejected=False
+            )
             wanted = "rejected" if planned_return.purpose.startswith("rejected") else "accepted"
             if outcome.status != wanted:
                 problems = "; ".join(issue.line() for issue in outcome.errors[:3])

@@ -129,10 +129,13 @@ def ingest(
     allowed_regions: Collection[str] | None = None,
     engine: Engine | None = None,
     remote_addr: str | None = None,
+    annotate_rejected: bool = True,
 ) -> IngestReport:
     """Read, validate and load one file; see `docs/return-format.md` for what it accepts.
 
-    `remote_addr` (the uploader's address, from the web upload) goes into the audit entry.
+    `remote_addr` (the uploader's address, from the web upload) goes into the audit entry. With
+    `annotate_rejected=False` a rejected file gets no marked-up copy (`raak demo`, which rejects files on purpose
+    and shows nobody the copy); what is recorded in the database is the same either way.
     """
     settings = get_settings()
     received = receive(source, filename, settings)
@@ -145,6 +148,7 @@ def ingest(
         allowed_regions=allowed_regions,
         engine=engine,
         remote_addr=remote_addr,
+        annotate_rejected=annotate_rejected,
     )
 
 
@@ -158,6 +162,7 @@ def ingest_read(
     allowed_regions: Collection[str] | None = None,
     engine: Engine | None = None,
     remote_addr: str | None = None,
+    annotate_rejected: bool = True,
 ) -> IngestReport:
     """Validate and load a file that was already read (the second half of :func:`ingest`), in one transaction."""
     findings = Findings(received.name, list(result.issues))
@@ -178,7 +183,8 @@ def ingest_read(
                 staging,
             )
         staging.promote()  # committed: the original gets its final name
-    if report.status == "rejected" and result.workbook is not None:  # outside the transaction: holds no lock
+    if annotate_rejected and report.status == "rejected" and result.workbook is not None:
+        # outside the transaction: holds no lock
         report = replace(report, annotated=annotate(result.workbook, report.issues))
     return report
 

@@ -194,15 +194,17 @@ def load_geography(session: Session) -> None:
         session.merge(m.Province(code=row["province_code"], name=row["province_name"]))
     session.flush()
     shipped: dict[int, set[str]] = {}
+    known = {municipality.code: municipality for municipality in session.scalars(select(m.Municipality))}
     for year in shipped_division_years():  # oldest first, so the newest name wins
         _, rows = _read_csv((REFERENCE_DIR / f"municipalities_{year}.csv").read_text(encoding="utf-8"))
         for row in rows:
             code = row["municipality_code"]
-            municipality = session.get(m.Municipality, code)
+            municipality = known.get(code)
             if municipality is None:
-                session.add(
-                    m.Municipality(code=code, name=row["municipality_name"], province_code=row["province_code"])
+                known[code] = m.Municipality(
+                    code=code, name=row["municipality_name"], province_code=row["province_code"]
                 )
+                session.add(known[code])
             else:
                 municipality.name = row["municipality_name"]
                 municipality.province_code = row["province_code"]
@@ -227,9 +229,10 @@ def load_geography(session: Session) -> None:
                     )
                 ]
             )
+    divided = set(session.execute(select(m.MunicipalityDivision.year, m.MunicipalityDivision.municipality_code)))
     for year, codes in members.items():
         for code in codes:
-            if session.get(m.MunicipalityDivision, (year, code)) is None:
+            if (year, code) not in divided:
                 session.add(m.MunicipalityDivision(year=year, municipality_code=code))
     session.flush()
 
@@ -277,6 +280,7 @@ def load_past_regions(session: Session) -> None:
             )
         )
     }
+    divisions = {(d.year, d.municipality_code): d for d in session.scalars(select(m.MunicipalityDivision))}
     previous_year: int | None = None
     regions: dict[str, str] = {}
     for year in division_years():
@@ -285,10 +289,9 @@ def load_past_regions(session: Session) -> None:
         path = REFERENCE_DIR / REGION_FILE.format(year=year)
         if path.is_file():
             _, rows = _read_csv(path.read_text(encoding="utf-8"))
-            for row in rows:
-                session.merge(
-                    m.Region(code=row["region_code"], name=row["region_name"], region_type=row["region_type"])
-                )
+            named = {row["region_code"]: row for row in rows}  # one row per municipality: each region once
+            for code, row in named.items():
+                session.merge(m.Region(code=code, name=row["region_name"], region_type=row["region_type"]))
             session.flush()
             regions = {row["municipality_code"]: row["region_code"] for row in rows}
         elif previous_year is not None:
@@ -303,7 +306,7 @@ def load_past_regions(session: Session) -> None:
                 for code in members[year]
             }
         for code in members[year]:
-            division = session.get(m.MunicipalityDivision, (year, code))
+            division = divisions.get((year, code))
             if division is not None and division.region_code != regions.get(code):
                 division.region_code = regions.get(code)
         previous_year = year
@@ -503,19 +506,25 @@ def load_population(session: Session, text: str, file: str, *, keep_counts: bool
     if issues:
         raise InputRejected(issues)
     loaded = 0
+    stored = {(p.municipality_code, p.year): p for p in session.scalars(select(m.Population))}
     for code, year, inhabitants, children in parsed:
-        existing = session.get(m.Population, (code, year))
+        existing = stored.get((code, year))
         if keep_counts and existing is not None and not existing.children_estimated:
             continue  # loaded by NJi from a file of its own: the shipped estimate never replaces it
-        session.merge(
-            m.Population(
-                municipality_code=code,
-                year=year,
-                inhabitants=inhabitants,
-                children_0_17=children,
-                children_estimated=estimated and children is not None,
+        row_estimated = estimated and children is not None
+        if existing is None:  # new: added without the SELECT a merge would make
+            session.add(
+                m.Population(
+                    municipality_code=code,
+                    year=year,
+                    inhabitants=inhabitants,
+                    children_0_17=children,
+                    children_estimated=row_estimated,
+                )
             )
-        )
+        else:
+            existing.inhabitants, existing.children_0_17 = inhabitants, children
+            existing.children_estimated = row_estimated
         loaded += 1
     session.flush()
     return loaded

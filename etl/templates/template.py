@@ -1,8 +1,9 @@
 """Excel templates per region and round, written so that `etl.workbook.read` finds everything again by its labels.
 
 One instructions sheet, one protected sheet per municipality (only the Status and Toelichting cells are unlocked,
-Status with a dropdown) and a hidden `_meta` sheet. :func:`fill_template` writes values into a template's input
-cells by municipality code and point number (used by the tests and the demo data generator).
+Status with a dropdown) and a hidden `_meta` sheet, written by `etl.templates.xlsx`. :func:`template_bytes` can type
+values in as it writes (the demo data generator); :func:`fill_template` writes values into an existing template's
+input cells by municipality code and point number, with openpyxl (used by the tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +24,8 @@ from etl.admin.rounds import get_round
 from etl.reference.framework import StatusScale, load_status_scale
 from etl.store import models as m
 from etl.store.issues import UserError
-from etl.workbook.layout import INSTRUCTIONS_SHEET, TEMPLATE_VERSION, fit_to_page_width, framework_versions, sheet_names
+from etl.templates import xlsx
+from etl.workbook.layout import INSTRUCTIONS_SHEET, TEMPLATE_VERSION, framework_versions, sheet_names
 from etl.workbook.read import META_SHEET, Sheet, find_code, find_points_table, parse_municipality_code
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -37,14 +36,7 @@ COLUMN_WIDTHS = (14, 30, 46, 28, 45, 100)  # the first column also holds the lab
 LINE_HEIGHT_POINTS = 13  # one line of 11-point text; rows are sized to their longest wrapped text
 CHARACTERS_PER_WIDTH_UNIT = 1.1
 LEVEL_COLUMN, TITLE_COLUMN, STATUS_COLUMN, COMMENT_COLUMN, TEXT_COLUMN = 2, 3, 4, 5, 6  # 1-based, as in HEADERS
-LABEL_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14)
-WARNING_FONT = Font(bold=True, size=12, color="C00000")  # a prefilled sheet with nothing to copy: hard to miss
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-THIN = Side(style="thin", color="A6A6A6")
-INPUT_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
+INSTRUCTION_WIDTHS = (10, 28, 28, 20)
 
 
 def status_choices(scale: StatusScale) -> list[str]:
@@ -116,9 +108,9 @@ def prefill_note(name: str, previous: str | None, prefilled: bool, round_label: 
     )
 
 
-def _instructions(ws: Worksheet, region: m.Region, rnd: m.Round, scale: StatusScale, count: int) -> None:
-    ws["A1"] = f"RAAK-monitor: zelfevaluatie {region.name}, ronde {rnd.label}"
-    ws["A1"].font = TITLE_FONT
+def _instructions(region: m.Region, rnd: m.Round, scale: StatusScale, count: int) -> xlsx.Sheet:
+    ws = xlsx.Sheet(INSTRUCTIONS_SHEET, fit_to_page_width=True, widths=dict(enumerate(INSTRUCTION_WIDTHS, start=1)))
+    ws.set(1, 1, f"RAAK-monitor: zelfevaluatie {region.name}, ronde {rnd.label}", "title")
     lines = [
         f"Peildatum: {rnd.reference_date:%d-%m-%Y}."
         + (f" Uiterste inleverdatum: {rnd.deadline:%d-%m-%Y}." if rnd.deadline else ""),
@@ -137,45 +129,47 @@ def _instructions(ws: Worksheet, region: m.Region, rnd: m.Round, scale: StatusSc
         "Statusschaal:",
     ]
     for offset, line in enumerate(lines, start=3):
-        ws.cell(offset, 1, line)
+        ws.set(offset, 1, line)
     row = 3 + len(lines)
     for column, header in enumerate(("Waarde", "Omschrijving", "English", "Telt als ingevoerd"), start=1):
-        ws.cell(row, column, header).font = LABEL_FONT
+        ws.set(row, column, header, "label")
     for status in scale.statuses:
         row += 1
-        ws.cell(row, 1, status.value).alignment = Alignment(horizontal="left")
-        ws.cell(row, 2, status.label_nl)
-        ws.cell(row, 3, status.label_en)
-        ws.cell(row, 4, "ja" if status.implemented else "nee")
+        ws.set(row, 1, status.value, "left")
+        ws.set(row, 2, status.label_nl)
+        ws.set(row, 3, status.label_en)
+        ws.set(row, 4, "ja" if status.implemented else "nee")
     row += 1
-    ws.cell(row, 1, scale.not_applicable_label_nl)
-    ws.cell(row, 2, "Niet van toepassing")
-    ws.cell(row, 3, scale.not_applicable_label_en)
-    ws.cell(row, 4, "telt niet mee")
-    ws.column_dimensions["A"].width = 10
-    ws.column_dimensions["B"].width = 28
-    ws.column_dimensions["C"].width = 28
-    ws.column_dimensions["D"].width = 20
-    fit_to_page_width(ws)
-    ws.protection.sheet = True
+    ws.set(row, 1, scale.not_applicable_label_nl)
+    ws.set(row, 2, "Niet van toepassing")
+    ws.set(row, 3, scale.not_applicable_label_en)
+    ws.set(row, 4, "telt niet mee")
+    return ws
 
 
 def _municipality_sheet(
-    ws: Worksheet,
+    name: str,
     municipality: _Municipality,
     region: m.Region,
     rnd: m.Round,
-    points: list[m.Point],
+    points: list[_Point],
     levels: dict[str, str],
     scale: StatusScale,
     prefill: Mapping[tuple[str, int], tuple[int | None, bool]],
     note: tuple[str, bool] | None = None,
-) -> None:
-    ws["A1"] = f"RAAK-zelfevaluatie {municipality.name}, ronde {rnd.label}"
-    ws["A1"].font = TITLE_FONT
+    values: Mapping[int, int | str | None] | None = None,
+    comments: Mapping[int, str] | None = None,
+) -> xlsx.Sheet:
+    ws = xlsx.Sheet(
+        name,
+        may_format_rows_and_columns=True,  # people may widen columns and rows to read the texts
+        fit_to_page_width=True,
+        frozen_rows=HEADER_ROW,
+        widths=dict(enumerate(COLUMN_WIDTHS, start=1)),
+    )
+    ws.set(1, 1, f"RAAK-zelfevaluatie {municipality.name}, ronde {rnd.label}", "title")
     if note:
-        ws["A2"] = note[0]
-        ws["A2"].font = WARNING_FONT if note[1] else LABEL_FONT
+        ws.set(2, 1, note[0], "warning" if note[1] else "label")
     block = (
         ("Gemeentecode", municipality.code),
         ("Gemeente", municipality.name),
@@ -184,61 +178,98 @@ def _municipality_sheet(
         ("Peildatum", f"{rnd.reference_date:%d-%m-%Y}"),
     )
     for row, (label, value) in enumerate(block, start=3):
-        ws.cell(row, 1, label).font = LABEL_FONT
-        ws.cell(row, 2, value)
-    for column, (header, width) in enumerate(zip(HEADERS, COLUMN_WIDTHS, strict=True), start=1):
-        cell = ws.cell(HEADER_ROW, column, header)
-        cell.font = LABEL_FONT
-        cell.fill = HEADER_FILL
-        ws.column_dimensions[cell.column_letter].width = width
+        ws.set(row, 1, label, "label")
+        ws.set(row, 2, value)
+    for column, header in enumerate(HEADERS, start=1):
+        ws.set(HEADER_ROW, column, header, "header")
+    values, comments = values or {}, comments or {}
     for row, point in enumerate(points, start=HEADER_ROW + 1):
         level = f"{point.level_code} - {levels[point.level_code]}" if point.level_code else "Algemeen"
         before = prefill.get((municipality.code, point.number))
-        values = (point.number, level, point.title_nl, status_choice(scale, *before) if before else None, None)
-        for column, value in enumerate((*values, point.text_nl), start=1):
-            ws.cell(row, column, value).alignment = WRAP
-        wrapped = {LEVEL_COLUMN: level, TITLE_COLUMN: point.title_nl, TEXT_COLUMN: point.text_nl}
-        ws.row_dimensions[row].height = _row_height(wrapped)
-        for column in (STATUS_COLUMN, COMMENT_COLUMN):
-            cell = ws.cell(row, column)
-            cell.protection = Protection(locked=False)
-            cell.fill = INPUT_FILL
-            cell.border = INPUT_BORDER
-            cell.alignment = WRAP
-    last = HEADER_ROW + len(points)
-    choices = DataValidation(
-        type="list",
-        formula1='"' + ",".join(status_choices(scale)) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="information",
-        errorTitle="Status",
-        error=f"Kies een waarde uit de lijst, of typ 0 tot en met 4 of {scale.not_applicable_label_nl}.",
-        showInputMessage=True,
-        promptTitle="Status",
-        prompt="Kies uit de lijst (of typ 0-4 / n.v.t.).",
+        status = values.get(point.number, status_choice(scale, *before) if before else None)
+        ws.set(row, 1, point.number, "wrap")
+        ws.set(row, LEVEL_COLUMN, level, "wrap")
+        ws.set(row, TITLE_COLUMN, point.title_nl, "wrap")
+        ws.set(row, STATUS_COLUMN, status, "input")
+        ws.set(row, COMMENT_COLUMN, comments.get(point.number), "input")
+        ws.set(row, TEXT_COLUMN, point.text_nl, "wrap")
+        ws.heights[row] = _row_height({LEVEL_COLUMN: level, TITLE_COLUMN: point.title_nl, TEXT_COLUMN: point.text_nl})
+    status_letter = xlsx.column_letter(STATUS_COLUMN)
+    ws.validations.append(
+        xlsx.ListValidation(
+            f"{status_letter}{HEADER_ROW + 1}:{status_letter}{HEADER_ROW + len(points)}",
+            tuple(status_choices(scale)),
+            error_title="Status",
+            error=f"Kies een waarde uit de lijst, of typ 0 tot en met 4 of {scale.not_applicable_label_nl}.",
+            prompt_title="Status",
+            prompt="Kies uit de lijst (of typ 0-4 / n.v.t.).",
+        )
     )
-    ws.add_data_validation(choices)
-    status_letter = ws.cell(HEADER_ROW, STATUS_COLUMN).column_letter
-    choices.add(f"{status_letter}{HEADER_ROW + 1}:{status_letter}{last}")
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
-    fit_to_page_width(ws)
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False  # people may widen columns and rows to read the texts
-    ws.protection.formatRows = False
+    return ws
 
 
 def _row_height(texts: Mapping[int, str]) -> float:
-    """Enough height for the longest text wrapped in its column (openpyxl leaves row heights to the reader)."""
+    """Enough height for the longest text wrapped in its column (spreadsheet programs leave it to the writer)."""
     lines = max(
         math.ceil(len(text) / (COLUMN_WIDTHS[column - 1] * CHARACTERS_PER_WIDTH_UNIT)) for column, text in texts.items()
     )
     return LINE_HEIGHT_POINTS * max(1, lines) + 2
 
 
-def write_template(session: Session, region_code: str, round_label: str, out: Path, *, prefill: bool = False) -> Path:
-    """Write the template of one region and round to `out`: a file, or a folder (an existing one, or a path
-    without an extension) that gets `RAAK_<round>_<region>.xlsx`."""
+@dataclass(frozen=True)
+class _Point:
+    number: int
+    level_code: str | None
+    title_nl: str
+    text_nl: str
+
+
+@dataclass(frozen=True)
+class TemplateContext:
+    """What every template of one framework version shares, looked up once (the demo writes 118 templates);
+    plain values, so it outlives the session that read it."""
+
+    framework_version: str
+    points: list[_Point]
+    levels: dict[str, str]
+    scale: StatusScale
+
+    @classmethod
+    def load(cls, session: Session) -> TemplateContext:
+        versions = framework_versions(session)
+        if not versions:
+            raise UserError("no framework loaded; run `raak reference load`")
+        version = versions[-1]
+        points = [
+            _Point(p.number, p.level_code, p.title_nl, p.text_nl)
+            for p in session.scalars(
+                select(m.Point).where(m.Point.framework_version == version).order_by(m.Point.number)
+            )
+        ]
+        levels = {
+            code: name
+            for code, name in session.execute(
+                select(m.Level.code, m.Level.name_nl).where(m.Level.framework_version == version)
+            )
+        }
+        return cls(version, points, levels, load_status_scale())
+
+
+def template_bytes(
+    session: Session,
+    region_code: str,
+    round_label: str,
+    *,
+    prefill: bool = False,
+    values: Mapping[str, Mapping[int, int | str | None]] | None = None,
+    comments: Mapping[str, Mapping[int, str]] | None = None,
+    context: TemplateContext | None = None,
+) -> tuple[str, bytes]:
+    """The template of one region and round, and its file name (`RAAK_<round>_<region>.xlsx`).
+
+    `values` and `comments` (municipality code → point → status or text, as :func:`fill_template` takes them) are
+    typed into the input cells as the file is written: a filled return in one pass (used by `raak demo`).
+    """
     region = session.get(m.Region, region_code.strip().upper())
     if region is None:
         known = ", ".join(session.scalars(select(m.Region.code).order_by(m.Region.code)))
@@ -247,52 +278,67 @@ def write_template(session: Session, region_code: str, round_label: str, out: Pa
     municipalities = _region_municipalities(session, region, rnd.division_year)
     if not municipalities:
         raise UserError(f"region {region.code} has no municipalities in the {rnd.division_year} division")
-    versions = framework_versions(session)
-    if not versions:
-        raise UserError("no framework loaded; run `raak reference load`")
-    framework_version = versions[-1]
-    points = list(
-        session.scalars(select(m.Point).where(m.Point.framework_version == framework_version).order_by(m.Point.number))
-    )
-    levels = {
-        code: name
-        for code, name in session.execute(
-            select(m.Level.code, m.Level.name_nl).where(m.Level.framework_version == framework_version)
-        )
-    }
-    scale = load_status_scale()
+    context = context or TemplateContext.load(session)
     codes = [municipality.code for municipality in municipalities]
-    previous_label, previous = previous_round_values(session, codes, rnd, framework_version) if prefill else (None, {})
+    previous_label, previous = (
+        previous_round_values(session, codes, rnd, context.framework_version) if prefill else (None, {})
+    )
     returned = {code for code, _ in previous}
+    values = {parse_municipality_code(code) or code: row for code, row in (values or {}).items()}
+    comments = {parse_municipality_code(code) or code: row for code, row in (comments or {}).items()}
+    unknown = sorted(({*values, *comments}) - set(codes))
+    if unknown:
+        raise ValueError(f"no sheet for municipality {', '.join(unknown)} in the template")
+    numbers = {point.number for point in context.points}
+    for code, row in (*values.items(), *comments.items()):
+        for number in row:
+            if number not in numbers:
+                raise ValueError(f"{code}: the template has no point {number}")
 
-    book = openpyxl.Workbook()
-    instructions = book.active
-    instructions.title = INSTRUCTIONS_SHEET
-    _instructions(instructions, region, rnd, scale, len(municipalities))
+    sheets = [_instructions(region, rnd, context.scale, len(municipalities))]
     for municipality, name in zip(municipalities, sheet_names([x.name for x in municipalities]), strict=True):
         note = (
             prefill_note(municipality.name, previous_label, municipality.code in returned, rnd.label)
             if prefill
             else None
         )
-        _municipality_sheet(book.create_sheet(name), municipality, region, rnd, points, levels, scale, previous, note)
-    meta = book.create_sheet(META_SHEET)
+        sheets.append(
+            _municipality_sheet(
+                name,
+                municipality,
+                region,
+                rnd,
+                context.points,
+                context.levels,
+                context.scale,
+                previous,
+                note,
+                values.get(municipality.code),
+                comments.get(municipality.code),
+            )
+        )
+    meta = xlsx.Sheet(META_SHEET, hidden=True)
     for row in (
         ("template_version", TEMPLATE_VERSION),
-        ("framework_version", framework_version),
+        ("framework_version", context.framework_version),
         ("round", rnd.label),
         ("region", region.code),
         ("generated_at", datetime.now(UTC).isoformat(timespec="seconds")),
     ):
         meta.append(row)
-    meta.sheet_state = "hidden"
-    meta.protection.sheet = True
+    sheets.append(meta)
+    return template_filename(region.code, rnd.label), xlsx.workbook_bytes(sheets)
 
+
+def write_template(session: Session, region_code: str, round_label: str, out: Path, *, prefill: bool = False) -> Path:
+    """Write the template of one region and round to `out`: a file, or a folder (an existing one, or a path
+    without an extension) that gets `RAAK_<round>_<region>.xlsx`."""
+    filename, data = template_bytes(session, region_code, round_label, prefill=prefill)
     out = Path(out)
     folder = out.is_dir() or not out.suffix
-    target = out / template_filename(region.code, rnd.label) if folder else out
+    target = out / filename if folder else out
     target.parent.mkdir(parents=True, exist_ok=True)
-    book.save(target)
+    target.write_bytes(data)
     return target
 
 
