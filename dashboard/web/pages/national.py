@@ -12,32 +12,10 @@ from dashboard.analytics.summary import headline_block, national_headline
 from dashboard.figures import charts as figures
 from dashboard.i18n import integer, long_date
 from dashboard.web import components as c
-from dashboard.web.pages.view import View
+from dashboard.web.pages.view import Page, View, heading, projection_text
 
-NEEDS_ROUND = True
 MAP_PARAM = "kaart"
 MUNICIPALITY_MAP = "gemeenten"
-
-
-def heading(view: View, report: RoundReport, title_key: str, **values: object) -> html.Div:
-    """Page title with the round, its reference date and whether it is open (shared by the round pages)."""
-    info = report.round
-    state = view.t("round.open" if info["is_open"] else "round.closed")
-    meta = [view.t("reference_date", date=long_date(info["reference_date"], view.lang)), state]
-    if info["deadline"]:
-        meta.insert(1, view.t("col.deadline", date=long_date(info["deadline"], view.lang)))
-    return html.Div(
-        [
-            html.H1(f"{view.t(title_key, **values)} — {view.t('round', label=info['label'])}", id="page-title"),
-            html.P(" · ".join(meta), className="page-meta"),
-        ],
-        className="page-heading",
-    )
-
-
-def projection_text(view: View, status: str, reached_on: Any) -> str:
-    """A projection in words: target reached on a date, or not at current pace, or too few rounds."""
-    return view.t(f"projection.{status}", date=long_date(reached_on, view.lang))
 
 
 def kpis(view: View, report: RoundReport) -> html.Div:
@@ -203,3 +181,6 @@ def layout(view: View) -> list[Any]:
             className="grid-2",
         ),
     ]
+
+
+PAGE = Page(path="/", layout=layout, nav_label="nav.national", order=20)
