@@ -11,7 +11,8 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.analytics import Engine
 from dashboard.analytics.report import round_report
-from dashboard.exports.content import FORMATS, ExportRequest, parse_formats
+from dashboard.exports.content import ExportRequest
+from dashboard.exports.formats import FORMATS, NAMES, parse_formats
 from dashboard.i18n import LANGUAGES, Lang, normalize_language, t
 from dashboard.web import jobs
 from dashboard.web.auth import current_principal, require_role
@@ -63,8 +64,8 @@ def layout(view: View) -> list[Any]:
                 "export-formats",
                 dcc.Checklist(
                     id="export-formats",
-                    options=[{"label": view.t(f"export.format.{fmt}"), "value": fmt} for fmt in FORMATS],
-                    value=list(FORMATS),
+                    options=[{"label": view.t(fmt.label), "value": fmt.name} for fmt in FORMATS],
+                    value=list(NAMES),
                     inline=True,
                 ),
             ),
