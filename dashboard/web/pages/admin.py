@@ -1,9 +1,9 @@
 """Beheer / Administration (`/beheer`, NJi only): open and close rounds, set deadlines, add a round; the users; the
 audit log (who did what, when and from where).
 
-Changes go through `etl.admin.rounds`, which audits them; reads through `dashboard.analytics.admin_views`. This page
-adds who (the logged-in user) and from where (the
-client address). The callbacks re-check the role: a crafted request from anyone else changes nothing.
+Changes go through `etl.admin.rounds`, which audits them; this page adds who (the logged-in user) and from where (the
+client address); reads go through `dashboard.analytics.admin_views`. The callbacks re-check the role: a crafted
+request from anyone else changes nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 
-from dashboard.analytics import Engine
-from dashboard.analytics.admin_views import audit_entries, users
+from dashboard.analytics import Engine, admin_views
 from dashboard.analytics.report import all_rounds
 from dashboard.i18n import Lang, long_date, t
 from dashboard.web import components as c
@@ -111,7 +110,7 @@ def users_frame(engine: Engine, lang: Lang) -> pd.DataFrame:
                 "regions": ", ".join(view.regions),
                 "active": t("yes" if view.is_active else "no", lang),
             }
-            for view in users(engine)
+            for view in admin_views.users(engine)
         ],
         columns=["email", "role", "regions", "active"],
     )
@@ -119,7 +118,7 @@ def users_frame(engine: Engine, lang: Lang) -> pd.DataFrame:
 
 def layout(view: View) -> list[Any]:
     """Rounds, users and the audit log."""
-    audit = audit_entries(view.engine, AUDIT_ROWS)
+    audit = admin_views.audit_entries(view.engine, AUDIT_ROWS)
     users = users_frame(view.engine, view.lang)
     audit_columns = [
         ("at", view.t("admin.at")),
