@@ -13,8 +13,11 @@ from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fix
 
 from dashboard.analytics.report import completeness_table, point_detail, region_detail, round_report
 from dashboard.figures import charts as figures
+from dashboard.i18n import LANGUAGES, STRINGS, t
 from dashboard.web.app import click_href, create_app, render, round_href, target_href
 from dashboard.web.auth import Principal
+from dashboard.web.pages import PAGES, find_page, nav_pages, region
+from dashboard.web.pages.view import Page
 from etl.admin.rounds import add_round
 from etl.store.db import session_scope
 
@@ -216,3 +219,27 @@ def test_app_serves_its_layout_and_local_assets_only(demo_engine: Engine) -> Non
     assert "/assets/style.css" in html
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []  # nothing from a CDN
     assert client.get("/_dash-layout").status_code == 200
+
+
+def test_a_page_path_names_its_parameters_and_matches_with_or_without_a_trailing_slash() -> None:
+    page = Page(path="/regio/<code>", layout=lambda view, code: [])
+    assert page.match("/regio/GG3406") == {"code": "GG3406"} == page.match("/regio/GG3406/")
+    assert page.match("/regio/") is None and page.match("/regio/GG3406/kaart") is None
+    home = Page(path="/", layout=lambda view: [])
+    assert home.match("") == {} == home.match("/") and home.match("/punten") is None
+    assert find_page("/regio/GG3406") == (region.PAGE, {"code": "GG3406"}) and find_page("/onbekend") is None
+
+
+def test_each_role_gets_the_links_of_exactly_the_pages_it_may_open_in_their_order() -> None:
+    coordinator = ["/mijn-regio", "/", "/punten", "/aanlevering", "/upload"]
+    assert [page.path for page in nav_pages("coordinator")] == coordinator
+    assert [page.path for page in nav_pages("nji")] == ["/", "/punten", "/aanlevering", "/export", "/upload", "/beheer"]
+    assert [page.path for page in nav_pages("steering")] == ["/", "/punten", "/aanlevering", "/export"]
+
+
+def test_every_page_is_declared_once_and_its_link_is_named_in_both_languages() -> None:
+    paths = [page.path for page in PAGES]
+    assert len(set(paths)) == len(paths)
+    for page in PAGES:
+        if page.nav_label is not None:
+            assert page.nav_label in STRINGS and all(t(page.nav_label, lang) for lang in LANGUAGES)

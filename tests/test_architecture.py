@@ -30,6 +30,9 @@ LAYERS = (  # highest first; packages on one line are independent siblings
     ("etl.store",),
 )
 STRING_LOADERS = frozenset({"import_module", "__import__"})
+PAGES = ROOT / "dashboard" / "web" / "pages"
+PAGE_PACKAGE, PAGE_BASE = "dashboard.web.pages", "dashboard.web.pages.view"
+NOT_IN_PAGES = ("sqlalchemy", "etl.store.db")  # pages read through dashboard.analytics and write through etl functions
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +136,54 @@ def test_a_circle_and_an_upward_import_are_found() -> None:
         made_up.add_module(module)
     made_up.add_import(importer="low.x", imported="high.y")
     assert made_up.find_illegal_dependencies_for_layers(layers=[grimp.Layer("high"), grimp.Layer("low")])
+
+
+def imported_names(source: str) -> set[str]:
+    """Every module an `import` or `from … import` in `source` names (for `from package import module`, both)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def _is_within(name: str, package: str) -> bool:
+    return name == package or name.startswith(f"{package}.")
+
+
+def page_import_problems(source: str) -> list[str]:
+    """What a page module imports that it may not: the database layer, or another page (only `view` is shared)."""
+    names = imported_names(source)
+    problems = [name for name in names for banned in NOT_IN_PAGES if _is_within(name, banned)]
+    problems += [
+        name
+        for name in names
+        if _is_within(name, PAGE_PACKAGE) and name not in (PAGE_PACKAGE, PAGE_BASE) and not name.startswith(PAGE_BASE)
+    ]
+    return sorted(problems)
+
+
+def test_pages_never_touch_the_database_nor_each_other() -> None:
+    modules = [path for path in sorted(PAGES.glob("*.py")) if path.name != "__init__.py"]
+    assert len(modules) > 5, "the page modules were not found"
+    found = {path.name: page_import_problems(path.read_text(encoding="utf-8")) for path in modules}
+    assert not {name: problems for name, problems in found.items() if problems}
+
+
+def test_a_page_reading_the_database_itself_is_found() -> None:
+    """The check itself works: each way a page could reach the database or another page is caught."""
+    assert page_import_problems("from sqlalchemy import select") == ["sqlalchemy", "sqlalchemy.select"]
+    assert page_import_problems("import sqlalchemy.orm") == ["sqlalchemy.orm"]
+    assert page_import_problems("from etl.store.db import session_scope") == [
+        "etl.store.db",
+        "etl.store.db.session_scope",
+    ]
+    assert page_import_problems("from dashboard.web.pages import upload") == ["dashboard.web.pages.upload"]
+    assert page_import_problems("from dashboard.web.pages.national import heading") == [
+        "dashboard.web.pages.national",
+        "dashboard.web.pages.national.heading",
+    ]
+    assert page_import_problems("from dashboard.web.pages.view import Page\nfrom etl.store.issues import E") == []

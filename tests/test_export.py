@@ -30,8 +30,10 @@ from test_demo import _shared_folder, demo_engine  # noqa: F401  (the session fi
 from dashboard.cli import USAGE_ERROR_EXIT, main
 from dashboard.exports.bundle import PRINT_WIDTH_PX, collect, export_charts, image_size
 from dashboard.exports.content import ExportRequest
+from dashboard.exports.formats import FORMATS, NAMES, parse_formats
 from dashboard.exports.xlsx import COLUMNS, KEY_VALUE_SHEETS, SHEETS, lookup
 from dashboard.exports.xlsx import header as column_header
+from dashboard.i18n import LANGUAGES, STRINGS, t
 from etl.reference.framework import load_framework
 from etl.store.db import engine_for
 
@@ -101,7 +103,7 @@ def pdf_pages(exported: Exported) -> list[str]:
 @pytest.fixture(scope="session")
 def charts(demo_engine: Engine) -> dict[str, Any]:  # noqa: F811
     """The export's charts by file stem (the figures only; drawing them is the export's job)."""
-    content = collect(demo_engine, ExportRequest(ROUND))
+    content = collect(demo_engine, ExportRequest(ROUND, formats=NAMES))
     return {chart.stem(ROUND): chart for chart in export_charts(content)}
 
 
@@ -429,3 +431,14 @@ def test_unknown_round_region_or_format_exits_2_with_one_line(
     assert result.output.strip().count("\n") == 0
     assert message in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_every_export_format_is_declared_once_with_its_file_name_and_a_label_in_both_languages() -> None:
+    assert NAMES == ("pdf", "png", "svg", "xlsx")  # the canonical order: checkboxes, `--format`, files
+    for fmt in FORMATS:
+        assert fmt.extension == f".{fmt.name}" and fmt.label in STRINGS
+        assert all(t(fmt.label, lang) for lang in LANGUAGES)
+    documents = {fmt.name: fmt.filename("2011_national") for fmt in FORMATS if not fmt.per_chart}
+    assert documents == {"pdf": "2011_national_report.pdf", "xlsx": "2011_national_tables.xlsx"}
+    assert [fmt.places for fmt in FORMATS if not fmt.per_chart] == ["png", None]  # the PDF places the PNGs
+    assert parse_formats(" XLSX,pdf ") == ("pdf", "xlsx")

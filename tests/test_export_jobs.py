@@ -88,7 +88,7 @@ def test_comments_that_look_like_formulas_stay_text_in_the_workbook(returned: En
 
 
 def test_export_job_reports_progress_and_its_zip_holds_the_files(returned: Engine) -> None:
-    job_id = jobs.start_export(returned, ExportRequest(ROUND, "GG3406", "en", ("xlsx",)))
+    job_id = jobs.start_export(returned, ExportRequest(ROUND, "GG3406", "en", formats=("xlsx",)))
 
     status = wait_for(job_id)
     assert status.state == jobs.DONE

@@ -11,8 +11,8 @@ from corpus.builders import sqlite_only
 from sqlalchemy import Engine, create_engine, func, insert, select
 from sqlalchemy.exc import OperationalError
 
-from dashboard.web.security import session_from
 from etl.store import models as m
+from etl.store.db import session_scope
 
 OTHER_WRITER_TIMEOUT_SECONDS = 0.2
 
@@ -20,7 +20,7 @@ OTHER_WRITER_TIMEOUT_SECONDS = 0.2
 @sqlite_only
 def test_a_request_that_reads_then_records_never_loses_its_write_to_another_writer(engine: Engine) -> None:
     other = create_engine(engine.url, connect_args={"timeout": OTHER_WRITER_TIMEOUT_SECONDS})
-    with session_from(engine, "127.0.0.1") as session:
+    with session_scope(engine, write_first=True, remote_addr="127.0.0.1") as session:
         session.scalar(select(func.count()).select_from(m.User))  # the request reads first ...
         with pytest.raises(OperationalError, match="locked"), other.begin() as connection:
             connection.execute(insert(m.AuditLog).values(action="elsewhere", actor="other"))  # ... so others wait

@@ -595,6 +595,13 @@ class MunicipalityDetail:
         return jsonable({k: v for k, v in self.__dict__.items() if k != "status_scale"})
 
 
+def municipality_region(engine: Engine, municipality_code: str) -> str | None:
+    """The region a municipality belongs to now (None: none); a NotFoundError for an unknown code."""
+    with data.snapshot(engine) as conn:
+        region = data.municipality(conn, municipality_code)["region_code"]
+    return None if pd.isna(region) else str(region)
+
+
 def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = "nl") -> MunicipalityDetail:
     """Municipality `municipality_code` in every round (NotFoundError when unknown).
 
@@ -856,9 +863,14 @@ def my_region(
     return cached(engine, "my_region", (round_label, codes, today, lang), build)
 
 
+def all_rounds(engine: Engine) -> pd.DataFrame:
+    """Every round, oldest reference date first, with its state (`queries.rounds`): for the pages that list them."""
+    with data.snapshot(engine) as conn:
+        return data.rounds(conn)
+
+
 def latest_open_round(engine: Engine) -> str | None:
     """The latest open round (the one coordinators are returning for), None when every round is closed."""
-    with data.snapshot(engine) as conn:
-        all_rounds = data.rounds(conn)
-    open_rounds = all_rounds[all_rounds["is_open"]]
+    found = all_rounds(engine)
+    open_rounds = found[found["is_open"]]
     return str(open_rounds["label"].iloc[-1]) if not open_rounds.empty else None

@@ -33,8 +33,6 @@ from dashboard.exports.content import (
     STEP_DONE,
     STEP_IMAGES,
     STEP_NUMBERS,
-    STEP_PDF,
-    STEP_XLSX,
     Chart,
     ExportContent,
     ExportError,
@@ -43,10 +41,11 @@ from dashboard.exports.content import (
     RegionPart,
     _no_progress,
 )
+from dashboard.exports.formats import BY_NAME, FORMATS, ExportFormat, chosen
 from dashboard.figures import charts as figures
 from etl.reference.geography import REFERENCE_DIR
 
-IMAGE_FORMATS = ("png", "svg")
+IMAGE_FORMATS = tuple(fmt.name for fmt in FORMATS if fmt.per_chart)
 PRINT_WIDTH_PX = 800  # a chart's layout width: printed 17 cm wide, a 12 px label is about 7 pt
 PRINT_SCALE = 2.5  # 800 px × 2.5 = 2000 px over 17 cm ≈ 300 dpi
 MIN_RENDER_TABS = 2  # Chromium tabs drawing images side by side, at least (one waits on Python while one draws)
@@ -282,7 +281,7 @@ def render_images(
     jobs: list[tuple[Chart, Path, str]] = []
     for chart in charts:
         for fmt, folder in folders.items():
-            path = folder / f"{chart.stem(round_label)}.{fmt}"
+            path = folder / f"{chart.stem(round_label)}{BY_NAME[fmt].extension}"
             written.setdefault((chart.scope, chart.name), {})[fmt] = path
             jobs.append((chart, path, fmt))
     asyncio.run(_render(jobs, progress or (lambda: None)))
@@ -297,15 +296,14 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
 
     `progress(done, total, step)` is called after every step: the numbers, each image, the PDF, the workbook.
     """
-    from dashboard.exports.pdf import write_pdf
-    from dashboard.exports.xlsx import write_workbook
-
     report_progress = progress or _no_progress
     formats = set(request.formats)
-    image_formats = [fmt for fmt in IMAGE_FORMATS if fmt in formats or (fmt == "png" and "pdf" in formats)]
+    documents = [fmt for fmt in chosen(formats) if not fmt.per_chart]
+    placed = {fmt.places for fmt in documents}
+    image_formats = [fmt for fmt in IMAGE_FORMATS if fmt in formats or fmt in placed]
     content = collect(engine, request)
     charts = export_charts(content) if image_formats else []
-    total = 1 + len(charts) * len(image_formats) + ("pdf" in formats) + ("xlsx" in formats)
+    total = 1 + len(charts) * len(image_formats) + len(documents)
     done = 1
     report_progress(done, total, STEP_NUMBERS)
 
@@ -315,28 +313,40 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
         report_progress(done, total, STEP_IMAGES)
 
     out.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
-    # The workbook needs no image: it is written on a second thread while Chromium draws (its processes do the
-    # drawing, so this thread mostly waits), instead of after the PDF.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-xlsx") as pool:
-        workbook = (
-            pool.submit(write_workbook, content, out / f"{request.stem}_tables.xlsx") if "xlsx" in formats else None
-        )
+    written: dict[str, Path] = {}
+    # A document that places no image (the workbook) is written on a second thread while Chromium draws (its
+    # processes do the drawing, so this thread mostly waits); the others after the images.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-document") as pool:
+        early = {
+            fmt.name: pool.submit(_write, fmt, content, {}, out / fmt.filename(request.stem))
+            for fmt in documents
+            if fmt.places is None
+        }
         with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
             folders = {fmt: out if fmt in formats else Path(scratch) for fmt in image_formats}
             images = render_images(charts, folders, request.round_label, image_done)
-            if "pdf" in formats:
-                pngs = {key: paths["png"] for key, paths in images.items()}
-                files.append(write_pdf(content, pngs, out / f"{request.stem}_report.pdf"))
+            for fmt in documents:
+                if fmt.places is not None:
+                    placed_images = {key: paths[fmt.places] for key, paths in images.items()}
+                    written[fmt.name] = _write(fmt, content, placed_images, out / fmt.filename(request.stem))
+                    done += 1
+                    report_progress(done, total, fmt.step)
+        for fmt in documents:
+            if fmt.name in early:
+                written[fmt.name] = early[fmt.name].result()
                 done += 1
-                report_progress(done, total, STEP_PDF)
-        if workbook is not None:
-            files.append(workbook.result())
-            done += 1
-            report_progress(done, total, STEP_XLSX)
+                report_progress(done, total, fmt.step)
+    files = [written[fmt.name] for fmt in documents]
     files += [paths[fmt] for paths in images.values() for fmt in IMAGE_FORMATS if fmt in formats and fmt in paths]
     report_progress(total, total, STEP_DONE)
     return files
+
+
+def _write(fmt: ExportFormat, content: ExportContent, images: dict[tuple[str, str], Path], path: Path) -> Path:
+    """One document format's file."""
+    if fmt.write is None:
+        raise ValueError(f"{fmt.name} is a chart format, drawn by render_images")
+    return fmt.write(content, images, path)
 
 
 def zip_files(files: list[Path], target: Path) -> Path:

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from dashboard.exports.bundle import BROWSER_PATH_ENV, SYSTEM_CHROMIUM, build_export
-from dashboard.exports.content import FORMATS, ExportRequest, parse_formats
+from dashboard.exports.content import ExportRequest
+from dashboard.exports.formats import NAMES, parse_formats
 
 
 @click.command("export")
@@ -23,7 +24,7 @@ from dashboard.exports.content import FORMATS, ExportRequest, parse_formats
 @click.option(
     "--format",
     "formats",
-    default=",".join(FORMATS),
+    default=",".join(NAMES),
     show_default=True,
     help="Comma-separated: pdf (report), png and svg (every chart), xlsx (the numbers).",
 )

@@ -6,7 +6,7 @@ The orchestrator (`bundle`) gathers an `ExportContent`; each format's writer (`p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,6 @@ from dashboard.analytics.report import CompletenessTable, RegionDetail, RoundRep
 from dashboard.i18n import Lang
 from etl.store.issues import UserError
 
-FORMATS = ("pdf", "png", "svg", "xlsx")
 NATIONAL = "national"
 DEFAULT_HEIGHT_PX = 500  # for figures that leave the height to the page
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -41,26 +40,15 @@ def safe_name(text: str) -> str:
     return SAFE_NAME.sub("-", text.strip()).strip("-.") or "round"
 
 
-def parse_formats(value: str | Iterable[str]) -> tuple[str, ...]:
-    """`"pdf,png"` (or a list) → ("pdf", "png") in the canonical order; an ExportError names an unknown format."""
-    parts = value.split(",") if isinstance(value, str) else list(value)
-    asked = {part.strip().lower() for part in parts if part.strip()}
-    unknown = sorted(asked - set(FORMATS))
-    if unknown:
-        raise ExportError(f"unknown format {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
-    if not asked:
-        raise ExportError(f"no format chosen (choose from {', '.join(FORMATS)})")
-    return tuple(fmt for fmt in FORMATS if fmt in asked)
-
-
 @dataclass(frozen=True)
 class ExportRequest:
-    """What to export: a round, optionally one region, in a language, in some of the formats."""
+    """What to export: a round, optionally one region, in a language, in some of the formats (names of
+    `dashboard.exports.formats.FORMATS`)."""
 
     round_label: str
     region_code: str | None = None
     lang: Lang = "nl"
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = field(kw_only=True)
 
     @property
     def scope(self) -> str:

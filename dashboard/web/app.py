@@ -35,23 +35,15 @@ from dashboard.web.auth import (
     require_role,
 )
 from dashboard.web.failures import MalformedCallback, init_failures
-from dashboard.web.pages import admin, export, may_open, my_region, national, page_roles, routes, upload
-from dashboard.web.pages.view import LANG_PARAM, POINT_PARAM, ROUND_PARAM, View, language_of, parse_query
+from dashboard.web.pages import PAGES, find_page, upload
+from dashboard.web.pages import nav_pages as pages_in_nav
+from dashboard.web.pages.view import LANG_PARAM, POINT_PARAM, ROUND_PARAM, Page, View, language_of, parse_query
 from etl.store.config import get_settings
 from etl.store.db import get_engine
 from etl.store.issues import UserError
 from etl.store.models import ROLES
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
-NAV_PAGES = (
-    ("/mijn-regio", "nav.my_region"),  # coordinators only: their home after log-in
-    ("/", "nav.national"),
-    ("/punten", "nav.points"),
-    ("/aanlevering", "nav.completeness"),
-    ("/export", "nav.export"),
-    ("/upload", "nav.upload"),
-    ("/beheer", "nav.admin"),
-)
 INDEX_HTML = """<!DOCTYPE html>
 <html lang="nl">
 <head>
@@ -102,14 +94,9 @@ def make_view(engine: Engine, pathname: str | None, search: str | None, user: Pr
     )
 
 
-def nav_pages(user: Principal) -> list[tuple[str, str]]:
-    """The NAV_PAGES this user's role may open."""
-    modules = routes()
-    return [
-        (path, key)
-        for path, key in NAV_PAGES
-        if any(pattern.match(path) and user.role in page_roles(module) for pattern, module in modules)
-    ]
+def nav_pages(user: Principal) -> list[Page]:
+    """The pages with a navigation link this user's role may open, in their order."""
+    return pages_in_nav(user.role)
 
 
 def user_box(view: View) -> html.Form:
@@ -133,12 +120,12 @@ def header(view: View) -> list[Any]:
     and language."""
     links = [
         dcc.Link(
-            view.t(key),
-            href=view.href(path),
-            className="nav-link active" if view.path == path else "nav-link",
-            id=f"nav-{path.strip('/') or 'home'}",
+            view.t(str(page.nav_label)),
+            href=view.href(page.path),
+            className="nav-link active" if view.path == page.path else "nav-link",
+            id=f"nav-{page.path.strip('/') or 'home'}",
         )
-        for path, key in nav_pages(view.user)
+        for page in nav_pages(view.user)
     ]
     languages: dict[Lang, str] = {lang: view.href(**{LANG_PARAM: lang}) for lang in LANGUAGES}
     return [
@@ -164,19 +151,18 @@ def header(view: View) -> list[Any]:
 def page_body(view: View) -> Any:
     """The page the path names, or a message: no access, unknown page, unknown round/region/municipality, no
     rounds yet."""
-    for pattern, module in routes():
-        match = pattern.match(view.path)
-        if match is None:
-            continue
-        try:
-            if not may_open(view, module, **match.groupdict()):
-                return forbidden(view)
-            if view.round_label is None and module.NEEDS_ROUND:
-                return c.empty_state(view.t_for_role("empty.no_rounds"), element_id="no-rounds")
-            return module.layout(view, **match.groupdict())
-        except NotFoundError as exc:
-            return not_found(view, exc.message(view.lang))
-    return not_found(view, view.t("error.unknown_page"))
+    found = find_page(view.path)
+    if found is None:
+        return not_found(view, view.t("error.unknown_page"))
+    page, params = found
+    try:
+        if not page.may_open(view, **params):
+            return forbidden(view)
+        if view.round_label is None and page.needs_round:
+            return c.empty_state(view.t_for_role("empty.no_rounds"), element_id="no-rounds")
+        return page.layout(view, **params)
+    except NotFoundError as exc:
+        return not_found(view, exc.message(view.lang))
 
 
 def not_found(view: View, message: str) -> html.Div:
@@ -377,11 +363,9 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         fmt = "csv" if isinstance(triggered, dict) and triggered["type"] == c.CSV_BUTTON else "xlsx"
         return c.download(fmt, data, filename) or dash.no_update
 
-    national.register_callbacks(app, engine)
-    upload.register_callbacks(app, engine)
-    admin.register_callbacks(app, engine)
-    export.register_callbacks(app, engine)
-    my_region.register_callbacks(app, engine)
+    for page in PAGES:
+        if page.callbacks is not None:
+            page.callbacks(app, engine)
     return app
 
 

@@ -32,7 +32,6 @@ from dashboard.web.security import (
     harden,
     login_delay,
     same_origin,
-    session_from,
     trust_proxies,
     web_settings,
 )
@@ -159,7 +158,7 @@ def client_address() -> str | None:
 def audit(action: str, actor: str | None, detail: dict[str, Any] | None = None) -> None:
     """Record a web action with who (actor) and from where (the client address)."""
     engine: Engine = current_app.extensions[EXTENSION]
-    with session_from(engine, client_address()) as session:
+    with session_scope(engine, write_first=True, remote_addr=client_address()) as session:
         record(session, action, actor=actor, detail=detail)
 
 
@@ -287,7 +286,9 @@ def _login() -> Response:
     email = request.form.get("email", "").strip().lower()[:MAX_EMAIL_LENGTH]
     password = request.form.get("password", "")
     engine: Engine = current_app.extensions[EXTENSION]
-    with session_from(engine, client_address()) as session:  # the same queries whoever fails (see verify)
+    with session_scope(
+        engine, write_first=True, remote_addr=client_address()
+    ) as session:  # the same queries whoever fails (see verify)
         user = find_user(session, email)
         actor = login_actor(user, email, current_app.config["SECRET_KEY"])
         wait = login_delay(session, actor, client_address())
@@ -320,7 +321,7 @@ def _logout() -> Response:
     principal = current_principal()
     if principal is not None:
         engine: Engine = current_app.extensions[EXTENSION]
-        with session_from(engine, client_address()) as session:
+        with session_scope(engine, write_first=True, remote_addr=client_address()) as session:
             end_session(session, principal.session_token)
             record(session, "logout", actor=principal.email)
     flask_login.logout_user()

@@ -7,19 +7,16 @@ sees the same count without another store.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from etl.store import models as m
-from etl.store.db import session_scope
 
 FAILED_LOGIN = "login.failed"
 FAILURE_WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
@@ -129,18 +126,3 @@ def harden(response: Response, request: Request, *, secure: bool) -> Response:
     if not request.path.startswith(STATIC_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@contextmanager
-def session_from(engine: Engine, remote_addr: str | None) -> Iterator[Session]:
-    """A writing `session_scope` whose new audit entries carry `remote_addr` (etl functions record who, this adds
-    where); every request that records something reads first, so it begins as the writer."""
-    with session_scope(engine, write_first=True) as session:
-
-        def stamp(flushing: Session, _context: object, _instances: object) -> None:
-            for entry in flushing.new:
-                if isinstance(entry, m.AuditLog) and entry.remote_addr is None:
-                    entry.remote_addr = m.fit_to_column(remote_addr, m.AuditLog.__table__.c.remote_addr)
-
-        event.listen(session, "before_flush", stamp)
-        yield session

@@ -1,14 +1,19 @@
-"""Reporting rounds: open a round for returns, set its deadline, close it."""
+"""Reporting rounds: open a round for returns, set its deadline, close it.
+
+The functions taking a session work inside the caller's transaction (the CLI's); `toggle_round`, `change_deadline`
+and `create_round` are each one transaction of their own, for the web page, with the client's address in the audit.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from etl.reference.geography import division_year_for
 from etl.store.audit import record
+from etl.store.db import session_scope
 from etl.store.issues import UserError
 from etl.store.models import WEIGHTINGS, Round
 
@@ -126,3 +131,34 @@ def set_deadline(session: Session, label: str, deadline: date | None, *, actor: 
     found.deadline = deadline
     record(session, "round.deadline", actor=actor, detail={"round": label, "deadline": deadline})
     return found
+
+
+# --- one transaction each (the administration page) ----------------------------------------------------------
+
+
+def toggle_round(engine: Engine, label: str, *, actor: str, remote_addr: str | None = None) -> Round:
+    """Close round `label` when it is open, open it when it is closed; the round as it is now."""
+    with session_scope(engine, write_first=True, remote_addr=remote_addr) as session:
+        return set_round_open(session, label, not get_round(session, label).is_open, actor=actor)
+
+
+def change_deadline(
+    engine: Engine, label: str, deadline: date | None, *, actor: str, remote_addr: str | None = None
+) -> Round:
+    """`set_deadline` in a transaction of its own."""
+    with session_scope(engine, write_first=True, remote_addr=remote_addr) as session:
+        return set_deadline(session, label, deadline, actor=actor)
+
+
+def create_round(
+    engine: Engine,
+    label: str,
+    reference_date: date,
+    *,
+    deadline: date | None,
+    actor: str,
+    remote_addr: str | None = None,
+) -> Round:
+    """`add_round` in a transaction of its own."""
+    with session_scope(engine, write_first=True, remote_addr=remote_addr) as session:
+        return add_round(session, label, reference_date, deadline=deadline, actor=actor)

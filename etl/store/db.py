@@ -1,8 +1,12 @@
-"""Engine and session handling, identical for SQLite and PostgreSQL."""
+"""Engine and session handling, identical for SQLite and PostgreSQL.
+
+`session_scope` is the one way to an ORM session: the ETL's transactions (every write, and the reads that go with
+it). The dashboard's views read through `dashboard.analytics.queries.snapshot` instead (a read-only connection).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from etl.store import models as m
 from etl.store.config import get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
@@ -56,16 +61,34 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None, *, write_first: bool = False) -> Iterator[Session]:
+def session_scope(
+    engine: Engine | None = None, *, write_first: bool = False, remote_addr: str | None = None
+) -> Iterator[Session]:
     """A session whose work is committed at the end of the block, or rolled back entirely on any error.
 
     `write_first`: the block reads and then writes. On SQLite it then begins as the writer (`BEGIN IMMEDIATE`,
     waiting for another writer), because a reading transaction that later writes fails at once ("database is
     locked") when another connection committed in between, whatever the busy timeout. PostgreSQL ignores it.
+    `remote_addr`: the client address a web request comes from; every audit entry the block adds without one
+    carries it (the etl functions record who, the web server adds from where).
     """
     bind = engine or get_engine()
     if write_first:
         bind = bind.execution_options(**{WRITE_FIRST_OPTION: True})
     factory = sessionmaker(bind=bind, expire_on_commit=False)
     with factory() as session, session.begin():
+        if remote_addr is not None:
+            event.listen(session, "before_flush", _stamper(remote_addr))
         yield session
+
+
+def _stamper(remote_addr: str) -> Callable[[Session, object, object], None]:
+    """A before-flush hook that gives new audit entries without an address `remote_addr`."""
+    address = m.fit_to_column(remote_addr, m.AuditLog.__table__.c.remote_addr)
+
+    def stamp(flushing: Session, _context: object, _instances: object) -> None:
+        for entry in flushing.new:
+            if isinstance(entry, m.AuditLog) and entry.remote_addr is None:
+                entry.remote_addr = address
+
+    return stamp

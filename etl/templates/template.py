@@ -11,18 +11,20 @@ from __future__ import annotations
 import io
 import math
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from etl.admin.rounds import get_round
 from etl.reference.framework import StatusScale, load_status_scale
 from etl.store import models as m
+from etl.store.db import session_scope
 from etl.store.issues import UserError
 from etl.templates import xlsx
 from etl.workbook.layout import INSTRUCTIONS_SHEET, TEMPLATE_VERSION, framework_versions, sheet_names
@@ -30,6 +32,7 @@ from etl.workbook.read import META_SHEET, Sheet, find_code, find_points_table, p
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # a template as a download
 HEADER_ROW = 9  # 1-based row of the points table header
 HEADERS = ("Nr", "Niveau", "Titel", "Status", "Toelichting", "Tekst van het punt")
 COLUMN_WIDTHS = (14, 30, 46, 28, 45, 100)  # the first column also holds the labels of the header block
@@ -340,6 +343,16 @@ def write_template(session: Session, region_code: str, round_label: str, out: Pa
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return target
+
+
+def template_workbook(
+    engine: Engine, region_code: str, round_label: str, *, prefill: bool = False
+) -> tuple[bytes, str]:
+    """The template of one region and round as bytes with its file name (`write_template` in a transaction of its
+    own, for the web pages)."""
+    with tempfile.TemporaryDirectory(prefix="raak-template-") as folder, session_scope(engine) as session:
+        path = write_template(session, region_code, round_label, Path(folder), prefill=prefill)
+        return path.read_bytes(), template_filename(region_code, round_label)
 
 
 def fill_template(

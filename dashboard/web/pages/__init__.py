@@ -1,53 +1,47 @@
-"""The dashboard's pages: which path draws which page, and who may open it.
+"""The dashboard's pages, listed once: each module declares its `PAGE` (`dashboard.web.pages.view.Page`): path,
+navigation label, roles, round-dependence, layout and callbacks. Routing, the header's links, role checks and the
+no-rounds message all read `PAGES`.
 
-Each page module has `layout(view, **path_parameters)` returning components; it may name the `ROLES` that may open it
-(all by default) and an `allowed(view, **path_parameters)` check of the subject (a coordinator's own regions).
+A page module imports only `dashboard.web.pages.view` and the layers below, never another page.
 """
 
 from __future__ import annotations
 
-import re
-from types import ModuleType
+from dashboard.web.pages import (
+    admin,
+    completeness,
+    export,
+    framework,
+    municipality,
+    my_region,
+    national,
+    region,
+    upload,
+)
+from dashboard.web.pages.view import Page
 
-from dashboard.web.pages.view import View
-from etl.store.models import ROLES
-
-
-def routes() -> list[tuple[re.Pattern[str], ModuleType]]:
-    """Path patterns and the page module that draws them; named groups become layout arguments."""
-    from dashboard.web.pages import (
-        admin,
-        completeness,
-        export,
-        framework,
-        municipality,
-        my_region,
-        national,
-        region,
-        upload,
-    )
-
-    return [
-        (re.compile(r"^/?$"), national),
-        (re.compile(r"^/regio/(?P<code>[^/]+)/?$"), region),
-        (re.compile(r"^/gemeente/(?P<code>[^/]+)/?$"), municipality),
-        (re.compile(r"^/punten/?$"), framework),
-        (re.compile(r"^/aanlevering/?$"), completeness),
-        (re.compile(r"^/export/?$"), export),
-        (re.compile(r"^/upload/?$"), upload),
-        (re.compile(r"^/beheer/?$"), admin),
-        (re.compile(r"^/mijn-regio/?$"), my_region),
-    ]
+PAGES: tuple[Page, ...] = (
+    national.PAGE,
+    region.PAGE,
+    municipality.PAGE,
+    framework.PAGE,
+    completeness.PAGE,
+    export.PAGE,
+    upload.PAGE,
+    admin.PAGE,
+    my_region.PAGE,
+)
 
 
-def page_roles(module: ModuleType) -> tuple[str, ...]:
-    """The roles that may open a page module (every role unless it names its `ROLES`)."""
-    return tuple(getattr(module, "ROLES", ROLES))
+def find_page(path: str) -> tuple[Page, dict[str, str]] | None:
+    """The page a URL path names and its path parameters, or None for an unknown path."""
+    for page in PAGES:
+        params = page.match(path)
+        if params is not None:
+            return page, params
+    return None
 
 
-def may_open(view: View, module: ModuleType, **params: str) -> bool:
-    """Whether the view's user may see this page and subject: checked in the server for every request."""
-    if view.user.role not in page_roles(module):
-        return False
-    allowed = getattr(module, "allowed", None)
-    return allowed is None or bool(allowed(view, **params))
+def nav_pages(role: str) -> list[Page]:
+    """The pages with a navigation link that `role` may open, in their navigation order."""
+    return sorted((p for p in PAGES if p.nav_label is not None and role in p.roles), key=lambda p: p.order)

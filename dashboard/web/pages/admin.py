@@ -2,36 +2,29 @@
 audit log (who did what, when and from where).
 
 Changes go through `etl.admin.rounds`, which audits them; this page adds who (the logged-in user) and from where (the
-client address). The callbacks re-check the role: a crafted request from anyone else changes nothing.
+client address); reads go through `dashboard.analytics.admin_views`. The callbacks re-check the role: a crafted
+request from anyone else changes nothing.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
-from sqlalchemy import Engine, select
 
-from dashboard.analytics.queries import rounds, snapshot
+from dashboard.analytics import Engine, admin_views
+from dashboard.analytics.report import all_rounds
 from dashboard.i18n import Lang, long_date, t
 from dashboard.web import components as c
 from dashboard.web.auth import Principal, client_address, require_role
-from dashboard.web.pages.view import View, language_of
-from dashboard.web.security import session_from
-from etl.admin.rounds import MAX_LABEL_LENGTH, RoundLabelTooLong, add_round, set_deadline, set_round_open
-from etl.admin.users import list_users
-from etl.store import models as m
-from etl.store.db import session_scope
+from dashboard.web.pages.view import Page, View, language_of
+from etl.admin.rounds import MAX_LABEL_LENGTH, RoundLabelTooLong, change_deadline, create_round, toggle_round
 from etl.store.issues import UserError
 
-ROLES = ("nji",)
-NEEDS_ROUND = False
 AUDIT_ROWS = 2000  # the newest entries shown (and downloadable); older ones stay in the database
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 ROUNDS, MESSAGE = "admin-rounds", "admin-message"
 TOGGLE, DEADLINE, SAVE = "round-toggle", "round-deadline", "round-deadline-save"
 NEW_LABEL, NEW_REFERENCE, NEW_DEADLINE = "round-new-label", "round-new-reference", "round-new-deadline"
@@ -40,8 +33,7 @@ ADD = "round-add"
 
 def rounds_table(engine: Engine, lang: Lang) -> html.Table:
     """Every round with its state, a button to open or close it and its deadline to change."""
-    with snapshot(engine) as conn:
-        found = rounds(conn)
+    found = all_rounds(engine)
     head = [
         "col.round",
         "admin.reference_date",
@@ -108,34 +100,8 @@ def add_round_form(view: View) -> html.Section:
     )
 
 
-def detail_text(detail: object) -> str:
-    """An audit entry's JSON detail as one readable line."""
-    if not isinstance(detail, str) or not detail:
-        return ""
-    try:
-        parsed = json.loads(detail)
-    except ValueError:
-        return detail
-    return "; ".join(f"{key}: {value}" for key, value in parsed.items()) if isinstance(parsed, dict) else detail
-
-
-def audit_frame(engine: Engine) -> pd.DataFrame:
-    """The newest AUDIT_ROWS audit entries: at (UTC), actor, action, remote address and detail as text."""
-    A = m.AuditLog
-    with snapshot(engine) as conn:
-        result = conn.execute(
-            select(A.at, A.actor, A.action, A.remote_addr, A.detail).order_by(A.id.desc()).limit(AUDIT_ROWS)
-        )
-        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    frame["at"] = [pd.Timestamp(at).strftime(TIMESTAMP_FORMAT) + " UTC" for at in frame["at"]]
-    frame["detail"] = frame["detail"].map(detail_text)
-    return frame.fillna("")
-
-
 def users_frame(engine: Engine, lang: Lang) -> pd.DataFrame:
     """Every user with role, regions and whether they can log in (never a password hash)."""
-    with session_scope(engine) as session:
-        views = list_users(session)
     return pd.DataFrame(
         [
             {
@@ -144,7 +110,7 @@ def users_frame(engine: Engine, lang: Lang) -> pd.DataFrame:
                 "regions": ", ".join(view.regions),
                 "active": t("yes" if view.is_active else "no", lang),
             }
-            for view in views
+            for view in admin_views.users(engine)
         ],
         columns=["email", "role", "regions", "active"],
     )
@@ -152,7 +118,7 @@ def users_frame(engine: Engine, lang: Lang) -> pd.DataFrame:
 
 def layout(view: View) -> list[Any]:
     """Rounds, users and the audit log."""
-    audit = audit_frame(view.engine)
+    audit = admin_views.audit_entries(view.engine, AUDIT_ROWS)
     users = users_frame(view.engine, view.lang)
     audit_columns = [
         ("at", view.t("admin.at")),
@@ -224,32 +190,26 @@ def change_round(
 ) -> str:
     """Do one round change as `user` (TOGGLE, SAVE a deadline, or ADD) and say what happened, in the page's
     language."""
+    who = {"actor": user.email, "remote_addr": remote_addr}
     try:
-        with session_from(engine, remote_addr) as session:
-            if action == TOGGLE:
-                changed = set_round_open(session, label, not current_state(session, label), actor=user.email)
-                return t("admin.done.open" if changed.is_open else "admin.done.close", lang, round=label)
-            if action == SAVE:
-                deadline = parse_date(values.get("deadline"))
-                set_deadline(session, label, deadline, actor=user.email)
-                return t("admin.done.deadline", lang, round=label, date=long_date(deadline, lang))
-            reference = parse_date(values.get("reference"))
-            if reference is None:
-                return t("admin.add.need_reference", lang)
-            added = add_round(session, label, reference, deadline=parse_date(values.get("deadline")), actor=user.email)
-            return t("admin.done.add", lang, round=added.label)
+        if action == TOGGLE:
+            changed = toggle_round(engine, label, **who)
+            return t("admin.done.open" if changed.is_open else "admin.done.close", lang, round=label)
+        if action == SAVE:
+            deadline = parse_date(values.get("deadline"))
+            change_deadline(engine, label, deadline, **who)
+            return t("admin.done.deadline", lang, round=label, date=long_date(deadline, lang))
+        reference = parse_date(values.get("reference"))
+        if reference is None:
+            return t("admin.add.need_reference", lang)
+        added = create_round(engine, label, reference, deadline=parse_date(values.get("deadline")), **who)
+        return t("admin.done.add", lang, round=added.label)
     except ValueError:
         return t("admin.invalid_date", lang)
     except RoundLabelTooLong:
         raise  # the form never sends one (maxLength): a crafted request, answered 400 (dashboard.web.failures)
     except UserError as exc:
         return t("admin.failed", lang, reason=exc.message(lang))
-
-
-def current_state(session: Any, label: str) -> bool:
-    """Whether round `label` is open now (an unknown label: RoundError from `etl.admin.rounds`)."""
-    is_open = session.scalar(select(m.Round.is_open).where(m.Round.label == label))
-    return bool(is_open)
 
 
 def register_callbacks(app: dash.Dash, engine: Engine) -> None:
@@ -278,7 +238,7 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         new_deadline: Any,
         search: Any,
     ) -> tuple[Any, str]:
-        user = require_role(*ROLES)
+        user = require_role(*PAGE.roles)
         lang = language_of(search if isinstance(search, str) else None)
         triggered = dash.ctx.triggered_id
         if not triggered or not dash.ctx.triggered[0].get("value"):
@@ -295,3 +255,14 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         else:
             raise dash.exceptions.PreventUpdate
         return rounds_table(engine, lang), text
+
+
+PAGE = Page(
+    path="/beheer",
+    layout=layout,
+    nav_label="nav.admin",
+    order=70,
+    roles=("nji",),
+    needs_round=False,
+    callbacks=register_callbacks,
+)

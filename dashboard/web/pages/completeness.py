@@ -13,10 +13,8 @@ from dashboard.analytics.report import completeness_table, round_report
 from dashboard.figures import charts as figures
 from dashboard.i18n import MISSING, count_text
 from dashboard.web import components as c
-from dashboard.web.pages.national import heading
-from dashboard.web.pages.view import View
+from dashboard.web.pages.view import Page, View, heading
 
-NEEDS_ROUND = True
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
 
 
@@ -159,3 +157,6 @@ def layout(view: View) -> list[Any]:
             meta=meta,
         ),
     ]
+
+
+PAGE = Page(path="/aanlevering", layout=layout, nav_label="nav.completeness", order=40)

@@ -8,19 +8,18 @@ from typing import Any
 import dash
 import flask
 from dash import Input, Output, State, dcc, html
-from sqlalchemy import Engine
 
+from dashboard.analytics import Engine
 from dashboard.analytics.report import round_report
-from dashboard.exports.content import FORMATS, ExportRequest, parse_formats
+from dashboard.exports.content import ExportRequest
+from dashboard.exports.formats import FORMATS, NAMES, parse_formats
 from dashboard.i18n import LANGUAGES, Lang, normalize_language, t
 from dashboard.web import jobs
 from dashboard.web.auth import current_principal, require_role
 from dashboard.web.failures import MalformedCallback
-from dashboard.web.pages.view import View
+from dashboard.web.pages.view import Page, View
 from etl.store.issues import UserError
 
-ROLES = ("nji", "steering")
-NEEDS_ROUND = True
 POLL_MILLISECONDS = 1000
 DOWNLOAD_ROUTE = "/export/download/<job_id>"
 HIDDEN = {"display": "none"}
@@ -65,8 +64,8 @@ def layout(view: View) -> list[Any]:
                 "export-formats",
                 dcc.Checklist(
                     id="export-formats",
-                    options=[{"label": view.t(f"export.format.{fmt}"), "value": fmt} for fmt in FORMATS],
-                    value=list(FORMATS),
+                    options=[{"label": view.t(fmt.label), "value": fmt.name} for fmt in FORMATS],
+                    value=list(NAMES),
                     inline=True,
                 ),
             ),
@@ -143,7 +142,7 @@ def send_zip(job_id: str) -> flask.Response:
     """The finished zip of a job as a download, for the page's roles only (403); 404 unless `job_id` is the UUID of a
     finished job."""
     user = current_principal()
-    if user is None or not user.has_role(*ROLES):
+    if user is None or not user.has_role(*PAGE.roles):
         flask.abort(403)
     found = jobs.open_zip(job_id)
     if found is None:
@@ -171,7 +170,7 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         prevent_initial_call=True,
     )
     def _start(_clicks: int | None, round_label: str, region: str, lang: str, formats: list[str], ui: str) -> Any:
-        require_role(*ROLES)
+        require_role(*PAGE.roles)
         texts = (round_label, region, lang, *(formats if isinstance(formats, list) else [0]))
         if not all(value is None or isinstance(value, str) for value in texts):
             raise MalformedCallback("the export choices must be texts and formats a list of texts")
@@ -201,7 +200,7 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         prevent_initial_call=True,
     )
     def _poll(_ticks: int | None, job_id: str | None, ui: str) -> Any:
-        require_role(*ROLES)
+        require_role(*PAGE.roles)
         if job_id is not None and not isinstance(job_id, str):
             raise MalformedCallback("the export job must be named by a text")
         href = app.get_relative_path(DOWNLOAD_ROUTE.replace("<job_id>", job_id or ""))
@@ -218,3 +217,13 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
             stop,
             not stop,
         )
+
+
+PAGE = Page(
+    path="/export",
+    layout=layout,
+    nav_label="nav.export",
+    order=50,
+    roles=("nji", "steering"),
+    callbacks=register_callbacks,
+)

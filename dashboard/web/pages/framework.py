@@ -11,10 +11,7 @@ from dashboard.analytics.metrics import NO_LEVEL
 from dashboard.analytics.report import point_detail, round_report
 from dashboard.figures import charts as figures
 from dashboard.web import components as c
-from dashboard.web.pages.national import heading
-from dashboard.web.pages.view import FRAMEWORK_PARAM, POINT_PARAM, View
-
-NEEDS_ROUND = True
+from dashboard.web.pages.view import FRAMEWORK_PARAM, POINT_PARAM, Page, View, heading
 
 
 def point_list(view: View, report: Any) -> html.Div:
@@ -144,3 +141,6 @@ def layout(view: View) -> list[Any]:
         )
     )
     return body
+
+
+PAGE = Page(path="/punten", layout=layout, nav_label="nav.points", order=30)

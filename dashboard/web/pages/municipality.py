@@ -6,21 +6,17 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.analytics.queries import municipality, snapshot
-from dashboard.analytics.report import municipality_detail
+from dashboard.analytics.report import municipality_detail, municipality_region
 from dashboard.figures import charts as figures
 from dashboard.web import components as c
-from dashboard.web.pages.view import View
-
-NEEDS_ROUND = False
+from dashboard.web.pages.view import Page, View
 
 
 def allowed(view: View, code: str) -> bool:
     """Coordinators see the municipalities of their own regions only (an unknown code raises NotFoundError)."""
     if view.user.role != "coordinator":
         return True
-    with snapshot(view.engine) as conn:
-        return view.user.sees_region(municipality(conn, code)["region_code"])
+    return view.user.sees_region(municipality_region(view.engine, code))
 
 
 def _lineage(view: View, info: dict[str, Any]) -> list[Any]:
@@ -109,3 +105,6 @@ def layout(view: View, code: str) -> list[Any]:
             meta=view.t("source"),
         ),
     ]
+
+
+PAGE = Page(path="/gemeente/<code>", layout=layout, needs_round=False, allowed=allowed)

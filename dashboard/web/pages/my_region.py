@@ -22,12 +22,10 @@ from dashboard.analytics.summary import headline_block, region_headline
 from dashboard.i18n import long_date
 from dashboard.web import components as c
 from dashboard.web.auth import current_principal
-from dashboard.web.pages.upload import XLSX_MIME, template_bytes
-from dashboard.web.pages.view import ROUND_PARAM, View
+from dashboard.web.pages.view import ROUND_PARAM, Page, View
 from etl.store.issues import UserError
+from etl.templates.template import XLSX_MIME, template_workbook
 
-ROLES = ("coordinator",)
-NEEDS_ROUND = True
 TEMPLATE_ROUTE = "/mijn-regio/sjabloon/<region>/<round_label>"
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -173,11 +171,11 @@ def layout(view: View) -> list[Any]:
 def send_template(region: str, round_label: str) -> flask.Response:
     """The empty template of one of the user's own regions (403 for anyone else, 404 for an unknown round)."""
     user = current_principal()
-    if user is None or not user.has_role(*ROLES, "nji") or not user.sees_region(region):
+    if user is None or not user.has_role(*PAGE.roles, "nji") or not user.sees_region(region):
         flask.abort(403)
     engine = flask.current_app.extensions["raak_engine_my_region"]
     try:
-        content, filename = template_bytes(engine, region, round_label, prefill=False)
+        content, filename = template_workbook(engine, region, round_label, prefill=False)
     except UserError:
         flask.abort(404)
     return flask.send_file(io.BytesIO(content), mimetype=XLSX_MIME, as_attachment=True, download_name=filename)
@@ -187,3 +185,13 @@ def register_callbacks(app: dash.Dash, engine: Any) -> None:
     """The template download route."""
     app.server.extensions["raak_engine_my_region"] = engine
     app.server.add_url_rule(TEMPLATE_ROUTE, "my_region_template", send_template)
+
+
+PAGE = Page(
+    path="/mijn-regio",
+    layout=layout,
+    nav_label="nav.my_region",  # coordinators only: their home after log-in
+    order=10,
+    roles=("coordinator",),
+    callbacks=register_callbacks,
+)

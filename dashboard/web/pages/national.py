@@ -14,34 +14,12 @@ from dashboard.analytics.summary import headline_block, national_headline
 from dashboard.figures import charts as figures
 from dashboard.i18n import integer, long_date
 from dashboard.web import components as c
-from dashboard.web.pages.view import View
+from dashboard.web.pages.view import Page, View, heading, projection_text
 
-NEEDS_ROUND = True
 MAP_PARAM = "kaart"
 MUNICIPALITY_MAP = "gemeenten"
 SHAPES_ROUTE = "/kaart/gemeenten-<int:year>.geojson"
 SHAPES_MAX_AGE_SECONDS = 7 * 24 * 60 * 60  # shapes of a division year never change between releases
-
-
-def heading(view: View, report: RoundReport, title_key: str, **values: object) -> html.Div:
-    """Page title with the round, its reference date and whether it is open (shared by the round pages)."""
-    info = report.round
-    state = view.t("round.open" if info["is_open"] else "round.closed")
-    meta = [view.t("reference_date", date=long_date(info["reference_date"], view.lang)), state]
-    if info["deadline"]:
-        meta.insert(1, view.t("col.deadline", date=long_date(info["deadline"], view.lang)))
-    return html.Div(
-        [
-            html.H1(f"{view.t(title_key, **values)} — {view.t('round', label=info['label'])}", id="page-title"),
-            html.P(" · ".join(meta), className="page-meta"),
-        ],
-        className="page-heading",
-    )
-
-
-def projection_text(view: View, status: str, reached_on: Any) -> str:
-    """A projection in words: target reached on a date, or not at current pace, or too few rounds."""
-    return view.t(f"projection.{status}", date=long_date(reached_on, view.lang))
 
 
 def kpis(view: View, report: RoundReport) -> html.Div:
@@ -230,3 +208,6 @@ def send_shapes(year: int) -> flask.Response:
 def register_callbacks(app: dash.Dash, _engine: Any) -> None:
     """The shapes route the map traces name."""
     app.server.add_url_rule(SHAPES_ROUTE, "municipality_shapes", send_shapes)
+
+
+PAGE = Page(path="/", layout=layout, nav_label="nav.national", order=20, callbacks=register_callbacks)

@@ -11,10 +11,7 @@ from dashboard.analytics.report import region_detail, round_report
 from dashboard.analytics.summary import headline_block, rank_text, region_headline
 from dashboard.figures import charts as figures
 from dashboard.web import components as c
-from dashboard.web.pages.national import heading, projection_text
-from dashboard.web.pages.view import View
-
-NEEDS_ROUND = True
+from dashboard.web.pages.view import Page, View, heading, projection_text
 
 
 def allowed(view: View, code: str) -> bool:
@@ -207,3 +204,6 @@ def municipality_table(view: View, municipalities: Any, code: str, label: str) -
         title=view.t("table.municipalities"),
         meta=f"{view.t('round', label=label)} · {view.t('source')}",
     )
+
+
+PAGE = Page(path="/regio/<code>", layout=layout, allowed=allowed)

@@ -16,7 +16,6 @@ import base64
 import binascii
 import io
 import math
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
@@ -25,30 +24,26 @@ import dash
 import flask
 import pandas as pd
 from dash import Input, Output, State, dcc, html
-from sqlalchemy import Engine, select
 
-from dashboard.analytics.queries import regions, rounds, snapshot
+from dashboard.analytics import Engine
+from dashboard.analytics.report import all_rounds
+from dashboard.analytics.uploads import covered, region_names
 from dashboard.i18n import DEFAULT_LANGUAGE, Lang, integer, long_date, t
 from dashboard.web import components as c
 from dashboard.web import jobs
 from dashboard.web.auth import Principal, client_address, current_principal, deny, require_role
-from dashboard.web.pages.view import LANG_PARAM, ROUND_PARAM, View, language_of
+from dashboard.web.pages.view import LANG_PARAM, ROUND_PARAM, Page, View, language_of
 from etl.ingest import upload_jobs
 from etl.ingest.pipeline import IngestReport
 from etl.ingest.return_changes import upload_changes
 from etl.ingest.withdraw import MAX_REASON_CHARS, withdraw_return
-from etl.store import models as m
 from etl.store.config import Settings, get_settings
-from etl.store.db import session_scope
 from etl.store.issues import UserError
-from etl.templates.template import template_filename, write_template
+from etl.templates.template import XLSX_MIME, template_workbook
 
-ROLES = ("nji", "coordinator")
-NEEDS_ROUND = False
 MAX_FILES_PER_UPLOAD = 10  # files per drop; with the per-file limit this bounds the request size
 DATA_URL_PREFIX_BYTES = 200  # "data:<mime type>;base64," before each file's contents
 REQUEST_OVERHEAD_BYTES = 1 << 20  # the rest of a callback request: ids, file names, state
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_FILENAME = "upload.xlsx"
 UPLOAD, BATCH, LIMITS, ROUND_SELECT = "upload-files", "upload-batch", "upload-limits", "upload-round"
 RESULTS, LIMIT_MESSAGE = "upload-results", "upload-limit-message"
@@ -149,19 +144,17 @@ def template_card(view: View, region_names: dict[str, str]) -> html.Section:
 
 def layout(view: View) -> list[Any]:
     """The upload form: round, drop zone, limits, the template download, and room for the results."""
-    with snapshot(view.engine) as conn:
-        all_rounds, all_regions = rounds(conn), regions(conn)
-    region_names = dict(zip(all_regions["region_code"], all_regions["region_name"], strict=True))
+    rounds, names = all_rounds(view.engine), region_names(view.engine)
     heading = html.Div(
         [
             html.H1(view.t("upload.title"), id="page-title"),
-            html.P(scope_text(view, region_names), className="page-meta", id="upload-scope"),
+            html.P(scope_text(view, names), className="page-meta", id="upload-scope"),
         ],
         className="page-heading",
     )
-    if all_rounds.empty:
+    if rounds.empty:
         return [heading, c.empty_state(view.t("upload.no_rounds"), element_id="upload-no-rounds")]
-    chosen = default_round(all_rounds)
+    chosen = default_round(rounds)
     settings = get_settings()
     limits = {
         "max_files": MAX_FILES_PER_UPLOAD,
@@ -183,7 +176,7 @@ def layout(view: View) -> list[Any]:
                     html.Label(view.t("nav.round"), htmlFor=ROUND_SELECT, className="control-label"),
                     dcc.Dropdown(
                         id=ROUND_SELECT,
-                        options=round_options(all_rounds, view.lang),
+                        options=round_options(rounds, view.lang),
                         value=chosen,
                         clearable=False,
                         className="upload-round",
@@ -222,7 +215,7 @@ def layout(view: View) -> list[Any]:
         type="dot",
         target_components={RESULTS: "children"},  # while sending, not while polling
     )
-    return [heading, form, results, recent_card(view), template_card(view, region_names), withdraw_card(view)]
+    return [heading, form, results, recent_card(view), template_card(view, names), withdraw_card(view)]
 
 
 def sees_all(user: Principal) -> bool:
@@ -361,18 +354,6 @@ def clean_filename(name: Any) -> str:
 def message(text: str, element_id: str = "upload-error") -> html.P:
     """A problem with the request itself (nothing was ingested), as an alert."""
     return html.P(text, className="upload-message", id=element_id, role="alert")
-
-
-def covered(engine: Engine, codes: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """The names of the municipalities an upload covered (code → name) and of their regions (code → name)."""
-    if not codes:
-        return {}, {}
-    M, R = m.Municipality, m.Region
-    with session_scope(engine) as session:
-        rows = session.execute(
-            select(M.code, M.name, R.code, R.name).outerjoin(R, R.code == M.region_code).where(M.code.in_(codes))
-        ).all()
-    return {code: name for code, name, _, _ in rows}, {region: name for _, _, region, name in rows if region}
 
 
 def issues_table(report: IngestReport, lang: Lang, index: int) -> html.Table:
@@ -532,7 +513,7 @@ def poll_job(
 def send_annotated(engine: Engine, job_id: str, position: int) -> flask.Response:
     """The annotated copy of a rejected file, to the job's owner (and NJi) only: 404 for anyone else."""
     user = current_principal()
-    if user is None or not user.has_role(*ROLES):
+    if user is None or not user.has_role(*PAGE.roles):
         flask.abort(403)
     found = upload_jobs.annotated_copy(engine, job_id, position, user.email, sees_all=sees_all(user))
     if found is None:
@@ -541,13 +522,6 @@ def send_annotated(engine: Engine, job_id: str, position: int) -> flask.Response
     return flask.send_file(
         io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=annotated_name(filename)
     )
-
-
-def template_bytes(engine: Engine, region: str, round_label: str, prefill: bool) -> tuple[bytes, str]:
-    """The template workbook of `region` and `round_label` (prefilled with the last accepted statuses if asked)."""
-    with tempfile.TemporaryDirectory(prefix="raak-template-") as folder, session_scope(engine) as session:
-        path = write_template(session, region, round_label, Path(folder), prefill=prefill)
-        return path.read_bytes(), template_filename(region, round_label)
 
 
 # --- callbacks ----------------------------------------------------------------------------------------------
@@ -573,7 +547,7 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         prevent_initial_call=True,
     )
     def _upload(batch: Any, round_label: Any, search: Any) -> list[Any]:
-        user = require_role(*ROLES)
+        user = require_role(*PAGE.roles)
         lang = language_of(search if isinstance(search, str) else None)
         return handle_upload(engine, user, batch, round_label, lang, client_address())
 
@@ -595,7 +569,7 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         State("url", "search"),
     )
     def _poll(_ticks: Any, job_id: Any, search: Any) -> tuple[str, str, str, list[Any], bool]:
-        user = require_role(*ROLES)
+        user = require_role(*PAGE.roles)
         lang = language_of(search if isinstance(search, str) else None)
         return poll_job(engine, user, job_id, lang, annotated_href)
 
@@ -609,7 +583,7 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         prevent_initial_call=True,
     )
     def _withdraw(_clicks: Any, round_label: Any, code: Any, reason: Any, search: Any) -> str:
-        user = require_role(*ROLES)
+        user = require_role(*PAGE.roles)
         lang = language_of(search if isinstance(search, str) else None)
         return handle_withdraw(engine, user, round_label, code, reason, lang, client_address())
 
@@ -624,14 +598,25 @@ def register_callbacks(app: dash.Dash, engine: Engine) -> None:
         prevent_initial_call=True,
     )
     def _template(_clicks: Any, region: Any, round_label: Any, prefill: Any, search: Any) -> tuple[Any, str]:
-        user = require_role(*ROLES)
+        user = require_role(*PAGE.roles)
         lang = language_of(search if isinstance(search, str) else None)
         if not isinstance(region, str) or not isinstance(round_label, str):
             return dash.no_update, t("upload.template.choose", lang)
         if not user.sees_region(region):
             deny(f"template for region {region[:20]}")
         try:
-            data, filename = template_bytes(engine, region, round_label, bool(prefill))
+            data, filename = template_workbook(engine, region, round_label, prefill=bool(prefill))
         except UserError as exc:
             return dash.no_update, t("upload.template.failed", lang, reason=str(exc))
         return dcc.send_bytes(data, filename), ""
+
+
+PAGE = Page(
+    path="/upload",
+    layout=layout,
+    nav_label="nav.upload",
+    order=60,
+    roles=("nji", "coordinator"),
+    needs_round=False,
+    callbacks=register_callbacks,
+)

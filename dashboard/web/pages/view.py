@@ -1,4 +1,5 @@
-"""One request's view of the dashboard: the URL's state (page, round, language, options) and who is looking.
+"""One request's view of the dashboard: the URL's state (page, round, language, options) and who is looking; and
+the `Page` every page module declares once (path, navigation label, roles, round-dependence).
 
 The URL carries all state: the page and its subject in the path (`/regio/GG3406`), the round, language and view
 options in the query (`?ronde=2010&lang=en&kaart=gemeenten`), so a copied link reproduces the view.
@@ -6,14 +7,21 @@ options in the query (`?ronde=2010&lang=en&kaart=gemeenten`), so a copied link r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import dash
 import pandas as pd
-from sqlalchemy import Engine
+from dash import html
 
-from dashboard.i18n import STRINGS, Lang, normalize_language, t
+from dashboard.analytics import Engine
+from dashboard.analytics.report import RoundReport
+from dashboard.i18n import STRINGS, Lang, long_date, normalize_language, t
 from dashboard.web.auth import Principal
+from etl.store.models import ROLES
 
 ROUND_PARAM, LANG_PARAM, POINT_PARAM = "ronde", "lang", "punt"
 FRAMEWORK_PARAM = "kader"  # with `punt`, only in a round answered in two framework versions
@@ -63,6 +71,66 @@ class View:
     def in_scope(self, frame: pd.DataFrame, column: str = "region_code") -> pd.DataFrame:
         """The rows of `frame` whose region the user may see in detail (a coordinator: their own regions)."""
         return frame[frame[column].map(self.user.sees_region).astype(bool)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page, declared once in its module as `PAGE`: routing, navigation, role checks and the no-rounds message
+    all read it.
+
+    `path` names its parameters in angle brackets (`/regio/<code>`); they become arguments of `layout` and `allowed`.
+    `nav_label` is the text key of its link in the header (None: reached through links only), placed by `order`;
+    only `roles` may open it, and `allowed(view, **parameters)` may refuse a subject (a coordinator's own regions).
+    A page that `needs_round` says there are no rounds yet instead of drawing itself. `callbacks(app, engine)`
+    registers its Dash callbacks and routes.
+    """
+
+    path: str
+    layout: Callable[..., list[Any]]
+    nav_label: str | None = None
+    roles: tuple[str, ...] = ROLES
+    needs_round: bool = True
+    order: int = 0
+    allowed: Callable[..., bool] | None = None
+    callbacks: Callable[[dash.Dash, Engine], None] | None = None
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = re.split(r"<(\w+)>", self.path.rstrip("/"))
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}/?$"))
+
+    def match(self, path: str) -> dict[str, str] | None:
+        """The path parameters when `path` is this page (`/regio/GG3406/` → {"code": "GG3406"}), else None."""
+        found = self.pattern.match(path)
+        return found.groupdict() if found else None
+
+    def may_open(self, view: View, **params: str) -> bool:
+        """Whether the view's user may see this page and subject: checked in the server for every request."""
+        if view.user.role not in self.roles:
+            return False
+        return self.allowed is None or bool(self.allowed(view, **params))
+
+
+def heading(view: View, report: RoundReport, title_key: str, **values: object) -> html.Div:
+    """Page title with the round, its reference date and whether it is open (shared by the round pages)."""
+    info = report.round
+    state = view.t("round.open" if info["is_open"] else "round.closed")
+    meta = [view.t("reference_date", date=long_date(info["reference_date"], view.lang)), state]
+    if info["deadline"]:
+        meta.insert(1, view.t("col.deadline", date=long_date(info["deadline"], view.lang)))
+    return html.Div(
+        [
+            html.H1(f"{view.t(title_key, **values)} — {view.t('round', label=info['label'])}", id="page-title"),
+            html.P(" · ".join(meta), className="page-meta"),
+        ],
+        className="page-heading",
+    )
+
+
+def projection_text(view: View, status: str, reached_on: Any) -> str:
+    """A projection in words: target reached on a date, or not at current pace, or too few rounds."""
+    return view.t(f"projection.{status}", date=long_date(reached_on, view.lang))
 
 
 def parse_query(search: object) -> dict[str, str]:
