@@ -66,7 +66,7 @@ def _status(rng: random.Random, progress: float) -> tuple[int | None, bool]:
 
 
 def _municipalities_by_region(session: Session, division_year: int) -> dict[str, list[str]]:
-    from etl import models as m
+    from etl.store import models as m
 
     rows = session.execute(
         select(m.Municipality.region_code, m.Municipality.code)
@@ -93,11 +93,11 @@ def prepare_reference(engine: Engine) -> None:
 
 def fill(engine: Engine, scale: int, seed: int = DEFAULT_SEED) -> Generated:
     """Add the rounds of `scale` and every region's return for each (on a database with reference data only)."""
-    from etl import models as m
     from etl.admin.rounds import add_round
     from etl.ingest.load import load_accepted
     from etl.ingest.validate import MunicipalityReturn, PointValue, Validation
     from etl.reference.geography import current_division_year
+    from etl.store import models as m
     from etl.store.db import session_scope
     from etl.store.storage import relative_path
     from etl.workbook.layout import framework_versions

@@ -137,12 +137,6 @@ def division_years_of(conn: Connection, code: str) -> list[int]:
     return list(conn.scalars(select(D.year).where(D.municipality_code == code).order_by(D.year)))
 
 
-def division_codes(conn: Connection, year: int) -> list[str]:
-    """The municipality codes of one division year."""
-    D = m.MunicipalityDivision
-    return list(conn.scalars(select(D.municipality_code).where(D.year == year).order_by(D.municipality_code)))
-
-
 def expected_municipalities(conn: Connection, years: Sequence[int]) -> pd.DataFrame:
     """Per division year, its municipalities that have a region: the municipalities a round with that year expects."""
     M, D, R = m.Municipality, m.MunicipalityDivision, m.Region

@@ -33,7 +33,7 @@ from etl.store import storage
 from etl.store.config import Settings, get_settings
 from etl.store.db import session_scope
 from etl.store.issues import Issue
-from etl.workbook.read import Reader, ReadResult, Workbook, clean_text, read_issue, read_workbook
+from etl.workbook.read import ReadResult, Workbook, clean_text, read_issue, read_workbook
 
 UploadStatus = Literal["accepted", "rejected", "duplicate"]
 DEFAULT_FILENAME = "upload"
@@ -110,13 +110,13 @@ def _from_stream(stream: BinaryIO, name: str, settings: Settings) -> Received:
     return Received(b"", size, digest.hexdigest(), name)
 
 
-def read_received(received: Received, settings: Settings, *, reader: Reader = "calamine") -> ReadResult:
-    """Read a received file (python-calamine; `reader="openpyxl"` only for benchmarks/ingest.py)."""
+def read_received(received: Received, settings: Settings) -> ReadResult:
+    """Read a received file (python-calamine), refusing one above the upload limit unread."""
     if received.size > settings.max_upload_bytes:
         return ReadResult(
             None, [read_issue("file_too_large", received.name, size=received.size, limit=settings.max_upload_bytes)]
         )
-    return read_workbook(received.data, received.name, settings, reader=reader)
+    return read_workbook(received.data, received.name, settings)
 
 
 def ingest(
