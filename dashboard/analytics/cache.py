@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from cachelib import BaseCache
 from flask import Flask, current_app, has_app_context
@@ -60,7 +60,7 @@ def init_cache(server: Flask) -> Cache:
 def active_cache() -> BaseCache:
     """The backend of the app's cache inside an app set up with `init_cache`, else a process-wide standalone one."""
     if has_app_context() and cache in current_app.extensions.get("cache", {}):
-        return current_app.extensions["cache"][cache]
+        return cast(BaseCache, current_app.extensions["cache"][cache])
     redis_url = get_settings().redis_url
     if redis_url not in _standalone:
         app, standalone = Flask("raak-monitor-cache"), Cache()
@@ -86,7 +86,7 @@ def cached(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[C
             log.warning("cache unavailable; computing %s directly", name, exc_info=True)
             hit = None
         if hit is not None:
-            return hit
+            return cast(T, hit)
         value = build(conn)
     try:
         store.set(key, value)

@@ -53,7 +53,7 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _frame(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
+def _frame(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> pd.DataFrame:
     """Run `stmt`; a DataFrame with the statement's column names, also when there are no rows."""
     result = conn.execute(stmt)
     return pd.DataFrame(result.all(), columns=list(result.keys()))
@@ -295,7 +295,8 @@ def _shapes_on_division(geojson: dict[str, Any], from_year: int, to_year: int) -
 def municipality_geojson(year: int) -> dict[str, Any]:
     """Municipality shapes of a division year; a year without shapes of its own gets the previous shipped year's
     regrouped by the municipal changes. Key properties.statcode."""
-    return json.loads(_geojson_text(year))
+    shapes: dict[str, Any] = json.loads(_geojson_text(year))
+    return shapes
 
 
 # --- aggregated counts for one or more rounds -----------------------------------------------------------------

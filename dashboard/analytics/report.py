@@ -59,6 +59,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def json_dict(value: dict[str, Any]) -> dict[str, Any]:
+    """`jsonable` of a dict (e.g. a dataclass's fields): a JSON-safe dict."""
+    record: dict[str, Any] = jsonable(value)
+    return record
+
+
 def _title(frame: pd.DataFrame, lang: Lang, prefix: str = "title") -> pd.Series:
     return frame[f"{prefix}_{lang}"]
 
@@ -106,7 +112,7 @@ class RoundReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict: exactly what `raak report --round LABEL --json` prints."""
-        return jsonable(
+        return json_dict(
             {
                 "data_version": self.data_version,
                 "round": self.round,
@@ -479,7 +485,7 @@ class RegionDetail:
     status_scale: pd.DataFrame = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({k: v for k, v in self.__dict__.items() if k != "status_scale"})
+        return json_dict({k: v for k, v in self.__dict__.items() if k != "status_scale"})
 
 
 def _cells(conn: Connection, report: RoundReport, round_id: int, region_code: str, lang: Lang) -> pd.DataFrame:
@@ -548,7 +554,7 @@ class MunicipalityDetail:
     status_scale: pd.DataFrame = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({k: v for k, v in self.__dict__.items() if k != "status_scale"})
+        return json_dict({k: v for k, v in self.__dict__.items() if k != "status_scale"})
 
 
 def municipality_detail(engine: Engine, municipality_code: str, *, lang: Lang = "nl") -> MunicipalityDetail:
@@ -649,7 +655,7 @@ class PointDetail:
     regions: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(self.__dict__)
+        return json_dict(self.__dict__)
 
 
 def point_detail(
@@ -719,7 +725,7 @@ class CompletenessTable:
     issues: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(self.__dict__)
+        return json_dict(self.__dict__)
 
 
 def completeness_table(engine: Engine, round_label: str) -> CompletenessTable:
@@ -766,7 +772,7 @@ class MyRegion:
     counts: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(self.__dict__)
+        return json_dict(self.__dict__)
 
 
 def return_state(has_return: bool, deadline: date | None, today: date) -> str:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TypedDict
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -38,6 +38,16 @@ from etl.workbook.read import ReadResult, Workbook, clean_text, read_issue, read
 UploadStatus = Literal["accepted", "rejected", "duplicate"]
 DEFAULT_FILENAME = "upload"
 READ_CHUNK_BYTES = 1 << 20
+
+
+class UploadFacts(TypedDict):
+    """What every upload row records about the file and who sent it, whatever the outcome."""
+
+    file: str
+    sha: str
+    size: int
+    uploader: str | None
+    remote_addr: str | None
 
 
 @dataclass(frozen=True)
@@ -206,7 +216,7 @@ def _ingest(
     else:
         meta_sheet = workbook.meta_sheet.name if workbook.meta_sheet else ""
         rnd = resolve_round(session, workbook_meta(workbook), round_label, findings, meta_sheet)
-    facts = {
+    facts: UploadFacts = {
         "file": received.name,
         "sha": received.sha,
         "size": received.size,

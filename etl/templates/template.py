@@ -54,7 +54,9 @@ def status_choices(scale: StatusScale) -> list[str]:
 
 def status_choice(scale: StatusScale, status: int | None, not_applicable: bool) -> str:
     """The dropdown entry for a stored status."""
-    return scale.not_applicable_label_nl if not_applicable else f"{status} - {scale.status(status).label_nl}"
+    if not_applicable or status is None:  # the database keeps no status only for n.v.t.
+        return scale.not_applicable_label_nl
+    return f"{status} - {scale.status(status).label_nl}"
 
 
 def template_filename(region_code: str, round_label: str) -> str:
@@ -195,8 +197,8 @@ def _municipality_sheet(
         level = f"{point.level_code} - {levels[point.level_code]}" if point.level_code else "Algemeen"
         before = prefill.get((municipality.code, point.number))
         values = (point.number, level, point.title_nl, status_choice(scale, *before) if before else None, None)
-        for column, value in enumerate((*values, point.text_nl), start=1):
-            ws.cell(row, column, value).alignment = WRAP
+        for column, content in enumerate((*values, point.text_nl), start=1):
+            ws.cell(row, column, content).alignment = WRAP
         wrapped = {LEVEL_COLUMN: level, TITLE_COLUMN: point.title_nl, TEXT_COLUMN: point.text_nl}
         ws.row_dimensions[row].height = _row_height(wrapped)
         for column in (STATUS_COLUMN, COMMENT_COLUMN):
@@ -316,8 +318,8 @@ def fill_template(
         table = find_points_table(grid)
         if table is None:
             raise ValueError(f"sheet {ws.title!r} has no points table")
-        rows = {grid.value(row, table.number_column): row for row in table.rows}
-        rows = {int(number): row for number, row in rows.items() if isinstance(number, int | float)}
+        numbers = {grid.value(row, table.number_column): row for row in table.rows}
+        rows = {int(number): row for number, row in numbers.items() if isinstance(number, int | float)}
         for key, statuses in values.items():
             if parse_municipality_code(key) == code:
                 for number, status in statuses.items():
