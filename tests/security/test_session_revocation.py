@@ -13,8 +13,8 @@ import dash
 import pytest
 from click.testing import CliRunner
 from corpus.builders import sqlite_only
+from corpus.web import CSRF_COOKIE, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in
 from sqlalchemy import Engine
-from test_auth import CSRF_COOKIE, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in
 
 from dashboard.cli import main
 from dashboard.web.app import create_app
