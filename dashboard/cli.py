@@ -20,8 +20,8 @@ from etl.store.storage_cli import storage_group
 from etl.templates.cli import template
 
 __all__ = ["USAGE_ERROR_EXIT", "main"]
-COMMANDS = (db, storage_group, reference, docs, rounds, users, template, ingest, withdraw, report, export, serve)
-COMMANDS += (worker, demo)
+COMMANDS: tuple[click.Command, ...] = (db, storage_group, reference, docs, rounds, users, template, ingest, withdraw)
+COMMANDS += (report, export, serve, worker, demo)
 
 
 @click.group(cls=RaakGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,6 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+# Fixtures several test modules share, defined with their helpers in tests/corpus/ and registered here for all.
+from corpus.browser import base_url, browser, browser_logged_in, report_json  # noqa: F401
+from corpus.demo import demo_engine  # noqa: F401
+from corpus.exports import exported  # noqa: F401
+from corpus.s3 import s3_endpoint  # noqa: F401
+from corpus.scopes import scene  # noqa: F401
+from corpus.uploads import fuzz_target  # noqa: F401
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from etl.reference.geography import load_reference

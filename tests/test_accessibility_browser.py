@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_browser are redefined as parameters)
 """WCAG 2.1 AA in real headless Chromium: axe-core on every page, in both languages, at 1280 px and 390 px wide;
 every chart with a text alternative; every control reachable by keyboard; the coordinator's home and the target
 headline as a user sees them.
@@ -12,36 +11,30 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import test_browser
-from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from test_browser import (  # noqa: F401  (fixtures)
-    CHROME_ARGUMENTS,
-    CHROMEDRIVER,
-    CHROMIUM,
+from corpus.browser import (
+    BROWSER_MARKS,
     SCREENSHOTS,
-    base_url,
+    headless_chromium,
     login,
-    report_json,
     wait,
     wait_for_page,
 )
-from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
+from corpus.demo import DEMO_PASSWORD
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from dashboard.figures import charts as figures
 from dashboard.i18n import percentage_points
 
-pytestmark = test_browser.pytestmark
+pytestmark = BROWSER_MARKS
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 
 ROUND = "2011"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -70,35 +63,18 @@ def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 
 
-def make_browser(size: tuple[int, int]) -> Any:
-    """Headless Chromium at `size` with a fresh profile of its own."""
-    profile = Path(tempfile.mkdtemp(prefix="raak-a11y-"))
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (*CHROME_ARGUMENTS, f"--window-size={size[0]},{size[1]}", f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_window_size(*size)
-    driver.profile_folder = profile
-    return driver
-
-
 @pytest.fixture(scope="module", params=list(WIDTHS))
 def sized(request: pytest.FixtureRequest, base_url: str) -> Iterator[Any]:
     """A browser at 1280 px or 390 px, logged in as NJi (who may open every page but the coordinator's home)."""
-    driver = make_browser(WIDTHS[request.param])
-    login(driver, base_url, "nji@demo.raak", DEMO_PASSWORD)
-    yield driver
-    driver.quit()
-    shutil.rmtree(driver.profile_folder, ignore_errors=True)
+    with headless_chromium(WIDTHS[request.param]) as driver:
+        login(driver, base_url, "nji@demo.raak", DEMO_PASSWORD)
+        yield driver
 
 
 @pytest.fixture(scope="module")
 def coordinator_browser(base_url: str) -> Iterator[Any]:
-    driver = make_browser(WIDTHS["desktop"])
-    yield driver
-    driver.quit()
-    shutil.rmtree(driver.profile_folder, ignore_errors=True)
+    with headless_chromium(WIDTHS["desktop"]) as driver:
+        yield driver
 
 
 def open_page(driver: Any, base_url: str, path: str, lang: str) -> None:
@@ -221,11 +197,9 @@ def unreached(controls: list[dict[str, Any]], focused: set[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def desktop(base_url: str) -> Iterator[Any]:
     """A browser at 1280 px logged in as NJi, for the keyboard walk."""
-    driver = make_browser(WIDTHS["desktop"])
-    login(driver, base_url, "nji@demo.raak", DEMO_PASSWORD)
-    yield driver
-    driver.quit()
-    shutil.rmtree(driver.profile_folder, ignore_errors=True)
+    with headless_chromium(WIDTHS["desktop"]) as driver:
+        login(driver, base_url, "nji@demo.raak", DEMO_PASSWORD)
+        yield driver
 
 
 @pytest.mark.parametrize("path", NJI_PAGES)

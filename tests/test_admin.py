@@ -12,10 +12,9 @@ from typing import Any
 import dash
 import pytest
 from corpus.builders import add_rounds, sqlite_only
+from corpus.uploads import outcomes, send, text_of, valid_return
+from corpus.web import MATCHED_DOWNLOAD, SECRET_KEY, USERS, Client, act, add_users, component_id, logged_in, prop, walk
 from sqlalchemy import Engine, select
-from test_auth import SECRET_KEY, USERS, Client, add_users, component_id, logged_in, prop
-from test_security import MATCHED_DOWNLOAD, walk
-from test_upload import outcomes, send, text_of, valid_return
 
 from dashboard.web.app import create_app
 from dashboard.web.components import CSV_BUTTON, DATA_STORE, DOWNLOAD, XLSX_BUTTON
@@ -35,28 +34,6 @@ def app(engine: Engine) -> dash.Dash:
 @pytest.fixture
 def nji(app: dash.Dash) -> Client:
     return logged_in(app, USERS["nji"][0])
-
-
-def act(client: Client, kind: str, label: str = "2009", **values: str | None) -> tuple[int, str]:
-    """Press a button on /beheer as the browser would: (HTTP status, the message shown)."""
-    toggles = [prop({"type": admin.TOGGLE, "round": label}, "n_clicks", 1 if kind == admin.TOGGLE else None)]
-    saves = [prop({"type": admin.SAVE, "round": label}, "n_clicks", 1 if kind == admin.SAVE else None)]
-    trigger = admin.ADD if kind == admin.ADD else component_id({"type": kind, "round": label})
-    response = client.callback(
-        [(admin.ROUNDS, "children"), (admin.MESSAGE, "children")],
-        [toggles, saves, prop(admin.ADD, "n_clicks", 1 if kind == admin.ADD else None)],
-        [
-            [prop({"type": admin.DEADLINE, "round": label}, "value", values.get("deadline"))],
-            prop(admin.NEW_LABEL, "value", label),
-            prop(admin.NEW_REFERENCE, "value", values.get("reference")),
-            prop(admin.NEW_DEADLINE, "value", values.get("deadline")),
-            prop("url", "search", ""),
-        ],
-        changed=[f"{trigger}.n_clicks"],
-    )
-    if response.status_code != 200:
-        return response.status_code, ""
-    return 200, response.get_json()["response"][admin.MESSAGE]["children"]
 
 
 def round_row(engine: Engine, label: str = "2009") -> m.Round:

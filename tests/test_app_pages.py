@@ -7,9 +7,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from corpus.demo import DEMO_PASSWORD
+from corpus.layouts import NJI, by_id, text, walk
+from corpus.web import SECRET_KEY, logged_in
 from sqlalchemy import Engine
-from test_auth import SECRET_KEY, logged_in
-from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 
 from dashboard.analytics.report import completeness_table, point_detail, region_detail, round_report
 from dashboard.figures import charts as figures
@@ -21,40 +22,6 @@ from dashboard.web.pages.view import Page
 from etl.admin.rounds import add_round
 from etl.store.db import session_scope
 
-
-def walk(component: Any) -> list[Any]:
-    """Every component in a layout tree (or list of trees), depth first."""
-    if isinstance(component, list | tuple):
-        return [item for child in component for item in walk(child)]
-    found = [component]
-    children = getattr(component, "children", None)
-    if isinstance(children, list | tuple):
-        for child in children:
-            found += walk(child)
-    elif children is not None and not isinstance(children, str | int | float):
-        found += walk(children)
-    return found
-
-
-def by_id(layout: Any, component_id: Any) -> Any:
-    """The component with this id; fails the test when there is none."""
-    for component in walk(layout):
-        if getattr(component, "id", None) == component_id:
-            return component
-    raise AssertionError(f"no component with id {component_id!r}")
-
-
-def text(component: Any) -> str:
-    """All text in a component tree, space-separated."""
-    parts = []
-    for item in walk(component):
-        children = getattr(item, "children", item)
-        if isinstance(children, str | int | float) and not isinstance(children, bool):
-            parts.append(str(children))
-    return " ".join(parts)
-
-
-NJI = Principal(1, "nji@demo.raak", "nji")  # sees everything; scoping by role is tested in test_security.py
 STEERING = Principal(3, "steering@demo.raak", "steering")
 
 
@@ -66,7 +33,7 @@ def page(engine: Engine, path: str, search: str = "", user: Principal = NJI) -> 
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_national_kpis_equal_the_report(demo_engine: Engine, lang: str) -> None:  # noqa: F811
+def test_national_kpis_equal_the_report(demo_engine: Engine, lang: str) -> None:
     layout = page(demo_engine, "/", f"?ronde=2010&lang={lang}")
     national = round_report(demo_engine, "2010", lang=lang).to_dict()["national"]
     assert layout.to_plotly_json()["props"]["data-round"] == "2010"
@@ -77,7 +44,7 @@ def test_national_kpis_equal_the_report(demo_engine: Engine, lang: str) -> None:
     assert str(days) in by_id(layout, "kpi-time-left").children
 
 
-def test_default_round_is_the_latest_with_returns(demo_engine: Engine) -> None:  # noqa: F811
+def test_default_round_is_the_latest_with_returns(demo_engine: Engine) -> None:
     layout = page(demo_engine, "/")
     assert layout.to_plotly_json()["props"]["data-round"] == "2011"
     assert "2011" in by_id(layout, "page-title").children
@@ -100,19 +67,19 @@ def test_without_rounds_every_round_page_explains_how_to_start(engine: Engine) -
         assert "raak" not in text(by_id(page(engine, path, user=STEERING), "no-rounds"))
 
 
-def test_unknown_round_region_and_page_name_what_exists(demo_engine: Engine) -> None:  # noqa: F811
+def test_unknown_round_region_and_page_name_what_exists(demo_engine: Engine) -> None:
     assert "2008, 2009, 2010, 2011" in text(page(demo_engine, "/", "?ronde=1999"))
     assert "GG0111" in by_id(page(demo_engine, "/regio/XX99"), "not-found-message").children
     assert "exist" in by_id(page(demo_engine, "/nergens", "?lang=en"), "not-found-message").children
 
 
-def test_demo_data_is_marked_in_the_ui_and_real_data_is_not(demo_engine: Engine, engine: Engine) -> None:  # noqa: F811
+def test_demo_data_is_marked_in_the_ui_and_real_data_is_not(demo_engine: Engine, engine: Engine) -> None:
     banner = render(demo_engine, "/", "?lang=en", NJI)[1]
     assert "Synthetic demo data" in text(banner) and "raak demo" in text(banner)
     assert render(engine, "/", "", NJI)[1] is None
 
 
-def test_map_toggle_and_language_links_keep_the_round(demo_engine: Engine) -> None:  # noqa: F811
+def test_map_toggle_and_language_links_keep_the_round(demo_engine: Engine) -> None:
     header, _, layout = render(demo_engine, "/", "?ronde=2009", NJI)
     assert by_id(layout, "map-toggle-municipalities").href == "/?ronde=2009&kaart=gemeenten"
     assert by_id(header, "lang-en").href == "/?ronde=2009&lang=en"
@@ -125,7 +92,7 @@ def test_map_toggle_and_language_links_keep_the_round(demo_engine: Engine) -> No
 # --- region ---------------------------------------------------------------------------------------------------
 
 
-def test_region_page_shows_the_region_beside_national(demo_engine: Engine) -> None:  # noqa: F811
+def test_region_page_shows_the_region_beside_national(demo_engine: Engine) -> None:
     # the 2010 round is on the 2010 division, whose regions are the 2008 GGD regions: GGD Amsterdam is GG0340
     detail = region_detail(demo_engine, "2010", "GG0340").to_dict()
     layout = page(demo_engine, "/regio/GG0340", "?ronde=2010")
@@ -136,7 +103,7 @@ def test_region_page_shows_the_region_beside_national(demo_engine: Engine) -> No
     assert len(grid.rowData) == len(detail["municipalities"])
 
 
-def test_heatmap_click_opens_the_municipality_in_the_same_round(demo_engine: Engine) -> None:  # noqa: F811
+def test_heatmap_click_opens_the_municipality_in_the_same_round(demo_engine: Engine) -> None:
     layout = page(demo_engine, "/regio/GG0340", "?ronde=2010&lang=en")  # GGD Amsterdam in the 2010 division
     graph_id = {"type": "nav-graph", "name": "heatmap", "target": "municipality", "field": "y"}
     rows = list(by_id(layout, graph_id).figure.data[0].y)
@@ -148,7 +115,7 @@ def test_heatmap_click_opens_the_municipality_in_the_same_round(demo_engine: Eng
     assert href == "/gemeente/GM0363?ronde=2010&lang=en"
 
 
-def test_region_without_returns_says_how_to_get_the_template(demo_engine: Engine) -> None:  # noqa: F811
+def test_region_without_returns_says_how_to_get_the_template(demo_engine: Engine) -> None:
     report = round_report(demo_engine, "2011")
     silent = report.regions[report.regions["n_returns"] == 0]["region_code"].iloc[0]
     message = text(by_id(page(demo_engine, f"/regio/{silent}", "?ronde=2011"), "empty-region"))
@@ -158,7 +125,7 @@ def test_region_without_returns_says_how_to_get_the_template(demo_engine: Engine
 # --- municipality, points, completeness --------------------------------------------------------------------------
 
 
-def test_municipality_page_lists_every_point_per_round_with_comments_as_text(demo_engine: Engine) -> None:  # noqa: F811
+def test_municipality_page_lists_every_point_per_round_with_comments_as_text(demo_engine: Engine) -> None:
     layout = page(demo_engine, "/gemeente/GM0363", "?ronde=2010")
     rows = by_id(layout, "assessment-table").rowData
     rounds = {row["round_label"] for row in rows}
@@ -170,7 +137,7 @@ def test_municipality_page_lists_every_point_per_round_with_comments_as_text(dem
     assert len(selected) == 1 and by_id(selected[0], "kpi-round-2010")
 
 
-def test_point_panel_shows_the_full_text_and_lagging_regions(demo_engine: Engine) -> None:  # noqa: F811
+def test_point_panel_shows_the_full_text_and_lagging_regions(demo_engine: Engine) -> None:
     detail = point_detail(demo_engine, "2011", 27, lang="en")
     layout = page(demo_engine, "/punten", "?ronde=2011&punt=27&lang=en")
     assert by_id(layout, "point-text").children == detail.point["text_nl"]
@@ -180,7 +147,7 @@ def test_point_panel_shows_the_full_text_and_lagging_regions(demo_engine: Engine
     assert "exist" not in text(layout)
 
 
-def test_completeness_page_lists_rejected_files_with_their_issues(demo_engine: Engine) -> None:  # noqa: F811
+def test_completeness_page_lists_rejected_files_with_their_issues(demo_engine: Engine) -> None:
     table = completeness_table(demo_engine, "2011")
     layout = page(demo_engine, "/aanlevering", "?ronde=2011&lang=en")
     shown = text(by_id(layout, "rejected-list"))
@@ -211,7 +178,7 @@ def test_map_clicks_open_the_region_or_municipality() -> None:
     assert target_href("point", 27, "?ronde=2010&punt=3") == "/punten?ronde=2010&punt=27"
 
 
-def test_app_serves_its_layout_and_local_assets_only(demo_engine: Engine) -> None:  # noqa: F811
+def test_app_serves_its_layout_and_local_assets_only(demo_engine: Engine) -> None:
     client = logged_in(create_app(demo_engine, secret_key=SECRET_KEY), "nji@demo.raak", DEMO_PASSWORD).http
     index = client.get("/")
     assert index.status_code == 200

@@ -6,20 +6,17 @@ with the upload, administration and security tests.
 
 from __future__ import annotations
 
-import json
 import re
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import dash
 import pytest
 from click.testing import CliRunner
 from corpus.builders import sqlite_only
-from flask.testing import FlaskClient
+from corpus.web import PASSWORD, SECRET_KEY, TOKEN_FIELD, USERS, Client, add_users, logged_in, prop
 from sqlalchemy import Engine, select
-from werkzeug.test import TestResponse
 
 from dashboard.cli import USAGE_ERROR_EXIT, main
 from dashboard.demo.build import demo_secret_key
@@ -33,122 +30,9 @@ from dashboard.web.security import (
     backoff_seconds,
     login_delay,
 )
-from etl.admin.users import add_user, disable_user, reset_password
+from etl.admin.users import disable_user, reset_password
 from etl.store import models as m
 from etl.store.db import session_scope
-
-SECRET_KEY = "test-secret-key-" + "k" * 32
-PASSWORD = "correct horse battery staple"
-COORDINATOR_REGION = "GG3906"  # GGD Den Haag: one municipality, 's-Gravenhage
-OTHER_REGION = "GG3406"  # GGD Amsterdam
-USERS = {
-    "nji": ("nji@test.nl", ()),
-    "coordinator": ("coordinator@test.nl", (COORDINATOR_REGION,)),
-    "steering": ("steering@test.nl", ()),
-}
-TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def add_users(engine: Engine, password: str = PASSWORD) -> dict[str, str]:
-    """One user of each role (the coordinator for COORDINATOR_REGION); role → e-mail address."""
-    with session_scope(engine) as session:
-        for role, (email, regions) in USERS.items():
-            add_user(session, email, role, password, regions=regions, actor="test")
-    return {role: email for role, (email, _) in USERS.items()}
-
-
-def component_id(value: Any) -> str:
-    """A component id as Dash writes it in callback names: dict ids as compact JSON with sorted keys."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, dict) else str(value)
-
-
-def output_key(outputs: list[tuple[Any, str]]) -> str:
-    """Dash's name of a callback by its outputs: `id.prop`, or `..a.x...b.y..` for several."""
-    names = [f"{component_id(i)}.{p}" for i, p in outputs]
-    return names[0] if len(names) == 1 else ".." + "...".join(names) + ".."
-
-
-def prop(ident: Any, name: str, value: Any = None) -> dict[str, Any]:
-    """One input or state entry of a callback request."""
-    return {"id": ident, "property": name, "value": value}
-
-
-class Client:
-    """The app's Flask test client as a browser would use it: log in through the form, then send Dash callbacks
-    with the `_csrf_token` cookie as the X-CSRFToken header (as dash-renderer does)."""
-
-    def __init__(self, app: dash.Dash) -> None:
-        self.app = app
-        self.http: FlaskClient = app.server.test_client()
-
-    def name(self, outputs: list[tuple[Any, str]]) -> str:
-        """The registered name of the callback with these outputs (`allow_duplicate` ones carry an @hash)."""
-        wanted = output_key(outputs)
-        found = [key for key in self.app.callback_map if re.sub(r"@[0-9a-f]+", "", key) == wanted]
-        return found[0] if found else wanted
-
-    def form_token(self) -> str:
-        """The CSRF token of a fresh log-in form."""
-        found = TOKEN_FIELD.search(self.http.get("/login").get_data(as_text=True))
-        assert found, "the log-in page has no CSRF field"
-        return found.group(1)
-
-    def login(self, email: str, password: str = PASSWORD, **fields: str) -> TestResponse:
-        """Submit the log-in form (with its CSRF token) as a person would."""
-        data = {"email": email, "password": password, "csrf_token": self.form_token(), **fields}
-        return self.http.post("/login", data=data)
-
-    @property
-    def csrf(self) -> str:
-        """The `_csrf_token` cookie the server set (empty before log-in)."""
-        cookie = self.http.get_cookie(CSRF_COOKIE)
-        return cookie.value if cookie else ""
-
-    def callback(
-        self,
-        outputs: list[tuple[Any, str]],
-        inputs: list[Any],
-        state: list[Any] | None = None,
-        *,
-        changed: list[str] | None = None,
-        headers: dict[str, str] | None = None,
-        output: str | None = None,
-    ) -> TestResponse:
-        """POST /_dash-update-component exactly as dash-renderer would for these outputs, inputs and state
-        (`output`: the callback's name when its outputs are pattern-matching, e.g. `{"card":["MATCH"],...}.data`)."""
-        first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
-        described = [{"id": i, "property": p} for i, p in outputs]
-        body = {
-            "output": output or self.name(outputs),
-            "outputs": described if len(described) > 1 else described[0],
-            "inputs": inputs,
-            "state": state or [],
-            "changedPropIds": changed or [f"{component_id(first['id'])}.{first['property']}"],
-        }
-        return self.http.post(
-            "/_dash-update-component", json=body, headers={"X-CSRFToken": self.csrf, **(headers or {})}
-        )
-
-    def route(self, path: str, search: str = "", headers: dict[str, str] | None = None) -> TestResponse:
-        """The router callback: header, banner and page for a URL."""
-        return self.callback(
-            [("header", "children"), ("banner", "children"), ("page", "children")],
-            [prop("url", "pathname", path), prop("url", "search", search)],
-            headers=headers,
-        )
-
-    def page(self, path: str, search: str = "") -> str:
-        """The JSON of the page the router draws for a URL (fails on anything but 200)."""
-        response = self.route(path, search)
-        assert response.status_code == 200, response.get_data(as_text=True)[:500]
-        return json.dumps(response.get_json()["response"]["page"]["children"], ensure_ascii=False)
-
-
-def logged_in(app: dash.Dash, email: str, password: str = PASSWORD) -> Client:
-    client = Client(app)
-    response = client.login(email, password)
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
 
 
 @pytest.fixture

@@ -8,21 +8,11 @@ import json
 from typing import Any
 
 import pytest
+from corpus.browser import BROWSER_LOGGED_IN, WINDOW, open_page, screenshot, wait_for_page
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from test_browser import (  # noqa: F401  (module fixtures)
-    WINDOW,
-    base_url,
-    browser,
-    demo_engine,
-    logged_in,
-    open_page,
-    report_json,
-    screenshot,
-    wait_for_page,
-)
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER_LOGGED_IN
 
 SETTLED_POLLS = 4  # consecutive polls without a callback in flight before a page counts as settled
 POLL_SECONDS = 0.5
@@ -42,7 +32,7 @@ PAGES = ("/", "/regio/GG3406", "/gemeente/GM0363", "/punten", "/aanlevering", "/
 
 
 @pytest.fixture(scope="module")
-def counting(browser: Any) -> Any:  # noqa: F811
+def counting(browser: Any) -> Any:
     """The browser with CALL_COUNTER installed in every document it opens from now on."""
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CALL_COUNTER})
     return browser
@@ -61,7 +51,7 @@ def settle(driver: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_renders_once_per_navigation(counting: Any, base_url: str, path: str) -> None:  # noqa: F811
+def test_every_page_renders_once_per_navigation(counting: Any, base_url: str, path: str) -> None:
     counting.get(f"{base_url}{path}")
     wait_for_page(counting, path)
     calls = settle(counting)
@@ -72,8 +62,8 @@ def test_every_page_renders_once_per_navigation(counting: Any, base_url: str, pa
 
 @pytest.mark.parametrize(("lang", "decimal", "other"), [("nl", ",", "."), ("en", ".", ",")])
 def test_tables_show_decimals_as_the_cards_do(
-    browser: Any,  # noqa: F811
-    base_url: str,  # noqa: F811
+    browser: Any,
+    base_url: str,
     lang: str,
     decimal: str,
     other: str,
@@ -101,7 +91,7 @@ return box.width > 0 && box.height > 0 && box.right <= window.innerWidth + 1 && 
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_all_35_points_are_visible_and_clickable(browser: Any, base_url: str, width: int) -> None:  # noqa: F811
+def test_all_35_points_are_visible_and_clickable(browser: Any, base_url: str, width: int) -> None:
     browser.set_window_size(width, 900)
     try:
         open_page(browser, base_url, "/punten", "?ronde=2011", round_label="2011")
@@ -158,7 +148,7 @@ CHART_PAGES = (
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("path", CHART_PAGES)
-def test_no_chart_label_overlaps_another_or_is_cut_off(browser: Any, base_url: str, path: str, lang: str) -> None:  # noqa: F811
+def test_no_chart_label_overlaps_another_or_is_cut_off(browser: Any, base_url: str, path: str, lang: str) -> None:
     address, _, query = path.partition("?")
     open_page(browser, base_url, address, f"?ronde=2011&lang={lang}&{query}", round_label="2011", lang=lang)
     assert browser.execute_script(LABEL_CLASHES) == []
@@ -166,7 +156,7 @@ def test_no_chart_label_overlaps_another_or_is_cut_off(browser: Any, base_url: s
         screenshot(browser, ENGLISH_SCREENSHOTS[path])
 
 
-def test_horizontal_bars_have_a_100_percent_tick(browser: Any, base_url: str) -> None:  # noqa: F811
+def test_horizontal_bars_have_a_100_percent_tick(browser: Any, base_url: str) -> None:
     open_page(browser, base_url, "/", "?ronde=2011", round_label="2011")
     ticks = browser.execute_script(
         "return [...arguments[0].querySelectorAll('.xtick text')].map(t => t.textContent)",

@@ -6,17 +6,15 @@ lock) is imported by the app and browser tests; its demo users (`DEMO_USERS`) lo
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from corpus.builders import sqlite_only
+from corpus.demo import DEMO_SEED
 from sqlalchemy import Engine, func, select
 
 from dashboard.analytics.report import round_report
@@ -27,49 +25,18 @@ from dashboard.demo.build import (
     DEMO_USERS,
     NOT_APPLICABLE_TEXT,
     PointInfo,
-    demo_logins,
     demo_returns,
     demo_rounds,
     has_data,
     is_demo_database,
     lagging_points,
-    load_demo,
     synthetic_statuses,
 )
-from etl.admin.users import authenticate, reset_password
+from etl.admin.users import authenticate
 from etl.reference.framework import load_framework
 from etl.reference.geography import REFERENCE_DIR
 from etl.store import models as m
 from etl.store.db import engine_for, session_scope
-
-DEMO_SEED = 2007
-DEMO_PASSWORD = "demo password for the tests"
-
-
-def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder all xdist workers of this run share (the per-run base folder), else this run's own."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
-@pytest.fixture(scope="session")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """An engine on a SQLite database built once by `load_demo` (seed DEMO_SEED), read-only for the tests."""
-    folder = _shared_folder(tmp_path_factory) / "raak-demo"
-    folder.mkdir(exist_ok=True)
-    url = f"sqlite:///{folder / 'raak.sqlite'}"
-    with (folder / "build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "built").exists():
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setenv("RAAK_INSTANCE_DIR", str(folder / "instance"))
-                load_demo(engine_for(url), seed=DEMO_SEED)
-            demo_logins(engine_for(url))
-            with session_scope(engine_for(url)) as session:
-                for email, _role in DEMO_USERS:
-                    reset_password(session, email, DEMO_PASSWORD, actor="test")
-            (folder / "built").touch()
-    yield engine_for(url)
 
 
 def _framework_points() -> list[PointInfo]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import random
-import zipfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 import msoffcrypto.format.ooxml
 import pytest
@@ -21,6 +21,7 @@ from corpus.builders import (
     sqlite_only,
     workbook,
 )
+from corpus.packages import WORKSHEET_END, WORKSHEET_START, SheetWriter, xlsx
 from sqlalchemy import Engine, select
 
 from etl.ingest.pipeline import ingest
@@ -53,60 +54,22 @@ def encrypted_workbook() -> bytes:
     return out.getvalue()
 
 
-def _package(sheet_xml: Callable[[zipfile.ZipFile], None]) -> bytes:
-    """A minimal .xlsx package whose single sheet (`Big`) is written by `sheet_xml`, streamed."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        )
-        package.writestr(
-            "_rels/.rels",
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Target="xl/workbook.xml" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/officeDocument"/></Relationships>',
-        )
-        package.writestr(
-            "xl/workbook.xml",
-            '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-            '<sheet name="Big" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
-        package.writestr(
-            "xl/_rels/workbook.xml.rels",
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/worksheet"/></Relationships>',
-        )
-        sheet_xml(package)
-    return out.getvalue()
-
-
-def _rows_sheet(rows: int, *, declare_dimension: bool) -> Callable[[zipfile.ZipFile], None]:
-    def write(package: zipfile.ZipFile) -> None:
+def _rows_sheet(rows: int, *, declare_dimension: bool) -> SheetWriter:
+    def write(stream: IO[bytes]) -> None:
         rng = random.Random(rows)
-        with package.open("xl/worksheets/sheet1.xml", "w") as stream:
+        stream.write(WORKSHEET_START)
+        if declare_dimension:
+            stream.write(f'<dimension ref="A1:A{rows}"/>'.encode())
+        stream.write(b"<sheetData>")
+        batch = 50_000
+        for start in range(1, rows + 1, batch):
             stream.write(
-                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                "".join(
+                    f'<row r="{r}"><c r="A{r}"><v>{rng.randint(0, 99)}</v></c></row>'
+                    for r in range(start, min(start + batch, rows + 1))
+                ).encode()
             )
-            if declare_dimension:
-                stream.write(f'<dimension ref="A1:A{rows}"/>'.encode())
-            stream.write(b"<sheetData>")
-            batch = 50_000
-            for start in range(1, rows + 1, batch):
-                stream.write(
-                    "".join(
-                        f'<row r="{r}"><c r="A{r}"><v>{rng.randint(0, 99)}</v></c></row>'
-                        for r in range(start, min(start + batch, rows + 1))
-                    ).encode()
-                )
-            stream.write(b"</sheetData></worksheet>")
+        stream.write(b"</sheetData>" + WORKSHEET_END)
 
     return write
 
@@ -115,33 +78,35 @@ def _rows_sheet(rows: int, *, declare_dimension: bool) -> Callable[[zipfile.ZipF
 def zip_bomb() -> bytes:
     """A few hundred kilobytes that unpack to a sheet of 90 MB (mostly whitespace)."""
 
-    def write(package: zipfile.ZipFile) -> None:
-        with package.open("xl/worksheets/sheet1.xml", "w") as stream:
-            stream.write(
-                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            )
-            padding = b" " * MEGABYTE
-            for _ in range(90):
-                stream.write(padding)
-            stream.write(b"<sheetData/></worksheet>")
+    def write(stream: IO[bytes]) -> None:
+        stream.write(WORKSHEET_START)
+        padding = b" " * MEGABYTE
+        for _ in range(90):
+            stream.write(padding)
+        stream.write(b"<sheetData/>" + WORKSHEET_END)
 
-    return _package(write)
+    return xlsx({"Big": write})
 
 
 def html_page() -> bytes:
     return b"<html><table><tr><td>GM0518</td></tr></table></html>"
 
 
+def xlsx_rows(rows: int, *, declare_dimension: bool) -> bytes:
+    """A package whose one sheet (`Big`) has `rows` rows of one number each, streamed."""
+    return xlsx({"Big": _rows_sheet(rows, declare_dimension=declare_dimension)})
+
+
 @cache
 def million_rows_declared() -> bytes:
     """Like Excel writes it: the sheet declares its size in `<dimension>`, so it is refused before parsing."""
-    return _package(_rows_sheet(MILLION, declare_dimension=True))
+    return xlsx_rows(MILLION, declare_dimension=True)
 
 
 @cache
 def million_rows_undeclared() -> bytes:
     """Without `<dimension>`: refused by the streamed extent check, at the first row past the limit."""
-    return _package(_rows_sheet(MILLION, declare_dimension=False))
+    return xlsx_rows(MILLION, declare_dimension=False)
 
 
 BAD_INPUT: dict[str, tuple[Callable[[], bytes], str, str]] = {
@@ -188,9 +153,7 @@ def test_the_row_limit_message_names_the_limit() -> None:
     from etl.store.config import get_settings
     from etl.workbook.read import read_workbook
 
-    result = read_workbook(
-        _package(_rows_sheet(MAX_ROWS_PER_SHEET + 1, declare_dimension=False)), "x.xlsx", get_settings()
-    )
+    result = read_workbook(xlsx_rows(MAX_ROWS_PER_SHEET + 1, declare_dimension=False), "x.xlsx", get_settings())
     (issue,) = result.issues
     assert (issue.code, issue.sheet, issue.cell) == ("sheet_too_large", "Big", f"A{MAX_ROWS_PER_SHEET + 1}")
     assert str(MAX_ROWS_PER_SHEET) in issue.message_en and "max_rows_per_sheet" in issue.message_nl

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from etl.reference.framework import load_status_scale
-from etl.reference.status import InvalidStatus, StatusValue, parse_status
+from etl.reference.status import InvalidStatus, StatusValue, default_parser
 
 
 @pytest.mark.parametrize(
@@ -33,19 +33,19 @@ from etl.reference.status import InvalidStatus, StatusValue, parse_status
     ],
 )
 def test_accepted_spellings_give_the_value(raw: object, status: int) -> None:
-    assert parse_status(raw) == StatusValue(status, False)
+    assert default_parser().parse(raw) == StatusValue(status, False)
 
 
 @pytest.mark.parametrize(
     "raw", ["n.v.t.", "N.V.T.", "nvt", "n.v.t", "n/a", "NA", "not applicable", "Niet van toepassing"]
 )
 def test_not_applicable_spellings_give_no_status(raw: str) -> None:
-    assert parse_status(raw) == StatusValue(None, True)
+    assert default_parser().parse(raw) == StatusValue(None, True)
 
 
 @pytest.mark.parametrize("raw", [None, "", "   ", "\t\n"])
 def test_blank_cells_are_blank(raw: object) -> None:
-    assert parse_status(raw) is None
+    assert default_parser().parse(raw) is None
 
 
 @pytest.mark.parametrize(
@@ -70,15 +70,15 @@ def test_blank_cells_are_blank(raw: object) -> None:
 )
 def test_anything_else_is_invalid(raw: object) -> None:
     with pytest.raises(InvalidStatus):
-        parse_status(raw)
+        default_parser().parse(raw)
 
 
 def test_every_label_of_the_scale_is_accepted_in_both_languages() -> None:
     scale = load_status_scale()
     for status in scale.statuses:
-        assert parse_status(status.label_nl.upper()) == StatusValue(status.value, False)
-        assert parse_status(f" {status.label_en} ") == StatusValue(status.value, False)
-        assert parse_status(f"{status.value} - {status.label_nl}") == StatusValue(status.value, False)
+        assert default_parser().parse(status.label_nl.upper()) == StatusValue(status.value, False)
+        assert default_parser().parse(f" {status.label_en} ") == StatusValue(status.value, False)
+        assert default_parser().parse(f"{status.value} - {status.label_nl}") == StatusValue(status.value, False)
 
 
 cell_values = st.one_of(
@@ -97,7 +97,7 @@ cell_values = st.one_of(
 @given(cell_values)
 def test_any_cell_value_parses_or_is_refused_cleanly(raw: object) -> None:
     try:
-        parsed = parse_status(raw)
+        parsed = default_parser().parse(raw)
     except InvalidStatus:
         return
     assert parsed is None or (parsed.not_applicable and parsed.status is None) or parsed.status in range(5)
@@ -106,4 +106,4 @@ def test_any_cell_value_parses_or_is_refused_cleanly(raw: object) -> None:
 @given(st.integers(min_value=0, max_value=4), st.sampled_from(["", " ", "  "]), st.booleans())
 def test_numbers_read_the_same_whatever_their_form(value: int, padding: str, as_float: bool) -> None:
     written = f"{padding}{float(value) if as_float else value}{padding}"
-    assert parse_status(written) == parse_status(value) == StatusValue(value, False)
+    assert default_parser().parse(written) == default_parser().parse(value) == StatusValue(value, False)

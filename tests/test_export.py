@@ -7,14 +7,10 @@ through a file lock) and every test here reads it.
 
 from __future__ import annotations
 
-import fcntl
-import json
 import math
 import re
 import subprocess
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +19,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from corpus.builders import add_rounds
+from corpus.exports import PDF_NAME, ROUND, XLSX_NAME, Exported, cli_env
 from PIL import Image
 from sqlalchemy import Engine
-from test_demo import _shared_folder, demo_engine  # noqa: F401  (the session fixture)
 
 from dashboard.cli import USAGE_ERROR_EXIT, main
 from dashboard.exports.bundle import PRINT_WIDTH_PX, collect, export_charts, image_size
@@ -37,8 +33,6 @@ from dashboard.i18n import LANGUAGES, STRINGS, t
 from etl.reference.framework import load_framework
 from etl.store.db import engine_for
 
-ROUND = "2011"
-PDF_NAME, XLSX_NAME = f"{ROUND}_national_report.pdf", f"{ROUND}_national_tables.xlsx"
 NATIONAL_CHARTS = (
     "trajectory",
     "map_regions",
@@ -54,43 +48,6 @@ EXCEL_PRECISION = 1e-15
 TOC_LINE = re.compile(r"^\s*(?P<title>\S.*?)\s*(?:\.\s*){3,}(?P<page>\d+)\s*$")
 
 
-@dataclass(frozen=True)
-class Exported:
-    """The national export's folder, what the command printed, and the report it must agree with."""
-
-    folder: Path
-    output: str
-    report: dict[str, Any]
-
-
-def _env(engine: Engine) -> dict[str, str]:
-    return {"DATABASE_URL": engine.url.render_as_string(hide_password=False)}
-
-
-@pytest.fixture(scope="session")
-def exported(demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:  # noqa: F811
-    """`raak export --round 2011 --out DIR` (all formats, Dutch) and `raak report --round 2011 --json`, once per run."""
-    folder = _shared_folder(tmp_path_factory) / "raak-export-national"
-    folder.mkdir(exist_ok=True)
-    out = folder / "out"
-    with (folder / "build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "built").exists():
-            runner = CliRunner()
-            result = runner.invoke(main, ["export", "--round", ROUND, "--out", str(out)], env=_env(demo_engine))
-            assert result.exit_code == 0, result.output
-            (folder / "output.txt").write_text(result.stdout, encoding="utf-8")
-            report = runner.invoke(main, ["report", "--round", ROUND, "--json"], env=_env(demo_engine))
-            assert report.exit_code == 0, report.output
-            (folder / "report.json").write_text(report.stdout, encoding="utf-8")
-            (folder / "built").touch()
-    yield Exported(
-        out,
-        (folder / "output.txt").read_text(encoding="utf-8"),
-        json.loads((folder / "report.json").read_text(encoding="utf-8")),
-    )
-
-
 @pytest.fixture(scope="session")
 def pdf_pages(exported: Exported) -> list[str]:
     """The PDF's text, page by page (pdftotext keeps the layout, pages end with a form feed)."""
@@ -101,7 +58,7 @@ def pdf_pages(exported: Exported) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def charts(demo_engine: Engine) -> dict[str, Any]:  # noqa: F811
+def charts(demo_engine: Engine) -> dict[str, Any]:
     """The export's charts by file stem (the figures only; drawing them is the export's job)."""
     content = collect(demo_engine, ExportRequest(ROUND, formats=NAMES))
     return {chart.stem(ROUND): chart for chart in export_charts(content)}
@@ -375,7 +332,7 @@ def test_workbook_has_no_formulas(workbook: Any) -> None:
 
 
 def test_one_region_in_english_gives_its_own_pages_and_rows_only(
-    demo_engine: Engine,  # noqa: F811
+    demo_engine: Engine,
     exported: Exported,
     tmp_path: Path,
 ) -> None:
@@ -383,7 +340,7 @@ def test_one_region_in_english_gives_its_own_pages_and_rows_only(
     result = CliRunner().invoke(
         main,
         ["export", "--round", ROUND, "--region", code, "--lang", "en", "--format", "xlsx,pdf", "--out", str(tmp_path)],
-        env=_env(demo_engine),
+        env=cli_env(demo_engine),
     )
 
     assert result.exit_code == 0, result.output

@@ -11,13 +11,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-import test_browser
+from corpus.browser import BROWSER_LOGGED_IN, open_page, wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from test_browser import base_url, browser, logged_in, open_page, report_json, wait  # noqa: F401  (fixtures)
-from test_demo import demo_engine  # noqa: F401  (the session fixture)
 
-pytestmark = test_browser.pytestmark
+pytestmark = BROWSER_LOGGED_IN
 ROUND, REGION = "2011", "GG3406"
 DOWNLOAD_WAIT_SECONDS = 60
 
@@ -34,9 +32,9 @@ def downloaded(folder: Path, name: str) -> Path:
 
 
 def test_export_page_downloads_the_zip_of_one_region_in_english(
-    browser: Any,  # noqa: F811
-    base_url: str,  # noqa: F811
-    report_json: Any,  # noqa: F811
+    browser: Any,
+    base_url: str,
+    report_json: Any,
     tmp_path: Path,
 ) -> None:
     browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})

@@ -16,8 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from corpus.builders import ALL_POINTS_3, SMALL_REGION, add_rounds, filled, region_municipalities
+from corpus.web import SECRET_KEY, Client, add_users, logged_in
 from sqlalchemy import Engine
-from test_auth import SECRET_KEY, Client, add_users, logged_in
 
 from dashboard.exports.bundle import build_export
 from dashboard.exports.content import ExportRequest

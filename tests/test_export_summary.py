@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from corpus.exports import PDF_NAME, ROUND, Exported, cli_env
 from sqlalchemy import Engine
-from test_demo import demo_engine  # noqa: F401  (the session fixture)
-from test_export import PDF_NAME, ROUND, Exported, _env, exported  # noqa: F401  (fixtures)
 
 from dashboard.cli import main
 from dashboard.exports.pdf import FRAME_WIDTH, MARGIN_X, MONO, PAGE_WIDTH, header_widths, inline_markup, make_styles
@@ -44,17 +43,19 @@ def pdf_text(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def english(demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:  # noqa: F811
+def english(demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """`raak export --round 2011 --lang en --format pdf`."""
     out = tmp_path_factory.mktemp("export-en")
     result = CliRunner().invoke(
-        main, ["export", "--round", ROUND, "--lang", "en", "--format", "pdf", "--out", str(out)], env=_env(demo_engine)
+        main,
+        ["export", "--round", ROUND, "--lang", "en", "--format", "pdf", "--out", str(out)],
+        env=cli_env(demo_engine),
     )
     assert result.exit_code == 0, result.output
     yield out / PDF_NAME
 
 
-def test_first_page_is_the_steering_summary_in_dutch(exported: Exported) -> None:  # noqa: F811
+def test_first_page_is_the_steering_summary_in_dutch(exported: Exported) -> None:
     first = " ".join(pdf_text(exported.folder / PDF_NAME)[0].split())
     national = exported.report["national"]
     coverage, gap = percent(national["coverage"], "nl"), percentage_points(national["gap"], "nl")
@@ -76,7 +77,7 @@ def test_first_page_is_the_steering_summary_in_dutch(exported: Exported) -> None
     assert f"{missing} nog niet" in first
 
 
-def test_first_page_is_in_english_with_lang_en(english: Path, exported: Exported) -> None:  # noqa: F811
+def test_first_page_is_in_english_with_lang_en(english: Path, exported: Exported) -> None:
     first = " ".join(pdf_text(english)[0].split())
     national = exported.report["national"]
     coverage, gap = percent(national["coverage"], "en"), percentage_points(national["gap"], "en")
@@ -86,7 +87,7 @@ def test_first_page_is_in_english_with_lang_en(english: Path, exported: Exported
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_no_internal_codes_or_developer_words_anywhere(exported: Exported, english: Path, lang: str) -> None:  # noqa: F811
+def test_no_internal_codes_or_developer_words_anywhere(exported: Exported, english: Path, lang: str) -> None:
     path = exported.folder / PDF_NAME if lang == "nl" else english
     text = "\n".join(pdf_text(path))
     found = [word for word in DEVELOPER_WORDS if word in text]
@@ -100,7 +101,7 @@ def test_no_internal_codes_or_developer_words_anywhere(exported: Exported, engli
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_every_word_stays_inside_the_page_margins(exported: Exported, english: Path, lang: str) -> None:  # noqa: F811
+def test_every_word_stays_inside_the_page_margins(exported: Exported, english: Path, lang: str) -> None:
     path = exported.folder / PDF_NAME if lang == "nl" else english
     html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True).stdout
     right = PAGE_WIDTH - MARGIN_X + MARGIN_TOLERANCE_PT

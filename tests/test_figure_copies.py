@@ -7,7 +7,7 @@ import json
 
 import plotly.graph_objects as go
 import pytest
-from test_figures import MUNICIPALITIES, REGIONS, every_figure
+from corpus.figures import MUNICIPALITIES, REGIONS, every_figure
 
 from dashboard.analytics.queries import municipality_geojson
 from dashboard.figures import charts as figures

@@ -17,6 +17,7 @@ from etl.reference.framework import (
     load_status_scale,
     render_markdown,
 )
+from etl.reference.status import StatusParser, StatusValue
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED_PATH = Path(__file__).resolve().parents[2] / "shared/seed/000_27f7e4397c35df91.txt"
@@ -156,9 +157,10 @@ def test_status_colours_are_distinct_and_differ_from_not_applicable(scale):
 def test_not_applicable_accepts_common_spellings(scale):
     assert {"nvt", "n/a"} <= set(scale.not_applicable_aliases)
     assert scale.not_applicable_label_nl == "n.v.t."
+    parser = StatusParser(scale)
     for typed in ("nvt", " N.V.T. ", "n/a", "Niet van toepassing"):
-        assert scale.is_not_applicable(typed), typed
-    assert not scale.is_not_applicable("3")
+        assert parser.parse(typed) == StatusValue(None, True), typed
+    assert parser.parse("3") == StatusValue(3, False)
 
 
 def test_docs_framework_md_is_the_rendered_framework(framework, scale):

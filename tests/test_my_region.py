@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from corpus.builders import SMALL_REGION, add_rounds, filled, region_municipalities
+from corpus.demo import DEMO_PASSWORD
+from corpus.layouts import by_id, text, walk
+from corpus.web import SECRET_KEY, Client
 from sqlalchemy import Engine, select
-from test_app_pages import by_id, text, walk
-from test_auth import SECRET_KEY, Client
-from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 
 from dashboard.analytics.report import LATE, MISSING, RETURNED, my_region, round_report
 from dashboard.web.app import create_app, nav_pages, render
@@ -34,7 +34,7 @@ def principals(engine: Engine) -> list[Principal]:
     return [Principal(1, "nji@demo.raak", "nji"), coordinator(engine), Principal(3, "steering@demo.raak", "steering")]
 
 
-def test_a_coordinator_lands_on_my_region_after_logging_in(demo_engine: Engine) -> None:  # noqa: F811
+def test_a_coordinator_lands_on_my_region_after_logging_in(demo_engine: Engine) -> None:
     app = create_app(demo_engine, secret_key=SECRET_KEY)
     response = Client(app).login("coordinator@demo.raak", DEMO_PASSWORD)
     assert response.status_code == 302 and response.headers["Location"].endswith("/mijn-regio")
@@ -46,7 +46,7 @@ def test_a_coordinator_lands_on_my_region_after_logging_in(demo_engine: Engine) 
     assert asked.headers["Location"].endswith("/punten")  # a page asked for before log-in still wins
 
 
-def test_my_region_says_who_returned_and_who_is_late_or_missing(demo_engine: Engine) -> None:  # noqa: F811
+def test_my_region_says_who_returned_and_who_is_late_or_missing(demo_engine: Engine) -> None:
     user = coordinator(demo_engine)
     report = round_report(demo_engine, "2011")
     deadline = report.round["deadline"] or date(2012, 2, 1)
@@ -65,7 +65,7 @@ def test_my_region_says_who_returned_and_who_is_late_or_missing(demo_engine: Eng
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_my_region_page_shows_returns_deadline_and_the_template_and_upload_buttons(
-    demo_engine: Engine,  # noqa: F811
+    demo_engine: Engine,
     lang: str,
 ) -> None:
     user = coordinator(demo_engine)
@@ -82,7 +82,7 @@ def test_my_region_page_shows_returns_deadline_and_the_template_and_upload_butto
     assert ("Laatste upload" if lang == "nl" else "Last upload") in by_id(layout, "my-region-last-upload").children
 
 
-def test_the_template_button_serves_only_the_coordinators_own_region(demo_engine: Engine) -> None:  # noqa: F811
+def test_the_template_button_serves_only_the_coordinators_own_region(demo_engine: Engine) -> None:
     user = coordinator(demo_engine)
     app = create_app(demo_engine, secret_key=SECRET_KEY)
     client = Client(app)
@@ -93,7 +93,7 @@ def test_the_template_button_serves_only_the_coordinators_own_region(demo_engine
     assert client.http.get(f"/mijn-regio/sjabloon/{other}/2011").status_code == 403
 
 
-def test_no_navigation_link_leads_to_a_page_the_role_may_not_open(demo_engine: Engine) -> None:  # noqa: F811
+def test_no_navigation_link_leads_to_a_page_the_role_may_not_open(demo_engine: Engine) -> None:
     for user in principals(demo_engine):
         header = render(demo_engine, "/", "?ronde=2011", user)[0]
         links = [c for c in walk(header) if getattr(c, "href", None) and str(getattr(c, "id", "")).startswith("nav-")]

@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 import requests
 from corpus.builders import ALL_POINTS_3, add_rounds, filled, region_municipalities
-from sqlalchemy import Engine
-from test_auth import (
+from corpus.s3 import LOOPBACK, free_port, s3_settings
+from corpus.uploads import job_of, outcomes, poll, start
+from corpus.web import (
     COORDINATOR_REGION,
     CSRF_COOKIE,
     PASSWORD,
@@ -34,16 +35,13 @@ from test_auth import (
     output_key,
     prop,
 )
-from test_storage_s3 import LOOPBACK, free_port, s3_endpoint, s3_settings
-from test_upload import job_of, outcomes, poll, start
+from sqlalchemy import Engine
 
 from dashboard.web.app import create_app
 from dashboard.web.pages import export as export_page
 from etl.store.db import engine_for
 
 pytestmark = pytest.mark.postgres
-
-__all__ = ["s3_endpoint"]  # a fixture this module uses
 
 ROUND = "2009"
 REDIS_ENV = "RAAK_TEST_REDIS_URL"

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import dash
 import pytest
 from corpus.builders import ALL_POINTS_3, add_rounds, filled, region_municipalities
-from sqlalchemy import Engine
-from test_auth import (
+from corpus.uploads import job_of, wait_for_job
+from corpus.web import (
     COORDINATOR_REGION,
+    MATCHED_DOWNLOAD,
     OTHER_REGION,
     SECRET_KEY,
     USERS,
@@ -29,7 +30,9 @@ from test_auth import (
     component_id,
     logged_in,
     prop,
+    walk,
 )
+from sqlalchemy import Engine
 
 from dashboard.web.app import create_app
 from dashboard.web.components import CSV_BUTTON, DATA_STORE, DOWNLOAD, XLSX_BUTTON
@@ -155,8 +158,6 @@ def test_the_menu_offers_only_the_pages_of_the_role(world: World, role: str, sho
 
 
 def upload_request(client: Client) -> int:
-    from test_upload import job_of, wait_for_job  # test_upload imports this module
-
     batch = {"contents": ["data:application/octet-stream;base64,AAAA"], "filenames": ["x.xlsx"]}
     response = client.callback(
         [(upload.RESULTS, "children")],
@@ -215,9 +216,6 @@ def export_request(client: Client) -> int:
             prop("export-ui-lang", "data", "nl"),
         ],
     ).status_code
-
-
-MATCHED_DOWNLOAD = '{"card":["MATCH"],"type":"download"}.data'  # the card download callback's name
 
 
 def download_request(client: Client) -> int:
@@ -300,13 +298,3 @@ def test_downloads_write_formulas_as_text(world: World) -> None:
     sent = response.get_json()["response"][component_id(card)]["data"]
     rows = list(csv.reader(io.StringIO(base64.b64decode(sent["content"]).decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == ["'" + value for value in dangerous[:-1]] + [OWN_COMMENT]
-
-
-def walk(node: object) -> Iterator[dict]:
-    """Every component (as JSON) in a layout."""
-    if isinstance(node, list):
-        for item in node:
-            yield from walk(item)
-    elif isinstance(node, dict):
-        yield node
-        yield from walk(node.get("props", {}).get("children"))

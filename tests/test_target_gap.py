@@ -6,7 +6,6 @@ import math
 
 import pandas as pd
 from sqlalchemy import Engine
-from test_demo import demo_engine  # noqa: F401  (the session fixture)
 
 from dashboard.analytics import metrics
 from dashboard.analytics.report import round_report
@@ -23,7 +22,7 @@ def test_gap_is_what_is_left_to_the_goal_and_never_negative() -> None:
     assert list(series[:2]) == [0.3, 0.0] and math.isnan(series[2])
 
 
-def test_report_carries_the_gap_to_the_final_target_and_to_the_trajectory(demo_engine: Engine) -> None:  # noqa: F811
+def test_report_carries_the_gap_to_the_final_target_and_to_the_trajectory(demo_engine: Engine) -> None:
     report = round_report(demo_engine, "2010")
     national = report.national
     assert national["target_value"] == 1.0 and national["target_year"] == 2011
@@ -37,7 +36,7 @@ def test_report_carries_the_gap_to_the_final_target_and_to_the_trajectory(demo_e
     assert "gap" in report.to_dict()["national"]
 
 
-def test_headline_names_the_target_the_national_coverage_and_the_gap(demo_engine: Engine) -> None:  # noqa: F811
+def test_headline_names_the_target_the_national_coverage_and_the_gap(demo_engine: Engine) -> None:
     report = round_report(demo_engine, "2010")
     coverage = figures.percent(report.national["coverage"], "nl")
     gap = percentage_points(1.0 - report.national["coverage"], "nl")
@@ -49,14 +48,14 @@ def test_headline_names_the_target_the_national_coverage_and_the_gap(demo_engine
     assert english.line.endswith("percentage points to go")
 
 
-def test_region_headline_uses_the_region_row(demo_engine: Engine) -> None:  # noqa: F811
+def test_region_headline_uses_the_region_row(demo_engine: Engine) -> None:
     report = round_report(demo_engine, "2011")
     region = report.regions.iloc[0]
     line = region_headline(report, region).line
     assert f"{region['region_name']} {figures.percent(region['coverage'], 'nl')}" in line
 
 
-def test_ranking_bars_show_value_and_gap(demo_engine: Engine) -> None:  # noqa: F811
+def test_ranking_bars_show_value_and_gap(demo_engine: Engine) -> None:
     report = round_report(demo_engine, "2010")
     fig = figures.region_ranking_figure(
         report.regions, target_value=report.national["target"], weighting=report.weighting, round_label="2010"
@@ -68,7 +67,7 @@ def test_ranking_bars_show_value_and_gap(demo_engine: Engine) -> None:  # noqa: 
     assert expected in texts
 
 
-def test_group_and_level_charts_draw_the_target_line(demo_engine: Engine) -> None:  # noqa: F811
+def test_group_and_level_charts_draw_the_target_line(demo_engine: Engine) -> None:
     report = round_report(demo_engine, "2010")
     goal = report.national["target"]
     national = report.groups[report.groups["scope"] == "national"]

@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from corpus.figures import MUNICIPALITIES, REGIONS, SCALE, TRAJECTORY
+from corpus.layouts import NJI, by_id, text, walk
 from dash import html
 from sqlalchemy import Engine
-from test_app_pages import NJI, by_id, text, walk
-from test_demo import demo_engine  # noqa: F401  (the session fixture)
-from test_figures import MUNICIPALITIES, REGIONS, SCALE, TRAJECTORY
 
 from dashboard.analytics import metrics
 from dashboard.analytics.metrics import Target
@@ -102,7 +101,7 @@ def region_hint(engine: Engine, user: Principal) -> Any:
 
 
 def test_region_without_returns_hints_nji_a_command_that_works(
-    demo_engine: Engine,  # noqa: F811
+    demo_engine: Engine,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -116,14 +115,14 @@ def test_region_without_returns_hints_nji_a_command_that_works(
     assert (tmp_path / "RAAK_2011_GG5406.xlsx").stat().st_size > 0
 
 
-def test_steering_sees_a_plain_sentence_where_nji_sees_a_command(demo_engine: Engine) -> None:  # noqa: F811
+def test_steering_sees_a_plain_sentence_where_nji_sees_a_command(demo_engine: Engine) -> None:
     hint = region_hint(demo_engine, STEERING)
     assert not [item for item in walk(hint) if isinstance(item, html.Code)]
     assert text(hint) == "Nog geen aanleveringen uit deze regio voor ronde 2011."
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_no_page_shows_a_literal_backtick(demo_engine: Engine, lang: str) -> None:  # noqa: F811
+def test_no_page_shows_a_literal_backtick(demo_engine: Engine, lang: str) -> None:
     for user in (NJI, STEERING):
         for path in PAGES:
             address, _, query = path.partition("?")
@@ -135,7 +134,7 @@ def test_no_page_shows_a_literal_backtick(demo_engine: Engine, lang: str) -> Non
 # --- /aanlevering and the point detail in Dutch -----------------------------------------------------------------
 
 
-def test_rejected_text_file_reads_as_dutch_without_nan(demo_engine: Engine) -> None:  # noqa: F811
+def test_rejected_text_file_reads_as_dutch_without_nan(demo_engine: Engine) -> None:
     view = View(demo_engine, NJI, "/aanlevering", {}, "nl", ("2011",), "2011")
     rejected = pd.DataFrame(
         [
@@ -167,7 +166,7 @@ def test_rejected_text_file_reads_as_dutch_without_nan(demo_engine: Engine) -> N
     assert "fout" in shown.split() and "error" not in shown.split()
 
 
-def test_point_detail_says_no_return_instead_of_not_lagging(demo_engine: Engine) -> None:  # noqa: F811
+def test_point_detail_says_no_return_instead_of_not_lagging(demo_engine: Engine) -> None:
     grid = by_id(render(demo_engine, "/punten", "?ronde=2011&punt=3", NJI)[2], "lagging-table")
     silent = set(round_report(demo_engine, "2011").regions.query("n_returns == 0")["region_name"])
     rows = {row["region_name"]: row["lags_text"] for row in grid.rowData}
@@ -222,7 +221,7 @@ def test_ranking_bars_give_a_region_without_a_return_its_own_entry() -> None:
     assert by_name["achter op het doeltraject"] == ["GGD Amsterdam"]
 
 
-def test_region_page_says_no_return_instead_of_zero_percent(demo_engine: Engine) -> None:  # noqa: F811
+def test_region_page_says_no_return_instead_of_zero_percent(demo_engine: Engine) -> None:
     root = render(demo_engine, "/regio/GG5406", "?ronde=2011", NJI)[2]
     assert by_id(root, "kpi-coverage").children == "geen aanlevering"
 

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import base64
 import io
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import dash
 import openpyxl
 import pytest
-from corpus.builders import ALL_POINTS_3, RECORD_TABLES, add_rounds, filled, region_municipalities, sqlite_only
+from corpus.builders import RECORD_TABLES, add_rounds, sqlite_only
+from corpus.uploads import JOB_TABLES, outcomes, send, text_of, valid_return
+from corpus.web import COORDINATOR_REGION, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in, prop, walk
 from sqlalchemy import Engine, select
-from test_auth import COORDINATOR_REGION, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in, prop
-from test_security import walk
 
 from dashboard.figures import charts as figures
 from dashboard.web.app import create_app
@@ -39,94 +36,6 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@dataclass
-class Outcome:
-    """One file's result as the page shows it."""
-
-    status: str | None
-    text: str
-    component: dict[str, Any]
-
-
-def text_of(node: Any) -> str:
-    """All text in a component tree (as JSON)."""
-    parts = []
-    for component in walk(node):
-        children = component.get("props", {}).get("children")
-        for child in children if isinstance(children, list) else [children]:
-            if isinstance(child, str | int | float):
-                parts.append(str(child))
-    return " ".join(parts)
-
-
-JOB_TABLES = {"upload_jobs", "upload_job_files"}  # where the page's upload jobs keep their outcome
-JOB_WAIT_SECONDS = 120  # a generous bound so a broken job fails the test instead of hanging it
-POLL_SECONDS = 0.05
-
-
-def start(client: Client, files: list[tuple[str, bytes]], round_label: str | None = "2009", lang: str = "nl") -> Any:
-    """What the browser sends after a drop (through the size gate): the files as data URLs. The answer holds the
-    job panel (or, for a request refused outright, the message)."""
-    contents = [f"data:application/octet-stream;base64,{base64.b64encode(data).decode()}" for _, data in files]
-    batch = {"contents": contents, "filenames": [name for name, _ in files]}
-    return client.callback(
-        [(upload.RESULTS, "children")],
-        [prop(upload.BATCH, "data", batch)],
-        [prop(upload.ROUND_SELECT, "value", round_label), prop("url", "search", f"?lang={lang}")],
-    )
-
-
-def job_of(response: Any) -> str | None:
-    """The job id in an upload answer's panel, if a job was started."""
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    stores = [c for c in walk(response.get_json()["response"][upload.RESULTS]["children"]) if c.get("type") == "Store"]
-    return next((c["props"]["data"] for c in stores if c["props"].get("id") == upload.JOB), None)
-
-
-def poll(client: Client, job_id: str, lang: str = "nl", ticks: int = 1) -> Any:
-    """One tick of the page's poll of a job."""
-    return client.callback(
-        [
-            (upload.PROGRESS, "value"),
-            (upload.PROGRESS, "max"),
-            (upload.STATUS, "children"),
-            (upload.FILES, "children"),
-            (upload.INTERVAL, "disabled"),
-        ],
-        [prop(upload.INTERVAL, "n_intervals", ticks)],
-        [prop(upload.JOB, "data", job_id), prop("url", "search", f"?lang={lang}")],
-    )
-
-
-def wait_for_job(client: Client, job_id: str, lang: str = "nl") -> Any:
-    """Poll as the page does until the job is finished; the last poll's answer."""
-    deadline = time.monotonic() + JOB_WAIT_SECONDS
-    ticks = 0
-    while time.monotonic() < deadline:
-        ticks += 1
-        response = poll(client, job_id, lang, ticks)
-        assert response.status_code == 200, response.get_data(as_text=True)[:500]
-        if response.get_json()["response"][upload.INTERVAL]["disabled"]:
-            return response
-        time.sleep(POLL_SECONDS)
-    pytest.fail(f"upload job {job_id} did not finish")
-
-
-def send(client: Client, files: list[tuple[str, bytes]], round_label: str | None = "2009", lang: str = "nl") -> Any:
-    """Upload as the browser does and follow the job to its end: the answer showing every file's outcome."""
-    response = start(client, files, round_label, lang)
-    job_id = job_of(response) if response.status_code == 200 else None
-    return wait_for_job(client, job_id, lang) if job_id else response
-
-
-def outcomes(response: Any) -> list[Outcome]:
-    """Each file's outcome in a poll's answer (or the messages of a request refused outright)."""
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    answer = response.get_json()["response"]
-    results = answer[upload.FILES]["children"] if upload.FILES in answer else answer[upload.RESULTS]["children"]
-    return [Outcome(item["props"].get("data-status"), text_of(item), item) for item in results]
-
-
 @pytest.fixture
 def app(engine: Engine) -> dash.Dash:
     add_rounds(engine, "2009")
@@ -137,11 +46,6 @@ def app(engine: Engine) -> dash.Dash:
 @pytest.fixture
 def coordinator(app: dash.Dash) -> Client:
     return logged_in(app, USERS["coordinator"][0])
-
-
-def valid_return(engine: Engine, region: str, folder: Path, status: int | str = 3) -> bytes:
-    codes = region_municipalities(engine, region)
-    return filled(engine, region, "2009", folder, {code: dict.fromkeys(ALL_POINTS_3, status) for code in codes})
 
 
 def changed_tables(before: dict[str, list], after: dict[str, list]) -> set[str]:

@@ -5,23 +5,28 @@ docs/screenshots/upload.png); and a browser whose session ended is sent to the l
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from corpus.browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    headless_chromium,
+    kpi,
+    login,
+    screenshot,
+    serve_app,
+    wait,
+    wait_for_page,
+)
 from corpus.builders import ALL_POINTS_3, add_rounds, filled, region_municipalities, sqlite_only
+from corpus.web import COORDINATOR_REGION, PASSWORD, USERS, add_users
 from sqlalchemy import Engine
-from test_auth import COORDINATOR_REGION, PASSWORD, SECRET_KEY, USERS, add_users
-from test_browser import CHROME_ARGUMENTS, CHROMEDRIVER, CHROMIUM, WINDOW, kpi, login, screenshot, wait, wait_for_page
-from werkzeug.serving import make_server
 
 from dashboard.figures import charts as figures
-from dashboard.web.app import create_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,7 +38,6 @@ pytestmark = [
 ]
 
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 DOWNLOAD_SECONDS = 30
@@ -45,12 +49,8 @@ def site(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("RAAK_STORAGE_DIR", str(tmp_path / "returns"))
     add_rounds(engine, "2009")
     add_users(engine)
-    server = make_server("127.0.0.1", 0, create_app(engine, secret_key=SECRET_KEY).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve_app(engine) as url:
+        yield url
 
 
 @pytest.fixture
@@ -63,20 +63,10 @@ def downloads(tmp_path: Path) -> Path:
 @pytest.fixture
 def chromium(downloads: Path) -> Iterator[Any]:
     """Headless Chromium that saves downloads into `downloads` without asking."""
-    profile = tempfile.mkdtemp(prefix="raak-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (*CHROME_ARGUMENTS, f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-    )
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    driver.set_window_size(*WINDOW)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    prefs = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    with headless_chromium(prefs=prefs) as driver:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+        yield driver
 
 
 def test_coordinator_uploads_a_valid_and_an_invalid_workbook_and_sees_both_outcomes(

@@ -17,9 +17,9 @@ from corpus.builders import (
     random_statuses,
     region_municipalities,
 )
+from corpus.uploads import outcomes, send
+from corpus.web import SECRET_KEY, logged_in
 from sqlalchemy import Engine, select
-from test_auth import SECRET_KEY, logged_in
-from test_upload import outcomes, send
 
 from dashboard.web.app import create_app
 from etl.admin.users import add_user

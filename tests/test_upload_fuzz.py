@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
-from pathlib import Path
 
-import dash
 import openpyxl
-import pytest
-from corpus.builders import ALL_POINTS_3, RECORD_TABLES, add_rounds, filled, region_municipalities, sqlite_only
+from corpus.builders import sqlite_only
+from corpus.uploads import check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
-from test_auth import COORDINATOR_REGION, SECRET_KEY, USERS, Client, add_users, logged_in
-from test_upload import send, text_of
-
-from dashboard.web.app import create_app
-from dashboard.web.pages import upload
 
 EXAMPLES = 40
 FUZZ_SETTINGS = settings(
@@ -30,36 +22,6 @@ TOKENS = (b"", b"<", b">", b'"', b"\x00", b"<f>1/0</f>", b'<c r="XFD1048576">', 
 NAMES = st.sampled_from(["terug.xlsx", "terug.xls", "terug.ods", "terug", "../../etc/passwd", "=cmd.xlsx", "ü" * 300])
 
 pytestmark = sqlite_only  # the app's handling of input does not depend on the database; test_upload covers both
-
-
-@pytest.fixture
-def fuzz_target(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dash.Dash, Client, bytes]:
-    monkeypatch.setenv("RAAK_STORAGE_DIR", str(tmp_path / "returns"))
-    add_rounds(engine, "2009")
-    add_users(engine)
-    app = create_app(engine, secret_key=SECRET_KEY)
-    codes = region_municipalities(engine, COORDINATOR_REGION)
-    valid = filled(engine, COORDINATOR_REGION, "2009", tmp_path, {code: dict(ALL_POINTS_3) for code in codes})
-    return app, logged_in(app, USERS["coordinator"][0]), valid
-
-
-def check(engine: Engine, client: Client, name: str, data: bytes, snapshot: Callable) -> None:
-    """Upload `data`; the answer is a page with one outcome, and a rejection records only itself."""
-    before = snapshot(engine)
-    response = send(client, [(name, data)])
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    [result] = response.get_json()["response"][upload.FILES]["children"]
-    status = result["props"].get("data-status")
-    assert status in {"accepted", "rejected", "duplicate"}, text_of(result)
-    after = snapshot(engine)
-    changed = {table for table in before if before[table] != after[table]}
-    if status == "rejected":
-        assert changed <= RECORD_TABLES
-        assert len(after["uploads"]) == len(before["uploads"]) + 1
-        assert len(after["audit_log"]) == len(before["audit_log"]) + 1
-        assert "upload-issues-0" in str(result)  # every rejection says why
-    elif status == "duplicate":
-        assert changed <= {"uploads", "audit_log", "upload_jobs", "upload_job_files"}
 
 
 @FUZZ_SETTINGS

@@ -21,8 +21,8 @@ from corpus.builders import (
     region_municipalities,
     template,
 )
+from corpus.layouts import text
 from sqlalchemy import Engine, select
-from test_app_pages import text
 
 from dashboard.analytics.report import round_report
 from dashboard.cli import USAGE_ERROR_EXIT, main

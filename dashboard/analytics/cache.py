@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from cachelib import BaseCache
 from flask import Flask, current_app, has_app_context
@@ -69,7 +69,7 @@ def init_cache(server: Flask) -> Cache:
 def active_cache() -> BaseCache:
     """The backend of the app's cache inside an app set up with `init_cache`, else a process-wide standalone one."""
     if has_app_context() and cache in current_app.extensions.get("cache", {}):
-        return current_app.extensions["cache"][cache]
+        return cast(BaseCache, current_app.extensions["cache"][cache])
     redis_url = get_settings().redis_url
     with _standalone_lock:
         if redis_url not in _standalone:

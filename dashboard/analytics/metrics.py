@@ -346,7 +346,7 @@ def project(series: pd.DataFrame, target: Target) -> Projection:
         return Projection("too_few_rounds", rounds_used=labels)
     years = np.array([(day - target.start).days / DAYS_PER_YEAR for day in used["reference_date"]])
     slope, intercept = np.polyfit(years, used["coverage"].to_numpy(dtype=float), 1)
-    line = {"slope_per_year": float(slope), "intercept": float(intercept), "origin": target.start}
+    line: dict[str, Any] = {"slope_per_year": float(slope), "intercept": float(intercept), "origin": target.start}
     if slope <= TOLERANCE:
         return Projection("not_at_current_pace", rounds_used=labels, **line)
     crossing = (target.value - intercept) / slope

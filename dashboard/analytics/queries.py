@@ -54,7 +54,7 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _frame(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
+def _frame(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> pd.DataFrame:
     """Run `stmt`; a DataFrame with the statement's column names, also when there are no rows."""
     result = conn.execute(stmt)
     columns = list(result.keys())
@@ -137,12 +137,6 @@ def division_years_of(conn: Connection, code: str) -> list[int]:
     """The division years a municipality belongs to."""
     D = m.MunicipalityDivision
     return list(conn.scalars(select(D.year).where(D.municipality_code == code).order_by(D.year)))
-
-
-def division_codes(conn: Connection, year: int) -> list[str]:
-    """The municipality codes of one division year."""
-    D = m.MunicipalityDivision
-    return list(conn.scalars(select(D.municipality_code).where(D.year == year).order_by(D.municipality_code)))
 
 
 def expected_municipalities(conn: Connection, years: Sequence[int]) -> pd.DataFrame:
@@ -326,7 +320,8 @@ def _shapes_on_division(geojson: dict[str, Any], from_year: int, to_year: int) -
 def municipality_geojson(year: int) -> dict[str, Any]:
     """Municipality shapes of a division year; a year without shapes of its own gets the previous shipped year's
     regrouped by the municipal changes. Key properties.statcode."""
-    return json.loads(_geojson_text(year))
+    shapes: dict[str, Any] = json.loads(_geojson_text(year))
+    return shapes
 
 
 def municipality_geojson_text(year: int) -> str | None:

@@ -58,6 +58,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def json_dict(value: dict[str, Any]) -> dict[str, Any]:
+    """`jsonable` of a dict (e.g. a dataclass's fields): a JSON-safe dict."""
+    record: dict[str, Any] = jsonable(value)
+    return record
+
+
 def _title(frame: pd.DataFrame, lang: Lang, prefix: str = "title") -> pd.Series:
     return frame[f"{prefix}_{lang}"]
 
@@ -111,7 +117,7 @@ class RoundReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict: exactly what `raak report --round LABEL --json` prints."""
-        return jsonable(
+        return json_dict(
             {
                 "data_version": self.data_version,
                 "round": self.round,
@@ -523,7 +529,7 @@ class RegionDetail:
     status_scale: pd.DataFrame = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({k: v for k, v in self.__dict__.items() if k != "status_scale"})
+        return json_dict({k: v for k, v in self.__dict__.items() if k != "status_scale"})
 
 
 def _cells(conn: Connection, report: RoundReport, round_id: int, region_code: str, lang: Lang) -> pd.DataFrame:
@@ -592,7 +598,7 @@ class MunicipalityDetail:
     status_scale: pd.DataFrame = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({k: v for k, v in self.__dict__.items() if k != "status_scale"})
+        return json_dict({k: v for k, v in self.__dict__.items() if k != "status_scale"})
 
 
 def municipality_region(engine: Engine, municipality_code: str) -> str | None:
@@ -702,7 +708,7 @@ class PointDetail:
     regions: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(self.__dict__)
+        return json_dict(self.__dict__)
 
 
 def point_detail(
@@ -776,7 +782,7 @@ class CompletenessTable:
     issues: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(self.__dict__)
+        return json_dict(self.__dict__)
 
 
 def completeness_table(engine: Engine, round_label: str) -> CompletenessTable:
@@ -823,7 +829,7 @@ class MyRegion:
     counts: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(self.__dict__)
+        return json_dict(self.__dict__)
 
 
 def return_state(has_return: bool, deadline: date | None, today: date) -> str:

@@ -290,7 +290,7 @@ def demo_returns(
         for region in sorted(divisions[label]):
             pick = _rng(seed, "missing", label, region)
             reporting = [code for code in sorted(divisions[label][region]) if pick.random() >= missing_share]
-            values = {code: dict(statuses[label][code]) for code in reporting}
+            values: dict[str, dict[int, Value]] = {code: dict(statuses[label][code]) for code in reporting}
             notes = {code: comments.get(label, {}).get(code, {}) for code in reporting}
             notes = {code: by_point for code, by_point in notes.items() if by_point}
             full = DemoReturn(region, label, values, notes)
@@ -354,7 +354,8 @@ def _municipalities_by_region(session: Session, division_year: int) -> dict[str,
     )
     result: dict[str, list[str]] = {}
     for region, code in rows:
-        result.setdefault(region, []).append(code)
+        if region is not None:  # the query asked for none
+            result.setdefault(region, []).append(code)
     return result
 
 

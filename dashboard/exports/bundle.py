@@ -220,7 +220,7 @@ def _browser_class() -> type[Any]:
     """
     import kaleido
 
-    class ReusingKaleido(kaleido.Kaleido):  # type: ignore[misc]
+    class ReusingKaleido(kaleido.Kaleido):
         """One Chromium for all charts of an export; a tab goes back to work right after its image."""
 
         async def _return_kaleido_tab(self, tab: Any) -> None:

@@ -979,7 +979,9 @@ def _status_heatmap(
     grid = cells.set_index(["row", "column"])
     z, text, custom = [], [], []
     for row, row_key in zip(rows, row_keys, strict=True):
-        z_row, text_row, custom_row = [], [], []
+        z_row: list[int | None] = []
+        text_row: list[str] = []
+        custom_row: list[list[str]] = []
         for column in columns:
             if (row, column) in grid.index:
                 cell = grid.loc[(row, column)]

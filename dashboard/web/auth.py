@@ -24,6 +24,7 @@ from flask import Blueprint, Flask, Response, current_app, redirect, render_temp
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf, validate_csrf
 from sqlalchemy import Engine, select
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse  # what flask.redirect gives
 from wtforms import ValidationError
 
 from dashboard.i18n import Lang, normalize_language, t
@@ -274,7 +275,7 @@ def login_page(
     )
 
 
-def _login() -> Response:
+def _login() -> BaseResponse:
     """GET: the form (or straight on when logged in). POST: back-off, check, audit, then a fresh session."""
     lang = normalize_language(request.values.get("lang"))
     target = safe_next(request.values.get("next"))
@@ -306,7 +307,7 @@ def _login() -> Response:
     return redirect(landing(principal, target, lang))
 
 
-def _logout() -> Response:
+def _logout() -> BaseResponse:
     """GET: ask. POST (with the CSRF token): audit, end this server-side session (the copied cookie with it; the
     user's other browsers stay logged in) and drop the cookies."""
     lang = normalize_language(request.values.get("lang"))
@@ -347,7 +348,7 @@ def refusal(status: int, code: str, nl: str, en: str, **extra: Any) -> Response:
     return page("nl", t("error.refused", "nl"), status=status, error=nl, help=en)
 
 
-def _gate() -> Response | None:
+def _gate() -> BaseResponse | None:
     """Only /login and its stylesheet without a session; a foreign Origin never gets to change anything."""
     if request.method in STATE_CHANGING and not same_origin(request):
         named = request.headers.get("Origin") or request.headers.get("Referer")
@@ -412,7 +413,7 @@ def check_secret_key(secret_key: str | None) -> str:
     return secret_key
 
 
-def init_auth(server: Flask, engine: Engine, secret_key: str) -> None:
+def init_auth(server: Flask, engine: Engine, secret_key: str | None) -> None:
     """Log-in, session cookies, CSRF, the gate, security headers and error answers on the Dash app's server."""
     settings = web_settings()
     trust_proxies(server, settings.trusted_proxies)

@@ -53,7 +53,8 @@ def is_outage(error: BaseException | None) -> bool:
 
 def unavailable() -> Response:
     """503 in both languages with Retry-After; the request may simply be repeated."""
-    g._login_user = current_app.login_manager.anonymous_user()  # after-request hooks must not ask the database again
+    manager = current_app.login_manager  # type: ignore[attr-defined]  # flask-login sets it on the app
+    g._login_user = manager.anonymous_user()  # after-request hooks must not ask the database again
     response = refusal(
         503,
         "service_unavailable",

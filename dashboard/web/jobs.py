@@ -285,8 +285,3 @@ def _use(kind: str, queue: TaskQueue | None) -> TaskQueue | None:
 def use_upload_queue(queue: TaskQueue | None) -> TaskQueue | None:
     """Run upload jobs on `queue` from now on (a test's), None for the configured one; returns the one it replaces."""
     return _use(UPLOADS, queue)
-
-
-def use_export_queue(queue: TaskQueue | None) -> TaskQueue | None:
-    """Run export jobs on `queue` from now on (a test's), None for the configured one; returns the one it replaces."""
-    return _use(EXPORTS, queue)

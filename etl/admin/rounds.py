@@ -15,9 +15,9 @@ from etl.reference.geography import division_year_for
 from etl.store.audit import record
 from etl.store.db import session_scope
 from etl.store.issues import UserError
-from etl.store.models import WEIGHTINGS, Round
+from etl.store.models import WEIGHTINGS, Round, column_length
 
-MAX_LABEL_LENGTH: int = Round.__table__.c.label.type.length  # what the database keeps (PostgreSQL refuses more)
+MAX_LABEL_LENGTH = column_length(Round.__table__.c.label)  # what the database keeps (PostgreSQL refuses more)
 
 
 class RoundError(UserError):

@@ -119,15 +119,6 @@ def reset_password(session: Session, email: str, password: str, *, actor: str | 
     record(session, "user.reset_password", actor=actor, detail={"email": user.email})
 
 
-def set_regions(session: Session, email: str, regions: tuple[str, ...], *, actor: str | None) -> None:
-    """Replace a coordinator's regions."""
-    user = _get(session, email)
-    session.execute(delete(UserRegion).where(UserRegion.user_id == user.id))
-    session.add_all(UserRegion(user_id=user.id, region_code=code) for code in sorted(set(regions)))
-    end_user_sessions(session, user.id)
-    record(session, "user.regions", actor=actor, detail={"email": user.email, "regions": sorted(set(regions))})
-
-
 def set_role(session: Session, email: str, role: str, *, regions: tuple[str, ...] = (), actor: str | None) -> UserView:
     """Give a user another role (a coordinator with its regions); their open sessions end."""
     _check_scope(session, role, regions)

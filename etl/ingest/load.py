@@ -95,7 +95,7 @@ def _upload(
     columns = m.Upload.__table__.c
     upload = m.Upload(
         round_id=round_id,
-        filename=m.shorten(file, columns.filename.type.length),
+        filename=m.shorten(file, m.column_length(columns.filename)),
         sha256=sha,
         size_bytes=size,
         stored_path=stored_path,
@@ -287,8 +287,8 @@ def load_accepted(
     return upload.id, submission_ids
 
 
-SUBMISSIONS = m.Submission.__table__
-ASSESSMENTS = m.Assessment.__table__
+SUBMISSIONS = m.Base.metadata.tables[m.Submission.__tablename__]  # the Table (`__table__` is typed as any FROM)
+ASSESSMENTS = m.Base.metadata.tables[m.Assessment.__tablename__]
 # The assessment columns every loader writes, in this order (the id comes from the database).
 ASSESSMENT_COLUMNS = (
     "submission_id",
@@ -349,7 +349,9 @@ def insert_assessments(session: Session, rows: Sequence[tuple[object, ...]]) -> 
         copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(ASSESSMENTS.name), sql.SQL(", ").join(map(sql.Identifier, ASSESSMENT_COLUMNS))
         )
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(copy) as writer:
+        driver = connection.connection.driver_connection
+        assert driver is not None  # an open connection always has its driver's
+        with driver.cursor() as cursor, cursor.copy(copy) as writer:
             for row in rows:
                 writer.write_row(row)
         return

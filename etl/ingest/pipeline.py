@@ -12,7 +12,7 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TypedDict
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -33,11 +33,21 @@ from etl.store import storage
 from etl.store.config import Settings, get_settings
 from etl.store.db import session_scope
 from etl.store.issues import Issue
-from etl.workbook.read import Reader, ReadResult, Workbook, clean_text, read_issue, read_workbook
+from etl.workbook.read import ReadResult, Workbook, clean_text, read_issue, read_workbook
 
 UploadStatus = Literal["accepted", "rejected", "duplicate"]
 DEFAULT_FILENAME = "upload"
 READ_CHUNK_BYTES = 1 << 20
+
+
+class UploadFacts(TypedDict):
+    """What every upload row records about the file and who sent it, whatever the outcome."""
+
+    file: str
+    sha: str
+    size: int
+    uploader: str | None
+    remote_addr: str | None
 
 
 @dataclass(frozen=True)
@@ -110,13 +120,13 @@ def _from_stream(stream: BinaryIO, name: str, settings: Settings) -> Received:
     return Received(b"", size, digest.hexdigest(), name)
 
 
-def read_received(received: Received, settings: Settings, *, reader: Reader = "calamine") -> ReadResult:
-    """Read a received file (python-calamine; `reader="openpyxl"` only for benchmarks/ingest.py)."""
+def read_received(received: Received, settings: Settings) -> ReadResult:
+    """Read a received file (python-calamine), refusing one above the upload limit unread."""
     if received.size > settings.max_upload_bytes:
         return ReadResult(
             None, [read_issue("file_too_large", received.name, size=received.size, limit=settings.max_upload_bytes)]
         )
-    return read_workbook(received.data, received.name, settings, reader=reader)
+    return read_workbook(received.data, received.name, settings)
 
 
 def ingest(
@@ -212,7 +222,7 @@ def _ingest(
     else:
         meta_sheet = workbook.meta_sheet.name if workbook.meta_sheet else ""
         rnd = resolve_round(session, workbook_meta(workbook), round_label, findings, meta_sheet)
-    facts = {
+    facts: UploadFacts = {
         "file": received.name,
         "sha": received.sha,
         "size": received.size,

@@ -53,7 +53,7 @@ def upload_changes(engine: Engine, submission_ids: Sequence[int]) -> list[Return
     result = []
     with session_scope(engine) as session:
         for submission in session.scalars(select(m.Submission).where(m.Submission.id.in_(list(submission_ids)))):
-            rnd = session.get(m.Round, submission.round_id)
+            rnd = session.get_one(m.Round, submission.round_id)
             name = session.get(m.Municipality, submission.municipality_code)
             new = _answers(session, submission.id)
             replaced = session.scalar(select(m.Submission).where(m.Submission.superseded_by_id == submission.id))
@@ -73,7 +73,7 @@ def upload_changes(engine: Engine, submission_ids: Sequence[int]) -> list[Return
                         m.Submission.status == "accepted",
                     )
                 )
-                if before:
+                if earlier is not None and before:
                     previous_round, old = earlier.label, _answers(session, before.id)
             result.append(
                 ReturnChange(

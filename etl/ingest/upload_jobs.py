@@ -149,7 +149,7 @@ def create_job(
                 m.UploadJobFile(
                     job_id=job_id,
                     position=position,
-                    filename=m.shorten(incoming.name, name_column.type.length),
+                    filename=m.shorten(incoming.name, m.column_length(name_column)),
                     state=PENDING if incoming.data is not None else UNREADABLE,
                     content=incoming.data,
                 )

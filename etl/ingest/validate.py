@@ -575,7 +575,7 @@ def _previous_statuses(session: Session, ctx: _Context, codes: list[str]) -> tup
             m.Assessment.status.is_not(None),
         )
     )
-    return previous.label, {(code, number): status for code, number, status in rows}
+    return previous.label, {(code, number): status for code, number, status in rows if status is not None}
 
 
 def _context(

@@ -84,11 +84,6 @@ def predecessors(walk: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str,
     return dict(result)
 
 
-def successors_of(code: str, changes: Iterable[Change]) -> list[Change]:
-    """The changes that dissolved `code` (one, or two for the split), oldest first."""
-    return sorted((c for c in changes if c.old_code == code), key=lambda c: (c.on, -c.share, c.new_code))
-
-
 def main_successor(parts: Mapping[str, float]) -> str:
     """The successor that received the largest share (ties: lowest code)."""
     return min(parts, key=lambda code: (-parts[code], code))

@@ -452,12 +452,6 @@ class StatusScale(_Data):
         """All values on the scale, lowest first."""
         return tuple(status.value for status in self.statuses)
 
-    def is_not_applicable(self, text: str) -> bool:
-        """Whether a typed answer means n.v.t. (case-insensitive, surrounding whitespace ignored)."""
-        folded = text.strip().casefold()
-        accepted = {self.not_applicable_key, *(alias.casefold() for alias in self.not_applicable_aliases)}
-        return folded in accepted
-
 
 # --- loading -------------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from etl.reference.divisions import Change, apply_changes, crosswalk, main_successor, predecessors
@@ -282,7 +282,7 @@ def load_past_regions(session: Session) -> None:
     }
     divisions = {(d.year, d.municipality_code): d for d in session.scalars(select(m.MunicipalityDivision))}
     previous_year: int | None = None
-    regions: dict[str, str] = {}
+    regions: dict[str, str | None] = {}  # None: no predecessor had a region
     for year in division_years():
         if year == current:
             break
@@ -578,7 +578,7 @@ def load_reference(
 def reference_counts(session: Session) -> ReferenceCounts:
     """Count what the reference tables hold."""
 
-    def count(model: type[m.Base], *where) -> int:  # type: ignore[no-untyped-def]
+    def count(model: type[m.Base], *where: ColumnElement[bool]) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
     return ReferenceCounts(

@@ -87,8 +87,3 @@ class StatusParser:
 def default_parser() -> StatusParser:
     """The parser for the shipped status scale."""
     return StatusParser(load_status_scale())
-
-
-def parse_status(raw: object) -> StatusValue | None:
-    """Parse a status cell with the shipped scale; `None` means blank; raises :class:`InvalidStatus`."""
-    return default_parser().parse(raw)

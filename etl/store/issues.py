@@ -34,11 +34,6 @@ class Issue:
         return asdict(self)
 
 
-def has_errors(issues: list[Issue]) -> bool:
-    """True when any finding rejects the file."""
-    return any(issue.severity == "error" for issue in issues)
-
-
 class UserError(Exception):
     """A problem the user can fix (bad input, unknown name); the CLI shows it as one line and exits 2.
 

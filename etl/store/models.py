@@ -62,6 +62,14 @@ def shorten(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
+def column_length(column: Any) -> int:
+    """How many characters a String column keeps (PostgreSQL refuses more)."""
+    length = getattr(column.type, "length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{column} has no length")
+    return length
+
+
 def fit_to_column(value: str | None, column: Any) -> str | None:
     """Text from a file or a caller as `column` can hold it: no NUL characters, at most its length."""
     return value.replace("\x00", "")[: getattr(column.type, "length", None)] if value else value

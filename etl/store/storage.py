@@ -271,11 +271,6 @@ class StorageCheck:
         return not (self.orphans or self.missing)
 
 
-def list_files(root: Store | Path | str | None) -> list[StoredFile]:
-    """Every file of the store."""
-    return as_store(root).files()
-
-
 def _staged_sha(relative: str) -> str | None:
     """The hash a staged file's name announces, or None for any other name."""
     name = relative.rsplit("/", 1)[-1]

@@ -43,7 +43,8 @@ def template(region: str | None, all_regions: bool, round_label: str, out: Path,
             division = select(m.MunicipalityDivision.region_code).where(
                 m.MunicipalityDivision.year == year, m.MunicipalityDivision.region_code.is_not(None)
             )
-            codes = list(session.scalars(division.distinct().order_by(m.MunicipalityDivision.region_code)))
+            ordered = division.distinct().order_by(m.MunicipalityDivision.region_code)
+            codes = [code for code in session.scalars(ordered) if code is not None]
         else:
             codes = [region or ""]
         for code in codes:

@@ -49,7 +49,9 @@ def status_choices(scale: StatusScale) -> list[str]:
 
 def status_choice(scale: StatusScale, status: int | None, not_applicable: bool) -> str:
     """The dropdown entry for a stored status."""
-    return scale.not_applicable_label_nl if not_applicable else f"{status} - {scale.status(status).label_nl}"
+    if not_applicable or status is None:  # the database keeps no status only for n.v.t.
+        return scale.not_applicable_label_nl
+    return f"{status} - {scale.status(status).label_nl}"
 
 
 def template_filename(region_code: str, round_label: str) -> str:
@@ -375,8 +377,8 @@ def fill_template(
         table = find_points_table(grid)
         if table is None:
             raise ValueError(f"sheet {ws.title!r} has no points table")
-        rows = {grid.value(row, table.number_column): row for row in table.rows}
-        rows = {int(number): row for number, row in rows.items() if isinstance(number, int | float)}
+        numbers = {grid.value(row, table.number_column): row for row in table.rows}
+        rows = {int(number): row for number, row in numbers.items() if isinstance(number, int | float)}
         for key, statuses in values.items():
             if parse_municipality_code(key) == code:
                 for number, status in statuses.items():

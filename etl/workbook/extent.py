@@ -18,7 +18,7 @@ import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import IO, Literal
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -161,7 +161,6 @@ QUICK_SCAN_BYTES = 4 * 1024 * 1024  # sheet parts up to this size are counted wh
 _PLAIN_CELL_TAG = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: [a-qs-z][a-z]?="[^"<]*")* ?/?>')
 _ANY_CELL_TAG = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # `<x:c …>`, or text that looks like it: left to the streaming scan
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _TAG_NAME_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
 # A prefixed `<x:c>`, or an `r` attribute written other than ` r="`: left to the streaming scan.
 _UNUSUAL_MARKUP = re.compile(rb"<[^\s/>]*:c[\s/>]|[\t\n\r]r\s*=|\sr\s+=| r='")
@@ -181,7 +180,7 @@ def _no_doctype(*_: object) -> None:
     raise ValueError("a document type declaration, which no workbook part has")
 
 
-def _feed(parser: expat.XMLParserType, stream: zipfile.ZipExtFile) -> None:
+def _feed(parser: expat.XMLParserType, stream: IO[bytes]) -> None:
     """Parse a zip member in chunks, so a large part is never held whole; a DTD (entity expansion) is refused."""
     parser.StartDoctypeDeclHandler = _no_doctype
     while chunk := stream.read(XML_CHUNK_BYTES):
@@ -192,7 +191,7 @@ def _feed(parser: expat.XMLParserType, stream: zipfile.ZipExtFile) -> None:
 # --- .xlsx / .xlsm --------------------------------------------------------------------------------------------
 
 
-def _scan_xlsx_sheet(meter: ExtentMeter, stream: zipfile.ZipExtFile) -> None:
+def _scan_xlsx_sheet(meter: ExtentMeter, stream: IO[bytes]) -> None:
     """Every `<c>` holding a `<v>` or `<is>`, at its `r` or after the previous cell / row (as the reader places it).
 
     Tuned: this runs on every element of every sheet of every upload (see benchmarks/ingest.py)."""

@@ -30,7 +30,6 @@ from etl.store.issues import Issue, Severity
 from etl.workbook import extent
 
 FileKind = Literal["xlsx", "xlsm", "xls", "ods"]
-Reader = Literal["calamine", "openpyxl"]
 Cell = object  # a cell value as read: str, int, float, bool, date/time or None
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -540,49 +539,17 @@ def xls_reader_main() -> None:
     sys.stdout.buffer.write(pickle.dumps(_read_calamine(data, file, "xls", settings)))
 
 
-def _read_openpyxl(data: bytes, file: str, kind: FileKind, settings: Settings) -> ReadResult:
-    """The same result through openpyxl (read-only); only for comparing speed in benchmarks/ingest.py."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types on malformed packages
-        return ReadResult(None, [read_issue("corrupt_file", file, detail=_short(exc))])
-    try:
-        sheets = []
-        for worksheet in book.worksheets:
-            rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
-            if len(rows) > settings.max_rows_per_sheet:
-                return ReadResult(
-                    None,
-                    [
-                        read_issue(
-                            "too_many_rows", file, worksheet.title, count=len(rows), limit=settings.max_rows_per_sheet
-                        )
-                    ],
-                )
-            sheets.append(Sheet(worksheet.title, rows))
-    finally:
-        book.close()
-    return ReadResult(Workbook(file, kind, data, tuple(sheets)), [])
-
-
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
 
 
-def read_workbook(data: bytes, file: str, settings: Settings, *, reader: Reader = "calamine") -> ReadResult:
+def read_workbook(data: bytes, file: str, settings: Settings) -> ReadResult:
     """Sniff, check the limits, then read every worksheet; never raises for bad input."""
     kind, issues = sniff(data, file, settings)
     if kind is None:
         return ReadResult(None, issues)
-    if kind == "xls":
-        result = _read_xls_isolated(data, file, settings)
-    elif reader == "openpyxl" and kind in ("xlsx", "xlsm"):
-        result = _read_openpyxl(data, file, kind, settings)
-    else:
-        result = _read_calamine(data, file, kind, settings)
+    result = _read_xls_isolated(data, file, settings) if kind == "xls" else _read_calamine(data, file, kind, settings)
     return ReadResult(result.workbook, issues + result.issues)
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import dash
 import pytest
 from corpus.builders import add_rounds, sqlite_only
+from corpus.uploads import send
+from corpus.web import SECRET_KEY, USERS, Client, add_users, logged_in
 from sqlalchemy import Engine, select
-from test_auth import SECRET_KEY, USERS, Client, add_users, logged_in
-from test_upload import send
 
 from dashboard.web.app import create_app
 from dashboard.web.security import FREE_FAILURES_PER_EMAIL

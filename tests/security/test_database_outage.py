@@ -17,8 +17,8 @@ from pathlib import Path
 
 import dash
 import pytest
+from corpus.web import PASSWORD, SECRET_KEY, USERS, Client, add_users, logged_in
 from sqlalchemy import Engine, create_engine, make_url, text
-from test_auth import PASSWORD, SECRET_KEY, USERS, Client, add_users, logged_in
 from werkzeug.test import TestResponse
 
 from dashboard.web.app import create_app

@@ -6,8 +6,8 @@ from __future__ import annotations
 import flask
 import pytest
 from corpus.builders import sqlite_only
+from corpus.web import SECRET_KEY, USERS, Client, add_users, logged_in
 from sqlalchemy import Engine
-from test_auth import SECRET_KEY, USERS, Client, add_users, logged_in
 
 from dashboard.web.app import create_app, create_server
 from etl.store.db import engine_for

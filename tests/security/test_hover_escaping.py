@@ -14,9 +14,8 @@ from typing import Any
 import plotly
 import pytest
 from corpus.builders import ALL_POINTS_3, add_rounds, filled, region_municipalities
+from corpus.web import COORDINATOR_REGION, SECRET_KEY, USERS, add_users, logged_in, walk
 from sqlalchemy import Engine
-from test_auth import COORDINATOR_REGION, SECRET_KEY, USERS, add_users, logged_in
-from test_security import walk
 
 from dashboard.web.app import create_app
 from etl.ingest.pipeline import ingest

@@ -15,8 +15,8 @@ from typing import Any
 import dash
 import pytest
 from corpus.builders import sqlite_only
+from corpus.web import PASSWORD, SECRET_KEY, USERS, Client, add_users
 from sqlalchemy import Engine, event
-from test_auth import PASSWORD, SECRET_KEY, USERS, Client, add_users
 
 from dashboard.web.app import create_app
 from etl.admin.users import disable_user

@@ -9,8 +9,8 @@ from typing import Any
 import dash
 import pytest
 from corpus.builders import add_rounds, sqlite_only
+from corpus.web import SECRET_KEY, USERS, Client, add_users, component_id, logged_in
 from sqlalchemy import Engine
-from test_auth import SECRET_KEY, USERS, Client, add_users, component_id, logged_in
 
 from dashboard.web.app import create_app
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import dash
 import pytest
 from corpus.builders import sqlite_only
+from corpus.web import PASSWORD, SECRET_KEY, TOKEN_FIELD, USERS, Client, add_users, prop
 from sqlalchemy import Engine
-from test_auth import PASSWORD, SECRET_KEY, TOKEN_FIELD, USERS, Client, add_users, prop
 from werkzeug.test import TestResponse
 
 from dashboard.web.app import create_app

@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus.browser import CHROMEDRIVER, CHROMIUM, WAIT_SECONDS, serve_app
 from corpus.builders import sqlite_only
+from corpus.web import PASSWORD, USERS, add_users
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import make_url
-from test_auth import PASSWORD, SECRET_KEY, USERS, add_users
-from test_browser import CHROMEDRIVER, CHROMIUM, WAIT_SECONDS, browser  # noqa: F401  (browser: a fixture)
-from werkzeug.serving import make_server
 
-from dashboard.web.app import create_app
 from etl.store.db import make_engine
 
 pytestmark = [
@@ -44,12 +41,8 @@ def served(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     shutil.copyfile(make_url(db_url).database or "", copy)
     engine = make_engine(f"sqlite:///{copy}")
     add_users(engine)
-    server = make_server("127.0.0.1", 0, create_app(engine, secret_key=SECRET_KEY).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", (home, engine)
-    server.shutdown()
-    thread.join()
+    with serve_app(engine) as url:
+        yield url, (home, engine)
     engine.dispose()
 
 
@@ -62,7 +55,7 @@ def on_page(driver: Any, path: str) -> None:
 @sqlite_only
 def test_an_open_page_shows_the_outage_in_both_languages_and_recovers(
     served: tuple[str, Any],
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     base_url, (home, engine) = served
     browser.delete_all_cookies()

@@ -10,9 +10,8 @@ import dash
 import pytest
 from click.testing import CliRunner
 from corpus.builders import add_rounds, count
+from corpus.web import SECRET_KEY, USERS, act, add_users, logged_in, prop
 from sqlalchemy import Engine
-from test_admin import act
-from test_auth import SECRET_KEY, USERS, add_users, logged_in, prop
 
 from dashboard.cli import USAGE_ERROR_EXIT, main
 from dashboard.web.app import create_app

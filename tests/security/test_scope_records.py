@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 from corpus.builders import RECORD_TABLES
+from corpus.scopes import Scene, other_region_file
+from corpus.uploads import outcomes, send
+from corpus.web import COORDINATOR_REGION, OTHER_REGION, USERS, logged_in
 from sqlalchemy import Engine
-from test_auth import COORDINATOR_REGION, OTHER_REGION, USERS, logged_in
-from test_scope_leaks import Scene, other_region_file, scene  # noqa: F401 (a fixture)
-from test_upload import outcomes, send
 
 from dashboard.analytics import queries as data
 from dashboard.analytics.report import completeness_table
@@ -40,7 +40,7 @@ def region_view(engine: Engine, region: str) -> dict[str, Any]:
     }
 
 
-def test_a_rejected_upload_for_another_region_changes_nothing_of_that_region(scene: Scene, table_snapshot) -> None:  # noqa: F811
+def test_a_rejected_upload_for_another_region_changes_nothing_of_that_region(scene: Scene, table_snapshot) -> None:
     with session_scope(scene.engine) as session:
         add_user(session, OTHER_COORDINATOR, "coordinator", "x" * 20, regions=(OTHER_REGION,), actor="test")
     before_b, before_tables = region_view(scene.engine, OTHER_REGION), table_snapshot(scene.engine)

@@ -13,13 +13,13 @@ import dash
 import pytest
 from click.testing import CliRunner
 from corpus.builders import sqlite_only
+from corpus.web import CSRF_COOKIE, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in
 from sqlalchemy import Engine
-from test_auth import CSRF_COOKIE, OTHER_REGION, SECRET_KEY, USERS, Client, add_users, logged_in
 
 from dashboard.cli import main
 from dashboard.web.app import create_app
 from dashboard.web.auth import SESSION_COOKIE
-from etl.admin.users import disable_user, reset_password, set_regions
+from etl.admin.users import disable_user, reset_password, set_role
 from etl.store.db import engine_for, session_scope
 
 NEW_PASSWORD = "another long password"
@@ -80,12 +80,10 @@ def _disable(engine: Engine, email: str) -> None:
 
 def _regions(engine: Engine, email: str) -> None:
     with session_scope(engine) as session:
-        set_regions(session, email, (OTHER_REGION,), actor="test")
+        set_role(session, email, "coordinator", regions=(OTHER_REGION,), actor="test")  # same role, other region
 
 
 def _role(engine: Engine, email: str) -> None:
-    from etl.admin.users import set_role  # new with issue 9; imported here so the other cases run on older code too
-
     with session_scope(engine) as session:
         set_role(session, email, "steering", actor="test")
 

@@ -1,6 +1,6 @@
 """Issue 9, item 1: a tiny workbook with one value far away must not make the reader build a huge dense grid.
 
-Every crafted file is built here (zipfile and hand-written XML, or BIFF records patched into the committed .xls),
+Every crafted file is built at test time (tests/corpus/packages.py, or BIFF records patched into the committed .xls),
 never committed. Each is ingested in a child process whose address space is capped, so a regression (an abort on a
 failed allocation of hundreds of GB, as before the fix) fails the test instead of killing pytest."""
 
@@ -21,6 +21,7 @@ from pathlib import Path
 import olefile
 import pytest
 from corpus.builders import CORPUS, SnapshotFn, add_rounds, assert_only_rejection_recorded
+from corpus.packages import MAIN_NS, ods, xlsx
 from sqlalchemy import Engine
 
 from etl.store.config import MAX_CELLS_PER_FILE, MAX_COLUMNS_PER_SHEET
@@ -37,84 +38,6 @@ from etl.ingest.pipeline import ingest
 report = ingest(sys.stdin.buffer.read(), sys.argv[2], round=sys.argv[3], engine=engine_for(sys.argv[1]))
 print(json.dumps({"status": report.status, "issues": [issue.to_dict() for issue in report.issues]}))
 """
-
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_WORKSHEET_TYPE = f"{_REL_NS}/worksheet"
-
-
-def xlsx(sheets: dict[str, str], dimension: str | None = None) -> bytes:
-    """A minimal .xlsx by hand: sheet name → the XML inside `<sheetData>`, with an optional `<dimension>`."""
-    out = io.BytesIO()
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        for i in range(1, len(sheets) + 1)
-    )
-    listed = "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(sheets, 1))
-    rels = "".join(
-        f'<Relationship Id="rId{i}" Type="{_WORKSHEET_TYPE}" Target="worksheets/sheet{i}.xml"/>'
-        for i in range(1, len(sheets) + 1)
-    )
-    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            f"{overrides}</Types>",
-        )
-        package.writestr(
-            "_rels/.rels",
-            f'<?xml version="1.0"?><Relationships xmlns="{_PKG_NS}"><Relationship Id="rId1" '
-            f'Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
-        package.writestr(
-            "xl/workbook.xml",
-            f'<?xml version="1.0"?><workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-            f"<sheets>{listed}</sheets></workbook>",
-        )
-        package.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'<?xml version="1.0"?><Relationships xmlns="{_PKG_NS}">{rels}</Relationships>',
-        )
-        for i, body in enumerate(sheets.values(), 1):
-            package.writestr(
-                f"xl/worksheets/sheet{i}.xml",
-                f'<?xml version="1.0"?><worksheet xmlns="{_MAIN_NS}">{declared}'
-                f"<sheetData>{body}</sheetData></worksheet>",
-            )
-    return out.getvalue()
-
-
-def ods(tables: dict[str, str]) -> bytes:
-    """A minimal .ods by hand: table name → the XML of its rows."""
-    namespaces = (
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
-    )
-    body = "".join(f'<table:table table:name="{name}">{rows}</table:table>' for name, rows in tables.items())
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        package.writestr(
-            "META-INF/manifest.xml",
-            '<?xml version="1.0"?><manifest:manifest '
-            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-            '<manifest:file-entry manifest:full-path="/" '
-            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
-            'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
-        )
-        package.writestr(
-            "content.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {namespaces} office:version="1.2">'
-            f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>",
-        )
-    return out.getvalue()
 
 
 def patched_xls(tmp_path: Path, patch: Callable[[bytearray, int, int, int], None]) -> bytes:
@@ -311,7 +234,7 @@ DODGES = {
     # case: (sheet XML inside <sheetData>, expected (code, cell))
     "a second r, which the reader takes": ('<row r="1"><c r="A1" r="XFD50"><v>1</v></c></row>', ("corrupt_file", None)),
     "a prefixed cell": (
-        f'<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="{_MAIN_NS}" r="XFD50"><v>1</v></x:c></row>',
+        f'<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="{MAIN_NS}" r="XFD50"><v>1</v></x:c></row>',
         ("sheet_too_large", "XFD50"),
     ),
     "other spacing": (

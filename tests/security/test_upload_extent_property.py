@@ -10,10 +10,10 @@ import zipfile
 
 import pytest
 from corpus.builders import sqlite_only
+from corpus.uploads import check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
-from test_upload_fuzz import check, fuzz_target  # noqa: F401  (fuzz_target is a fixture used below)
 
 from etl.store.config import get_settings
 from etl.workbook.extent import address
@@ -78,7 +78,7 @@ def assert_bounded(data: bytes, name: str) -> None:
 def test_a_value_anywhere_gets_a_handled_answer_within_the_limits(
     engine: Engine,
     small_limits: None,
-    fuzz_target: tuple,  # noqa: F811
+    fuzz_target: tuple,
     table_snapshot,
     sheet: int,
     row: int,
@@ -100,7 +100,7 @@ def test_a_value_anywhere_gets_a_handled_answer_within_the_limits(
 def test_any_bytes_get_a_handled_answer_within_the_limits(
     engine: Engine,
     small_limits: None,
-    fuzz_target: tuple,  # noqa: F811
+    fuzz_target: tuple,
     table_snapshot,
     data: bytes,
 ) -> None:

@@ -12,10 +12,9 @@ from typing import Any
 import dash
 import pytest
 from corpus.builders import ALL_POINTS_3, add_rounds, filled, region_municipalities
+from corpus.uploads import job_of, outcomes, poll, start, text_of, wait_for_job
+from corpus.web import COORDINATOR_REGION, OTHER_REGION, PASSWORD, SECRET_KEY, USERS, add_users, logged_in, walk
 from sqlalchemy import Engine, func, select
-from test_auth import COORDINATOR_REGION, OTHER_REGION, PASSWORD, SECRET_KEY, USERS, add_users, logged_in
-from test_security import walk
-from test_upload import job_of, outcomes, poll, start, text_of, wait_for_job
 
 from dashboard.web import jobs
 from dashboard.web.app import create_app

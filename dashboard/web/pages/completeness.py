@@ -92,8 +92,8 @@ def visible_rejections(view: View, rejected: pd.DataFrame, issues: pd.DataFrame)
 
 def layout(view: View) -> list[Any]:
     """Completeness of the chosen round."""
-    report = round_report(view.engine, view.round_label, lang=view.lang)
-    table = completeness_table(view.engine, view.round_label)
+    report = round_report(view.engine, view.round, lang=view.lang)
+    table = completeness_table(view.engine, view.round)
     label, lang = table.round_label, view.lang
     own = view.in_scope(table.regions)
     rejected, found = visible_rejections(view, table.rejected, table.issues)

@@ -27,7 +27,7 @@ HIDDEN = {"display": "none"}
 
 def layout(view: View) -> list[Any]:
     """The export form, the progress bar and (when done) the download link."""
-    report = round_report(view.engine, view.round_label, lang=view.lang)
+    report = round_report(view.engine, view.round, lang=view.lang)
     regions = [
         {"label": f"{name} ({code})", "value": code}
         for code, name in zip(report.regions["region_code"], report.regions["region_name"], strict=True)

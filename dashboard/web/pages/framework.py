@@ -63,14 +63,14 @@ def point_panel(view: View, number: str) -> html.Section:
         point_number = -1  # point_detail then says which points exist
     detail = point_detail(
         view.engine,
-        view.round_label,
+        view.round,
         point_number,
         framework_version=view.params.get(FRAMEWORK_PARAM) or None,
         lang=view.lang,
     )
     point, label = detail.point, detail.round_label
     visible = view.in_scope(detail.regions)
-    returned = round_report(view.engine, view.round_label, lang=view.lang).regions.set_index("region_code")
+    returned = round_report(view.engine, view.round, lang=view.lang).regions.set_index("region_code")
     regions = visible.assign(
         share_percent=(visible["share"] * 100).round(1),
         lags_text=[
@@ -113,7 +113,7 @@ def point_panel(view: View, number: str) -> html.Section:
 
 def layout(view: View) -> list[Any]:
     """The framework page for the chosen round."""
-    report = round_report(view.engine, view.round_label, lang=view.lang)
+    report = round_report(view.engine, view.round, lang=view.lang)
     label = report.round["label"]
     body: list[Any] = [heading(view, report, "points.title")]
     selected = view.params.get(POINT_PARAM)

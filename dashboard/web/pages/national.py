@@ -111,7 +111,7 @@ def map_card(view: View, report: RoundReport) -> html.Section:
 
 def layout(view: View) -> list[Any]:
     """The national page for the chosen round."""
-    report = round_report(view.engine, view.round_label, lang=view.lang)
+    report = round_report(view.engine, view.round, lang=view.lang)
     label = report.round["label"]
     kwargs = {"round_label": label, "lang": view.lang}
     body: list[Any] = [heading(view, report, "national.title")]

@@ -63,8 +63,8 @@ def no_returns_text(view: View, code: str, label: str) -> str:
 def layout(view: View, code: str) -> list[Any]:
     """One region in the chosen round."""
     code = code.strip().upper()
-    report = round_report(view.engine, view.round_label, lang=view.lang)
-    detail = region_detail(view.engine, view.round_label, code, lang=view.lang)
+    report = round_report(view.engine, view.round, lang=view.lang)
+    detail = region_detail(view.engine, view.round, code, lang=view.lang)
     region, national, lang, label = detail.region, report.national, view.lang, report.round["label"]
     kwargs = {"round_label": label, "lang": lang}
     projection = projection_text(view, region["projection_status"], region["projected_date"])

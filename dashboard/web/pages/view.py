@@ -42,6 +42,13 @@ class View:
     round_label: str | None
     demo: bool = False
 
+    @property
+    def round(self) -> str:
+        """The chosen round, on a page that needs one (the app opens those only when there is a round)."""
+        if self.round_label is None:
+            raise LookupError("this page needs a round, and there is none")
+        return self.round_label
+
     def href(self, path: str | None = None, **changes: str | None) -> str:
         """A link to `path` (default: this page) keeping round and language; `changes` set (or drop, None) params.
 
