@@ -125,12 +125,12 @@ def cached(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[C
         key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, data_version(conn))
         hit = _get(store, key, name)
         if hit is not None:
-            return hit
+            return cast(T, hit)
         lock = f"{key}:computing"
         if not _claim(store, lock):
             hit = _wait_for(store, key, lock, name)
             if hit is not None:
-                return hit
+                return cast(T, hit)
         try:
             value = build(conn)
             try:

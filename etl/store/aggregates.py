@@ -18,16 +18,16 @@ towards are applied when a report reads them), so loading them changes no stored
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select
+from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from etl.store import models as m
 from etl.store.audit import record
 
 NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
-AGGREGATES = m.RoundAggregate.__table__
+AGGREGATES = cast(Table, m.RoundAggregate.__table__)
 COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
 REFRESH_ACTION = "aggregates.refresh"
 KEY_COLUMNS = ("round_id", "municipality_code", "level_code", "group_code")
@@ -103,7 +103,8 @@ def counting_rules(session: Session) -> tuple[frozenset[tuple[str, int, str | No
     """
     P, S = m.Point, m.StatusLevel
     points = frozenset(
-        tuple(row) for row in session.execute(select(P.framework_version, P.number, P.level_code, P.group))
+        (row.framework_version, row.number, row.level_code, row.group)
+        for row in session.execute(select(P.framework_version, P.number, P.level_code, P.group))
     )
     implemented = frozenset(session.scalars(select(S.value).where(S.implemented)))
     return points, implemented

@@ -323,14 +323,14 @@ def template_bytes(
             )
         )
     meta = xlsx.Sheet(META_SHEET, hidden=True)
-    for row in (
+    for entry in (
         ("template_version", TEMPLATE_VERSION),
         ("framework_version", context.framework_version),
         ("round", rnd.label),
         ("region", region.code),
         ("generated_at", datetime.now(UTC).isoformat(timespec="seconds")),
     ):
-        meta.append(row)
+        meta.append(entry)
     sheets.append(meta)
     return template_filename(region.code, rnd.label), xlsx.workbook_bytes(sheets)
 

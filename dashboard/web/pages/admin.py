@@ -190,7 +190,7 @@ def change_round(
 ) -> str:
     """Do one round change as `user` (TOGGLE, SAVE a deadline, or ADD) and say what happened, in the page's
     language."""
-    who = {"actor": user.email, "remote_addr": remote_addr}
+    who: dict[str, Any] = {"actor": user.email, "remote_addr": remote_addr}
     try:
         if action == TOGGLE:
             changed = toggle_round(engine, label, **who)

@@ -7,6 +7,7 @@ from typing import Any
 import dash
 import flask
 from dash import dcc, html
+from flask.typing import ResponseReturnValue
 
 from dashboard.analytics.queries import municipality_geojson, municipality_geojson_text
 from dashboard.analytics.report import RoundReport, round_report
@@ -193,7 +194,7 @@ def shapes_url(year: int) -> str:
     return SHAPES_ROUTE.replace("<int:year>", str(year))
 
 
-def send_shapes(year: int) -> flask.Response:
+def send_shapes(year: int) -> ResponseReturnValue:
     """The shapes as GeoJSON, cacheable by the browser (revalidated by ETag), so map responses carry no geometry."""
     text = municipality_geojson_text(year)
     if text is None:
