@@ -150,10 +150,10 @@ def test_refresh_aggregates_command_restores_them_and_tells_cached_reports(
         assert session.scalar(select(m.AuditLog.action).order_by(m.AuditLog.id.desc()).limit(1)) == REFRESH_ACTION
 
 
-def test_migration_0005_fills_the_aggregates_of_rounds_already_there(engine: Engine, tmp_path: Path) -> None:
+def test_migration_0006_fills_the_aggregates_of_rounds_already_there(engine: Engine, tmp_path: Path) -> None:
     _rounds_across_a_merger(engine, tmp_path)
     expected = _stored_rows(engine)
-    downgrade(engine, "0004_divisions_population")
+    downgrade(engine, "0005_framework_groups")
     upgrade(engine)
     assert _stored_rows(engine) == expected
     _assert_stored_equals_recount(engine)

@@ -1,7 +1,7 @@
 """stored per-round aggregates: counts per round × municipality × level × group, filled for existing rounds
 
-Revision ID: 0005_round_aggregates
-Revises: 0004_divisions_population
+Revision ID: 0006_round_aggregates
+Revises: 0005_framework_groups
 Create Date: 2026-12-01 18:30:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_round_aggregates"
-down_revision: str | None = "0004_divisions_population"
+revision: str = "0006_round_aggregates"
+down_revision: str | None = "0005_framework_groups"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
