@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.i18n import STRINGS, Lang, normalize_language, t
+from dashboard.i18n import Lang, has, normalize_language, t
 from dashboard.web.auth import Principal
 
 ROUND_PARAM, LANG_PARAM, POINT_PARAM = "ronde", "lang", "punt"
@@ -57,7 +57,7 @@ class View:
         coordinator; steering reads the plain sentence only."""
         text = self.t(key, **values)
         hint = f"{key}.{self.user.role}"
-        return f"{text} {self.t(hint, **values)}" if hint in STRINGS else text
+        return f"{text} {self.t(hint, **values)}" if has(hint) else text
 
     def in_scope(self, frame: pd.DataFrame, column: str = "region_code") -> pd.DataFrame:
         """The rows of `frame` whose region the user may see in detail (a coordinator: their own regions)."""
