@@ -18,10 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from babel.dates import format_date
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
-
 Lang = Literal["nl", "en"]
 LANGUAGES: tuple[Lang, ...] = ("nl", "en")
 DEFAULT_LANGUAGE: Lang = "nl"
@@ -39,6 +35,9 @@ def catalogue_path(lang: Lang) -> Path:
 @lru_cache(maxsize=len(LANGUAGES))
 def catalogue(lang: Lang) -> dict[str, str]:
     """Key → text of `lang`, read from its .po file once per process (no compiled .mo, no build step)."""
+    from babel.messages.pofile import read_po  # here, like Babel's number and date functions below: the .xls
+    # reader's own process imports this package for its texts and starts faster without Babel
+
     with catalogue_path(lang).open("rb") as file:
         messages = read_po(file, locale=BABEL_LOCALES[lang], domain=DOMAIN)
     return {str(message.id): str(message.string) for message in messages if message.id}
@@ -77,6 +76,8 @@ def percent(value: float | None, lang: Lang, digits: int = 1) -> str:
     """A share as text: 0.635 → "63,5%" (nl_NL) / "63.5%" (en_GB); "–" when undefined."""
     if _undefined(value):
         return MISSING
+    from babel.numbers import format_percent
+
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     return format_percent(value, format=pattern, locale=BABEL_LOCALES[lang])
 
@@ -90,12 +91,16 @@ def percentage_points(value: float | None, lang: Lang, digits: int = 1) -> str:
 
 def number(value: float, lang: Lang, digits: int = 1) -> str:
     """A number with `digits` decimals and no grouping: `41,4` (nl) / `41.4` (en)."""
+    from babel.numbers import format_decimal
+
     pattern = "0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=BABEL_LOCALES[lang])
 
 
 def integer(value: int, lang: Lang) -> str:
     """A whole number with thousands separators: `1.095` in Dutch, `1,095` in English."""
+    from babel.numbers import format_decimal
+
     return format_decimal(value, format="#,##0", locale=BABEL_LOCALES[lang])
 
 
@@ -103,6 +108,8 @@ def long_date(day: date | None, lang: Lang) -> str:
     """`31 december 2011` / `31 December 2011`; a dash when unknown."""
     if day is None:
         return MISSING
+    from babel.dates import format_date
+
     return format_date(day, format="long", locale=BABEL_LOCALES[lang])
 
 
