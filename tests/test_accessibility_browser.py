@@ -250,7 +250,7 @@ def test_national_page_leads_with_the_target_and_the_gap(
     coverage = figures.percent(national["coverage"], lang)
     gap = percentage_points(national["gap"], lang)
     expected = (
-        f"doel 2011: 100 % · landelijk {coverage} · nog {gap} procentpunt"
+        f"doel 2011: 100% · landelijk {coverage} · nog {gap} procentpunt"
         if lang == "nl"
         else f"target 2011: 100% · national {coverage} · {gap} percentage points to go"
     )

@@ -28,6 +28,7 @@ LAYERS = (  # highest first; packages on one line are independent siblings
     ("etl.admin",),
     ("etl.reference",),
     ("etl.store",),
+    ("etl.i18n",),
 )
 STRING_LOADERS = frozenset({"import_module", "__import__"})
 PAGES = ROOT / "dashboard" / "web" / "pages"

@@ -32,12 +32,13 @@ from corpus.builders import (
 from sqlalchemy import Engine, select
 
 from dashboard.cli import USAGE_ERROR_EXIT, main
+from etl.i18n import t
 from etl.ingest.pipeline import IngestReport, ingest
-from etl.ingest.validate import MESSAGES as VALIDATE_MESSAGES
+from etl.ingest.validate import SEVERITIES as VALIDATE_SEVERITIES
 from etl.store import models as m
 from etl.store import storage
 from etl.store.db import engine_for, session_scope
-from etl.workbook.read import MESSAGES as READ_MESSAGES
+from etl.workbook.read import SEVERITIES as READ_SEVERITIES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "return-format.md"
 UPLOADER = "coordinator@example.org"
@@ -510,7 +511,8 @@ def test_a_rejection_without_annotated_copy_records_the_same_issues(engine: Engi
 
 def test_every_issue_code_is_documented_with_its_messages() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    for code, (severity, nl, en) in {**READ_MESSAGES, **VALIDATE_MESSAGES}.items():
+    for code, severity in {**READ_SEVERITIES, **VALIDATE_SEVERITIES}.items():
+        nl, en = t(f"issue.{code}", "nl"), t(f"issue.{code}", "en")
         row = f"| `{code}` | {severity} | {nl.replace('|', chr(92) + '|')} | {en.replace('|', chr(92) + '|')} |"
         assert row in text, f"docs/return-format.md lacks or differs for {code}"
 

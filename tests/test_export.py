@@ -185,7 +185,7 @@ def test_pdf_shows_the_national_numbers_regions_and_weakest_points(exported: Exp
     text = "\n".join(pdf_pages)
     national = report["national"]
     for value in (national["coverage"], national["completeness"]):
-        assert f"{value * 100:.1f}".replace(".", ",") + " %" in text
+        assert f"{value * 100:.1f}".replace(".", ",") + "%" in text
     assert f"{national['regions_on_track']}/{national['n_regions']}" in text
     flat = " ".join(text.split())
     for region in report["regions"]:
@@ -203,7 +203,7 @@ def test_pdf_region_pages_show_kpis_and_the_municipalities_without_a_return(
     municipalities = exported.report["municipalities"]
     for region in exported.report["regions"]:
         page = " ".join(pdf_pages[contents[region_heading(region)] - 1].split())
-        coverage = f"{region['coverage'] * 100:.1f} %".replace(".", ",") if region["n_returns"] else "geen aanlevering"
+        coverage = f"{region['coverage'] * 100:.1f}%".replace(".", ",") if region["n_returns"] else "geen aanlevering"
         assert f"Dekking regio {coverage}" in page  # a region without a return is its own state, not 0 %
         assert f"{region['n_returns']} van {region['n_expected']} gemeenten leverden aan" in page
         ranked = sum(1 for other in exported.report["regions"] if other["rank"] is not None)

@@ -59,7 +59,7 @@ def test_first_page_is_the_steering_summary_in_dutch(exported: Exported) -> None
     first = " ".join(pdf_text(exported.folder / PDF_NAME)[0].split())
     national = exported.report["national"]
     coverage, gap = percent(national["coverage"], "nl"), percentage_points(national["gap"], "nl")
-    assert f"doel 2011: 100 % · landelijk {coverage} · nog {gap} procentpunt" in first
+    assert f"doel 2011: 100% · landelijk {coverage} · nog {gap} procentpunt" in first
     assert "Samenvatting" in first
     on_track = [r["region_name"] for r in exported.report["regions"] if r["on_track"]]
     assert f"Op koers: {len(on_track)} van de {len(exported.report['regions'])} regio's" in first

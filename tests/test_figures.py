@@ -161,7 +161,7 @@ def test_status_colours_and_labels_come_from_the_scale_passed_in():
 
 
 def test_texts_are_formatted_for_the_language():
-    assert figures.percent(0.635, "nl") == "63,5 %"
+    assert figures.percent(0.635, "nl") == "63,5%"
     assert figures.percent(0.635, "en") == "63.5%"
     assert figures.percent(float("nan"), "nl") == "–"
     assert figures.short_title(12, "x" * 100).endswith("…")

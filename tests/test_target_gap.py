@@ -41,8 +41,8 @@ def test_headline_names_the_target_the_national_coverage_and_the_gap(demo_engine
     coverage = figures.percent(report.national["coverage"], "nl")
     gap = percentage_points(1.0 - report.national["coverage"], "nl")
     item = national_headline(report)
-    assert item.line == f"doel 2011: 100 % · landelijk {coverage} · nog {gap} procentpunt"
-    assert "31 december 2010" in item.trajectory and "75,0 %" in item.trajectory
+    assert item.line == f"doel 2011: 100% · landelijk {coverage} · nog {gap} procentpunt"
+    assert "31 december 2010" in item.trajectory and "75,0%" in item.trajectory
     english = national_headline(round_report(demo_engine, "2010", lang="en"))
     assert english.line.startswith("target 2011: 100% · national ")
     assert english.line.endswith("percentage points to go")
@@ -77,4 +77,4 @@ def test_group_and_level_charts_draw_the_target_line(demo_engine: Engine) -> Non
     ):
         lines = [shape for shape in fig.layout.shapes if shape.y0 == shape.y1]
         assert [shape.y0 for shape in lines] == [goal * 100]
-        assert any(trace.name == "Doel op de peildatum: 75,0 %" for trace in fig.data)
+        assert any(trace.name == "Doel op de peildatum: 75,0%" for trace in fig.data)

@@ -11,87 +11,31 @@ from typing import Any
 import click
 
 from dashboard.analytics.report import RoundReport, round_labels, round_report
-from dashboard.i18n import percent
+from dashboard.i18n import Lang, percent, t
 from etl.store.issues import UserError
 from etl.store.models import WEIGHTINGS
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "heading": "RAAK Monitor — round {round} (reference date {date})",
-        "national": "National coverage {coverage} (target {target}: {state}); "
-        "among reporting municipalities {reporting}",
-        "completeness": "Completeness: {returns} of {expected} municipalities returned ({share})",
-        "weighting": "Weighting: {weighting}",
-        "regions_on_track": "Regions on track: {on_track} of {total}",
-        "projection": "Projection: {text}",
-        "region": "Region",
-        "coverage": "Coverage",
-        "reporting": "Reporting",
-        "returns": "Returns",
-        "on_track": "On track",
-        "groups": "Per group",
-        "levels": "Per level",
-        "weakest": "Weakest points",
-        "change": "Change since round {previous}: {improved} improved, {regressed} regressed, {unchanged} unchanged, "
-        "{applicability_changed} n.v.t. changed ({n_compared} municipalities compared)",
-        "no_previous": "Change: no earlier round",
-        "yes": "yes",
-        "no": "no",
-        "on": "on track",
-        "behind": "behind",
-        "reached": "target reached on {date}",
-        "projected": "target reached on {date} at the current pace",
-        "not_at_current_pace": "not at current pace",
-        "too_few_rounds": "too few rounds with completeness ≥ 50 %",
-        "insufficient_data": "no projection: no returns in this round",
-        "children_0_17": "children aged 0-17 (population: Bron: CBS)",
-        "children_0_17_est": "children 0-17 (CBS estimate; population: Bron: CBS)",
-        "inhabitants": "inhabitants (population: Bron: CBS)",
-        "equal": "each municipality once",
-    },
-    "nl": {
-        "heading": "RAAK Monitor — ronde {round} (peildatum {date})",
-        "national": "Landelijke dekking {coverage} (doel {target}: {state}); onder aanleverende gemeenten {reporting}",
-        "completeness": "Volledigheid: {returns} van {expected} gemeenten leverden aan ({share})",
-        "weighting": "Weging: {weighting}",
-        "regions_on_track": "Regio's op koers: {on_track} van {total}",
-        "projection": "Prognose: {text}",
-        "region": "Regio",
-        "coverage": "Dekking",
-        "reporting": "Aanleverend",
-        "returns": "Aanlev.",
-        "on_track": "Op koers",
-        "groups": "Per onderdeel",
-        "levels": "Per niveau",
-        "weakest": "Zwakste punten",
-        "change": "Verandering sinds ronde {previous}: {improved} verbeterd, {regressed} teruggevallen, "
-        "{unchanged} gelijk, {applicability_changed} n.v.t. gewijzigd ({n_compared} gemeenten vergeleken)",
-        "no_previous": "Verandering: geen eerdere ronde",
-        "yes": "ja",
-        "no": "nee",
-        "on": "op koers",
-        "behind": "achter",
-        "reached": "doel bereikt op {date}",
-        "projected": "doel bereikt op {date} bij het huidige tempo",
-        "not_at_current_pace": "niet bij het huidige tempo",
-        "too_few_rounds": "te weinig rondes met volledigheid ≥ 50 %",
-        "insufficient_data": "geen prognose: geen aanleveringen in deze ronde",
-        "children_0_17": "kinderen van 0-17 jaar (Bron: CBS)",
-        "children_0_17_est": "kinderen 0-17 (schatting CBS; Bron: CBS)",
-        "inhabitants": "inwoners (Bron: CBS)",
-        "equal": "elke gemeente even zwaar",
-    },
-}
+
+class _Labels:
+    """The texts of `raak report` (`report.<key>` in the catalogue) in one language, read as `labels[key]`."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+
+    def __getitem__(self, key: str) -> str:
+        return t(f"report.{key}", self.lang)
+
+
 REGION_COLUMN_WIDTH = 44
 
 
-def _projection_text(status: str, reached_on: Any, labels: dict[str, str]) -> str:
+def _projection_text(status: str, reached_on: Any, labels: _Labels) -> str:
     return labels[status].format(date=reached_on.isoformat() if reached_on else "")
 
 
 def summary(report: RoundReport) -> str:
     """A readable multi-line summary of a round report, in the report's language."""
-    labels = LABELS[report.lang]
+    labels = _Labels(report.lang)
     lang = report.lang
     national = report.national
     projection = national["projection"]
@@ -119,7 +63,7 @@ def summary(report: RoundReport) -> str:
         lines.append(
             f"{row.region_name[:REGION_COLUMN_WIDTH]:<{REGION_COLUMN_WIDTH}} {percent(row.coverage, lang):>9} "
             f"{percent(row.coverage_reporting, lang):>11} {f'{row.n_returns}/{row.n_expected}':>9} "
-            f"{labels['yes' if row.on_track else 'no']:>8}"
+            f"{t('yes' if row.on_track else 'no', lang):>8}"
         )
     national_groups = report.groups[report.groups["scope"] == "national"]
     national_levels = report.levels[report.levels["scope"] == "national"]

@@ -18,9 +18,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from etl.i18n import Lang as Lang  # the language of a report, re-exported for its users
 from etl.store.issues import UserError
 
-Lang = Literal["nl", "en"]
 Weighting = Literal["children_0_17", "children_0_17_est", "inhabitants", "equal"]  # as used; see choose_weights
 Crosswalk = Mapping[
     str, Mapping[str, float]

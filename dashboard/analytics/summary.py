@@ -27,11 +27,9 @@ def rank_text(rank: Any, ranks: Sequence[Any], lang: Lang) -> str:
 
 
 def whole_percent(value: float, lang: Lang) -> str:
-    """A target share as "100 %" when it is a whole percentage, else with one decimal like every other share."""
+    """A target share as "100%" when it is a whole percentage, else with one decimal like every other share."""
     hundredths = value * 100
-    if abs(hundredths - round(hundredths)) < TOLERANCE:
-        return f"{round(hundredths)} %" if lang == "nl" else f"{round(hundredths)}%"
-    return percent(value, lang)
+    return percent(value, lang, digits=0 if abs(hundredths - round(hundredths)) < TOLERANCE else 1)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+from babel.numbers import get_decimal_symbol
 from openpyxl.utils import get_column_letter
 
-from dashboard.i18n import Lang
+from dashboard.i18n import Lang, has, percent, t
+from etl.i18n import BABEL_LOCALES, LANGUAGES
 
-SHEET_NAME = {"nl": "gegevens", "en": "data"}
 CSV_SEPARATOR = {"nl": ";", "en": ","}
-DECIMAL = {"nl": ",", "en": "."}
+DECIMAL = {lang: get_decimal_symbol(BABEL_LOCALES[lang]) for lang in LANGUAGES}  # "," in nl_NL, "." in en_GB
 PERCENT_DIGITS = 1
 XLSX_PERCENT_FORMAT = "0.0%"
 XLSX_DATE_FORMAT = "yyyy-mm-dd"
@@ -33,94 +34,9 @@ DATE_COLUMNS = frozenset({"reference_date", "date", "deadline", "projected_date"
 TIMESTAMP_COLUMNS = frozenset({"uploaded_at", "last_upload"})
 BOOLEAN_COLUMNS = frozenset({"has_return", "on_track", "not_applicable", "lags"})
 
-HEADERS: dict[str, tuple[str, str]] = {
-    "region_code": ("Regiocode", "Region code"),
-    "region_name": ("Regio", "Region"),
-    "municipality_code": ("Gemeentecode", "Municipality code"),
-    "municipality_name": ("Gemeente", "Municipality"),
-    "scope": ("Niveau", "Scope"),
-    "n_expected": ("Verwachte gemeenten", "Expected municipalities"),
-    "n_returns": ("Aangeleverde gemeenten", "Municipalities with a return"),
-    "coverage": ("Dekking", "Coverage"),
-    "coverage_reporting": ("Dekking onder aanleverende gemeenten", "Coverage among reporting municipalities"),
-    "completeness": ("Volledigheid", "Completeness"),
-    "target": ("Doel op de peildatum", "Target at the reference date"),
-    "on_track": ("Op koers", "On track"),
-    "gap": ("Afstand tot het einddoel", "Gap to the final target"),
-    "gap_trajectory": ("Achterstand op het doeltraject", "Behind the target trajectory"),
-    "projection_status": ("Prognose", "Projection"),
-    "projected_date": ("Prognose: doel bereikt op", "Projection: target reached on"),
-    "rank": ("Positie", "Rank"),
-    "has_return": ("Aangeleverd", "Returned"),
-    "n_applicable": ("Punten van toepassing", "Applicable points"),
-    "n_implemented": ("Punten ingevoerd", "Points implemented"),
-    "n_not_applicable": ("Punten n.v.t.", "Points n/a"),
-    "n_assessed": ("Antwoorden", "Answers"),
-    "weight": ("Gewicht", "Weight"),
-    "level_code": ("Niveau (code)", "Level (code)"),
-    "group_code": ("Onderdeel (code)", "Part (code)"),
-    "name": ("Naam", "Name"),
-    "series": ("Reeks", "Series"),
-    "date": ("Datum", "Date"),
-    "value": ("Waarde", "Value"),
-    "round_label": ("Ronde", "Round"),
-    "reference_date": ("Peildatum", "Reference date"),
-    "framework_version": ("Versie RAAK-kader", "RAAK framework version"),
-    "point_number": ("Punt", "Point"),
-    "title": ("Titel", "Title"),
-    "share": ("Aandeel ingevoerd", "Share implemented"),
-    "key": ("Status (code)", "Status (code)"),
-    "label": ("Status", "Status"),
-    "status_label": ("Status", "Status"),
-    "status": ("Status (waarde)", "Status (value)"),
-    "color": ("Kleur", "Colour"),
-    "comment": ("Toelichting", "Comment"),
-    "n": ("Aantal", "Count"),
-    "lags": ("Blijft achter", "Lags"),
-    "improved": ("Verbeterd", "Improved"),
-    "regressed": ("Achteruit", "Regressed"),
-    "unchanged": ("Gelijk", "Unchanged"),
-    "applicability_changed": ("n.v.t. gewijzigd", "n/a changed"),
-    "n_compared": ("Vergeleken gemeenten", "Municipalities compared"),
-    "n_uploads": ("Uploads", "Uploads"),
-    "n_accepted": ("Geaccepteerd", "Accepted"),
-    "n_rejected": ("Afgewezen", "Rejected"),
-    "n_duplicate": ("Dubbel", "Duplicate"),
-    "last_upload": ("Laatste upload", "Last upload"),
-    "upload_id": ("Upload", "Upload"),
-    "filename": ("Bestand", "File"),
-    "uploaded_at": ("Geüpload", "Uploaded"),
-    "uploader": ("Door", "By"),
-    "n_issues": ("Meldingen", "Issues"),
-    "severity": ("Ernst", "Severity"),
-    "code": ("Code", "Code"),
-    "sheet": ("Blad", "Sheet"),
-    "cell": ("Cel", "Cell"),
-    "message_nl": ("Melding", "Message (Dutch)"),
-    "message_en": ("Melding (Engels)", "Message"),
-    "deadline": ("Deadline", "Deadline"),
-    "n_points": ("Punten", "Points"),
-    "at": ("Tijdstip", "Time"),
-    "actor": ("Gebruiker", "User"),
-    "action": ("Handeling", "Action"),
-    "remote_addr": ("Adres", "Address"),
-    "detail": ("Details", "Details"),
-}
-VALUE_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
-    "scope": {"national": ("landelijk", "national"), "region": ("regio", "region")},
-    "series": {
-        "actual": ("dekking", "coverage"),
-        "target": ("doeltraject", "target trajectory"),
-        "projection": ("trend", "trend"),
-    },
-    "projection_status": {
-        "reached": ("doel bereikt", "target reached"),
-        "projected": ("doel bereikt op datum", "target reached on date"),
-        "not_at_current_pace": ("niet in het huidige tempo", "not at the current pace"),
-        "too_few_rounds": ("te weinig rondes", "too few rounds"),
-    },
-}
-YES_NO = {"nl": ("ja", "nee"), "en": ("yes", "no")}
+# Headers are the catalogue's `download.column.<column>` (a column without one: its name with spaces); the coded
+# values of these columns are its `download.value.<column>.<code>` (a code without one stays as it is).
+VALUE_COLUMNS = frozenset({"scope", "series", "projection_status"})
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -135,29 +51,36 @@ def neutralise(value: Any) -> Any:
 
 def header(column: str, lang: Lang) -> str:
     """The column's header in `lang` (an unknown column: its name with spaces)."""
-    nl, en = HEADERS.get(column, (column.replace("_", " "), column.replace("_", " ")))
-    return en if lang == "en" else nl
+    key = f"download.column.{column}"
+    return t(key, lang) if has(key) else column.replace("_", " ")
+
+
+def yes_no(value: object, lang: Lang) -> str:
+    """ "ja"/"nee" or "yes"/"no" for a true or false value."""
+    return t("yes" if value else "no", lang)
+
+
+def value_text(column: str, value: Any, lang: Lang) -> Any:
+    """The words for a coded value of one of VALUE_COLUMNS (`national` → "landelijk"); other values stay."""
+    key = f"download.value.{column}.{value}"
+    return t(key, lang) if isinstance(value, str) and has(key) else value
 
 
 def percent_text(value: Any, lang: Lang) -> Any:
     """0.586 → "58,6%" (nl) / "58.6%" (en), which Excel reads as a percentage; empty stays empty."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or isinstance(value, bool):
         return value
-    text = f"{float(value) * 100:.{PERCENT_DIGITS}f}%"
-    return text.replace(".", DECIMAL[lang])
+    return percent(float(value), lang, PERCENT_DIGITS)
 
 
 def _words(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """Yes/no and the coded values of VALUE_TEXTS in `lang`."""
-    index = 1 if lang == "en" else 0
+    """Yes/no and the coded values of VALUE_COLUMNS in `lang`."""
     frame = frame.copy()
     for column in frame.columns:
         if column in BOOLEAN_COLUMNS:
-            yes, no = YES_NO[lang]
-            frame[column] = frame[column].map(lambda v, yes=yes, no=no: v if v is None else (yes if v else no))
-        elif column in VALUE_TEXTS:
-            texts = {code: pair[index] for code, pair in VALUE_TEXTS[column].items()}
-            frame[column] = frame[column].map(lambda v, texts=texts: texts.get(v, v))
+            frame[column] = frame[column].map(lambda v: v if v is None else yes_no(v, lang))
+        elif column in VALUE_COLUMNS:
+            frame[column] = frame[column].map(lambda v, column=column: value_text(column, v, lang))
     return frame
 
 
@@ -190,9 +113,10 @@ def xlsx_bytes(frame: pd.DataFrame, lang: Lang) -> bytes:
     columns = list(frame.columns)
     out.columns = [header(column, lang) for column in columns]
     buffer = io.BytesIO()
+    sheet_name = t("download.sheet", lang)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        out.to_excel(writer, index=False, sheet_name=SHEET_NAME[lang])
-        sheet = writer.sheets[SHEET_NAME[lang]]
+        out.to_excel(writer, index=False, sheet_name=sheet_name)
+        sheet = writer.sheets[sheet_name]
         for position, column in enumerate(columns, start=1):
             letter = get_column_letter(position)
             number_format = (

@@ -47,7 +47,7 @@ from dashboard.analytics.metrics import Lang
 from dashboard.analytics.summary import rank_text, steering_summary
 from dashboard.exports.content import NATIONAL, ExportContent, RegionPart
 from dashboard.exports.method import method_text
-from dashboard.i18n import integer, long_date, percent, t
+from dashboard.i18n import has, integer, long_date, percent, t
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 22 * mm, 20 * mm
@@ -67,163 +67,12 @@ DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "De
 VERA = ("Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf")  # shipped with ReportLab: the fallback
 MONO_FILE = "DejaVuSansMono.ttf"
 FAMILY, MONO = "RaakSans", "RaakMono"
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("RAAK Monitor — voortgangsrapportage", "RAAK Monitor — progress report"),
-    "subtitle.national": (
-        "Landelijke invoering van de RAAK-aanpak, ronde {round}",
-        "National roll-out of the RAAK approach, round {round}",
-    ),
-    "subtitle.region": ("Regio {name} ({code}), ronde {round}", "Region {name} ({code}), round {round}"),
-    "cover.round": ("Ronde", "Round"),
-    "cover.reference_date": ("Peildatum", "Reference date"),
-    "cover.deadline": ("Deadline aanlevering", "Deadline for returns"),
-    "cover.state": ("Stand van de ronde", "State of the round"),
-    "cover.made": ("Gemaakt op", "Made on"),
-    "cover.completeness": ("Volledigheid van de gegevens", "Data completeness"),
-    "cover.completeness.value": (
-        "{returns} van {expected} gemeenten leverden aan ({share})",
-        "{returns} of {expected} municipalities returned ({share})",
-    ),
-    "cover.weighting": ("Weging", "Weighting"),
-    "cover.target": ("Doel", "Target"),
-    "cover.target.value": (
-        "{value} van de gemeenten werkt volgens RAAK op {end}",
-        "{value} of municipalities work the RAAK way on {end}",
-    ),
-    "cover.about": (
-        "Gemaakt met RAAK Monitor (NJi) uit de zelfevaluaties van gemeenten. De cijfers achter elke grafiek staan "
-        "in de Excel-bijlage; de rekenregels in het hoofdstuk Methode.",
-        "Made with RAAK Monitor (NJi) from the municipalities' self-assessments. The numbers behind every chart are "
-        "in the Excel annex; the formulas in the chapter Method.",
-    ),
-    "demo.mark": ("SYNTHETISCHE DEMODATA", "SYNTHETIC DEMO DATA"),
-    "contents": ("Inhoud", "Contents"),
-    "page": ("Pagina {page} van {total}", "Page {page} of {total}"),
-    "header": ("RAAK Monitor · ronde {round} · {scope}", "RAAK Monitor · round {round} · {scope}"),
-    "scope.national": ("landelijk", "national"),
-    "footer": ("Gemaakt op {date} · {source}", "Made on {date} · {source}"),
-    "h.national": ("Landelijke stand tegen het doel {year}", "National status against the {year} target"),
-    "h.map": ("Kaart", "Map"),
-    "h.returns": ("Volledigheid van de gegevens", "Completeness of the data"),
-    "h.regions": ("Regio's: rangorde, koers en prognose", "Regions: ranking, track and projection"),
-    "h.groups": ("Dekking per onderdeel en per niveau", "Coverage per group and per level"),
-    "h.weakest": ("De {count} zwakste RAAK-punten", "The {count} weakest RAAK points"),
-    "h.change": ("Verandering sinds de vorige ronde", "Change since the previous round"),
-    "h.per_region": ("Per regio", "Per region"),
-    "h.region": ("{name} ({code})", "{name} ({code})"),
-    "h.method": ("Methode", "Method"),
-    "h.sources": ("Bronnen", "Sources"),
-    "national.intro": (
-        "De landelijke dekking is het gewogen gemiddelde over alle verwachte gemeenten; gemeenten zonder "
-        "aanlevering tellen als 0 %. Het doeltraject loopt lineair van 0 op {start} naar {value} op {end}.",
-        "National coverage is the weighted mean over all expected municipalities; municipalities without a return "
-        "count as 0 %. The target trajectory runs linearly from 0 on {start} to {value} on {end}.",
-    ),
-    "map.intro": (
-        "Elke gemeente in de kleur van de dekking van haar regio; daarna de dekking per gemeente (lichtgrijs: geen "
-        "aanlevering). De kleurschaal (cividis) loopt van donker naar licht en blijft in grijstinten leesbaar.",
-        "Each municipality in the colour of its region's coverage; then coverage per municipality (light grey: no "
-        "return). The colour scale (cividis) runs from dark to light and stays readable in greyscale.",
-    ),
-    "returns.intro": (
-        "Aandeel gemeenten per regio met een geaccepteerde aanlevering. Lees de dekking altijd samen met de "
-        "volledigheid: een gemeente zonder aanlevering telt als 0 %.",
-        "Share of municipalities per region with an accepted return. Read coverage together with completeness: a "
-        "municipality without a return counts as 0 %.",
-    ),
-    "regions.intro": (
-        "Gearceerde balken liggen achter op het doeltraject; de stippellijn is het doel op de peildatum. De "
-        "prognose volgt de trendlijn per regio over de rondes met volledigheid ≥ 50 %.",
-        "Hatched bars are behind the target trajectory; the dotted line is the target at the reference date. The "
-        "projection follows each region's trend over the rounds with completeness ≥ 50 %.",
-    ),
-    "groups.intro": (
-        "Dekking per onderdeel van de aanpak en over de niveaus a-e van het zorgcontinuüm (landelijk).",
-        "Coverage per part of the approach and across levels a-e of the care continuum (national).",
-    ),
-    "weakest.intro": (
-        "De punten met het laagste aandeel ingevoerde antwoorden (landelijk), met hun tekst uit het Actieplan "
-        "Kinderen veilig thuis (2007).",
-        "The points with the lowest share of implemented answers (national), with their text from the 2007 action "
-        "plan Kinderen veilig thuis (in Dutch).",
-    ),
-    "change.sentence": (
-        "Sinds ronde {previous}: {improved} punten verbeterd, {regressed} teruggevallen, {unchanged} gelijk en "
-        "{applicability_changed} met gewijzigde n.v.t.; {n_compared} gemeenten vergeleken.",
-        "Since round {previous}: {improved} points improved, {regressed} regressed, {unchanged} unchanged and "
-        "{applicability_changed} with a changed n.v.t.; {n_compared} municipalities compared.",
-    ),
-    "change.none": (
-        "Geen eerdere ronde om mee te vergelijken.",
-        "No earlier round to compare with.",
-    ),
-    "change.no_compared": (
-        "Geen gemeente leverde in ronde {previous} én in deze ronde aan.",
-        "No municipality returned in both round {previous} and this round.",
-    ),
-    "no_returns": (
-        "Nog geen aanleveringen voor deze ronde: de grafieken volgen zodra er aanleveringen zijn.",
-        "No returns for this round yet: the charts follow once returns arrive.",
-    ),
-    "region.no_returns": (
-        "Nog geen aanleveringen uit deze regio in deze ronde.",
-        "No returns from this region in this round yet.",
-    ),
-    "region.without_return": ("Gemeenten zonder aanlevering ({count})", "Municipalities without a return ({count})"),
-    "region.all_returned": ("Alle gemeenten van de regio leverden aan.", "Every municipality of the region returned."),
-    "col.rank": ("Pos.", "Rank"),
-    "col.target": ("Doel", "Target"),
-    "col.projection": ("Prognose", "Projection"),
-    "col.reporting": ("Dekking aanleverend", "Coverage reporting"),
-    "col.share": ("Ingevoerd", "Implemented"),
-    "col.answers": ("Ingevoerd / toepasselijk", "Implemented / applicable"),
-    "col.group": ("Onderdeel", "Group"),
-    "col.level": ("Niveau", "Level"),
-    "kpi.target": ("Doel op de peildatum", "Target at the reference date"),
-    "kpi.national_on_track": ("Landelijk op koers", "National on track"),
-    "kpi.change": ("Verandering sinds ronde {previous}", "Change since round {previous}"),
-    "method.intro": (
-        "Dit hoofdstuk legt uit hoe de cijfers in deze rapportage tot stand komen. Het dashboard en deze "
-        "rapportage rekenen op dezelfde manier.",
-        "This chapter explains how the numbers in this report are made. The dashboard and this report calculate "
-        "in the same way.",
-    ),
-    "summary.meta": (
-        "Ronde {round} · peildatum {reference_date} · deadline aanlevering {deadline} · {state} · gemaakt op {made}",
-        "Round {round} · reference date {reference_date} · deadline for returns {deadline} · {state} · made on {made}",
-    ),
-    "summary.weighting": ("Weging: {weighting}.", "Weighting: {weighting}."),
-    "sources.data": (
-        "Gegevens: zelfevaluaties van gemeenten op de {points} RAAK-punten, aangeleverd door de regiocoördinatoren "
-        "met de Excel-template per regio en ronde. Alleen geaccepteerde aanleveringen tellen; per gemeente telt de "
-        "laatste.",
-        "Data: municipalities' self-assessments on the {points} RAAK points, returned by the regional "
-        "coordinators with the Excel template per region and round. Only accepted returns count; per municipality "
-        "the latest one.",
-    ),
-    "sources.framework": ("RAAK-kader: {source}.", "RAAK framework: {source}."),
-    "sources.scale": ("Statusschaal: {scale}", "Status scale: {scale}"),  # the last label, n.v.t., ends with a dot
-    "sources.geography": (
-        "Gemeentelijke indeling: CBS, indeling {year}; regio-indeling: {types}.",
-        "Municipal division: CBS, division of {year}; region division: {types}.",
-    ),
-    "sources.weighting": ("Weging: {weighting}.", "Weighting: {weighting}."),
-    "sources.population_year": ("bevolkingscijfers van {year}", "population figures of {year}"),
-    "sources.map": ("Kaartgrenzen: {credit}.", "Map boundaries: {credit}."),
-    "sources.target": (
-        "Doeltraject: van 0 op {start} naar {value} op {end}.",
-        "Target trajectory: from 0 on {start} to {value} on {end}.",
-    ),
-    "sources.version": (
-        "Gegevensversie {version}; ronde {round}.",
-        "Data version {version}; round {round}.",
-    ),
-}
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:
-    nl, en = TEXT[key]
-    return (en if lang == "en" else nl).format(**values)
+    """The report's own text `pdf.<key>`, or the dashboard's text `key` where the report has none of its own."""
+    own = f"pdf.{key}"
+    return t(own if has(own) else key, lang, **values)
 
 
 # --- fonts and styles -----------------------------------------------------------------------------------------
@@ -513,8 +362,8 @@ class Builder:
         self.charts: list[ChartImage] = []
 
     def t(self, key: str, **values: object) -> str:
-        """A report text (this module) or a dashboard text (dashboard.i18n), in the export's language."""
-        return _t(key, self.lang, **values) if key in TEXT else t(key, self.lang, **values)
+        """A report text (`pdf.<key>`) or a dashboard text (`key`), in the export's language."""
+        return _t(key, self.lang, **values)
 
     def pct(self, value: float | None) -> str:
         return percent(value, self.lang)

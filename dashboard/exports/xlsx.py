@@ -24,6 +24,7 @@ from dashboard.analytics.metrics import Lang
 from dashboard.analytics.report import jsonable
 from dashboard.exports.content import NATIONAL, ExportContent, safe_name
 from dashboard.exports.downloads import neutralise
+from dashboard.i18n import t
 
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 HEADER_FONT = Font(bold=True)
@@ -527,50 +528,11 @@ KEY_VALUE_SHEETS: dict[str, tuple[tuple[str, str], dict[str, tuple[str, tuple[st
 COLUMNS_SHEET = ("Kolommen", "Columns")
 KEY_VALUE_FIELDS = ("indicator", "value", "unit", "field")
 COLUMNS_FIELDS = ("sheet", "column", "field", "unit", "description", "source", "charts")
-TEXT: dict[str, tuple[str, str]] = {
-    "indicator": ("Kengetal", "Indicator"),
-    "value": ("Waarde", "Value"),
-    "unit": ("Eenheid", "Unit"),
-    "field": ("Veld", "Field"),
-    "sheet": ("Blad", "Sheet"),
-    "column": ("Kolom", "Column"),
-    "description": ("Omschrijving", "Description"),
-    "source": ("Bron", "Source"),
-    "charts": ("Grafieken", "Charts"),
-    "made_at": ("Gemaakt op", "Made at"),
-    "scope": ("Inhoud", "Scope"),
-    "scope.national": ("Landelijk en alle regio's", "National and every region"),
-    "scope.region": ("Regio {code}", "Region {code}"),
-    "demo": ("Synthetische demodata", "Synthetic demo data"),
-    "demo.yes": (
-        "JA: gemaakt met `raak demo`, geen echte gegevens van gemeenten",
-        "YES: made by `raak demo`, not real data from municipalities",
-    ),
-    "demo.no": ("nee", "no"),
-    "source.about": ("Over deze export", "About this export"),
-    "kv.indicator": ("Naam van het kengetal", "Name of the indicator"),
-    "kv.value": ("Waarde in de eenheid van de rij", "Value in the row's unit"),
-    "kv.unit": ("Eenheid van de waarde", "Unit of the value"),
-    "kv.field": (
-        "Veld in `raak report --round RONDE --json` (pad met punten)",
-        "Field in `raak report --round ROUND --json` (dotted path)",
-    ),
-    "columns.sheet": ("Naam van het blad", "Name of the sheet"),
-    "columns.column": ("Kolomkop zoals in het blad", "Column header as in the sheet"),
-    "columns.field": ("Veldnaam (JSON)", "Field name (JSON)"),
-    "columns.unit": ("Eenheid van de kolom", "Unit of the column"),
-    "columns.description": ("Wat de kolom bevat", "What the column holds"),
-    "columns.source": ("Waar de rijen vandaan komen", "Where the rows come from"),
-    "columns.charts": (
-        "Grafiekbestanden die deze cijfers tonen (REGION = elke regiocode)",
-        "Chart files showing these numbers (REGION = every region code)",
-    ),
-}
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:
-    nl, en = TEXT[key]
-    return (en if lang == "en" else nl).format(**values)
+    """The workbook's text `xlsx.<key>` from the catalogue."""
+    return t(f"xlsx.{key}", lang, **values)
 
 
 def _pick(pair: tuple[str, str], lang: Lang) -> str:

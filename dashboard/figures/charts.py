@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analytics.metrics import Lang
-from dashboard.i18n import percent, percentage_points
+from dashboard.i18n import percent, percentage_points, t
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -34,7 +34,6 @@ OKABE_ITO = {
 }
 COVERAGE_COLORSCALE = "Cividis"  # perceptually uniform, made for colour-vision deficiency, monotonic in lightness
 NO_RETURN_COLOR = "#f0f0f0"
-NO_RETURN_COLOR_NAME = {"nl": "lichtgrijs", "en": "light grey"}
 NO_RETURN_BAR_COLOR = "#bdbdbd"  # legend swatch of "no return"; the bar itself has no length, only its label
 MAP_STYLE = "white-bg"  # a blank MapLibre style: no tiles, no network
 MAP_HEIGHT_PX = 640
@@ -59,124 +58,6 @@ HOVER_COMMENT_CHARS = 240
 PERCENT = 100
 BAR_TEXT_HALO = "0px 0px 3px #ffffff"  # a white halo behind text on a bar
 
-TEXT: dict[str, dict[str, str]] = {
-    "nl": {
-        "source": "Bron: RAAK Monitor (NJi)",
-        "empty": "Nog geen aanleveringen voor deze ronde",
-        "no_previous": "Geen eerdere ronde om mee te vergelijken",
-        "no_compared": "Geen gemeenten met een aanlevering in beide rondes",
-        "round": "ronde",
-        "rounds": "rondes",
-        "coverage_axis": "Dekking (%)",
-        "share_axis": "Aandeel ingevoerd (%)",
-        "completeness_axis": "Volledigheid (% van de gemeenten)",
-        "date_axis": "Peildatum",
-        "round_axis": "Ronde (peildatum)",
-        "point_axis": "RAAK-punt (nummer)",
-        "level_axis": "Niveau van het zorgcontinuüm",
-        "points_share_axis": "Aandeel vergeleken punten (%)",
-        "answers_axis": "Aandeel antwoorden (%)",
-        "trajectory_title": "Landelijke dekking en het doeltraject",
-        "actual": "Dekking (landelijk)",
-        "target": "Doeltraject",
-        "projection": "Trend (kleinste kwadraten)",
-        "region_map_title": "Dekking per regio",
-        "municipality_map_title": "Dekking per gemeente",
-        "ranking_title": "Regio's naar dekking",
-        "groups_title": "Dekking per onderdeel",
-        "levels_title": "Dekking over het zorgcontinuüm",
-        "weakest_title": "De {count} zwakste RAAK-punten (landelijk)",
-        "heatmap_title": "Status per gemeente en RAAK-punt — {region}",
-        "change_title": "Verandering sinds ronde {previous}",
-        "change_title_first": "Verandering sinds de vorige ronde",
-        "distribution_title": "Statusverdeling per RAAK-punt (landelijk)",
-        "completeness_title": "Aanlevering per regio",
-        "history_title": "Status per RAAK-punt en ronde — {municipality}",
-        "on_track": "op koers",
-        "behind": "achter op het doeltraject",
-        "national": "Landelijk",
-        "region": "Regio",
-        "municipality": "Gemeente",
-        "point": "Punt",
-        "status": "Status",
-        "no_return": "geen aanlevering",
-        "coverage": "Dekking",
-        "completeness": "Volledigheid",
-        "coverage_reporting": "Dekking onder aanleverende gemeenten",
-        "target_at": "Doel op de peildatum: {value}",
-        "bar_gap": "{value} · nog {gap} %-punt",
-        "received": "{received} van {expected} gemeenten",
-        "rank": "Positie",
-        "points": "punten",
-        "improved": "verbeterd",
-        "unchanged": "gelijk gebleven",
-        "regressed": "teruggevallen",
-        "applicability_changed": "n.v.t. gewijzigd",
-        "children_0_17": "Gewogen naar het aantal kinderen van 0-17 jaar (Bron: CBS)",
-        "children_0_17_est": "Gewogen naar kinderen 0-17 (schatting CBS; Bron: CBS)",
-        "inhabitants": "Gewogen naar het aantal inwoners (Bron: CBS)",
-        "equal": "Elke gemeente telt even zwaar",
-        "no_return_counts": "gemeenten zonder aanlevering tellen als 0 %",
-    },
-    "en": {
-        "source": "Source: RAAK Monitor (NJi)",
-        "empty": "No returns for this round yet",
-        "no_previous": "No earlier round to compare with",
-        "no_compared": "No municipalities with a return in both rounds",
-        "round": "round",
-        "rounds": "rounds",
-        "coverage_axis": "Coverage (%)",
-        "share_axis": "Share implemented (%)",
-        "completeness_axis": "Completeness (% of municipalities)",
-        "date_axis": "Reference date",
-        "round_axis": "Round (reference date)",
-        "point_axis": "RAAK point (number)",
-        "level_axis": "Level of the care continuum",
-        "points_share_axis": "Share of compared points (%)",
-        "answers_axis": "Share of answers (%)",
-        "trajectory_title": "National coverage and the target trajectory",
-        "actual": "Coverage (national)",
-        "target": "Target trajectory",
-        "projection": "Trend (least squares)",
-        "region_map_title": "Coverage per region",
-        "municipality_map_title": "Coverage per municipality",
-        "ranking_title": "Regions by coverage",
-        "groups_title": "Coverage per part of the approach",
-        "levels_title": "Coverage along the care continuum",
-        "weakest_title": "The {count} weakest RAAK points (national)",
-        "heatmap_title": "Status per municipality and RAAK point — {region}",
-        "change_title": "Change since round {previous}",
-        "change_title_first": "Change since the previous round",
-        "distribution_title": "Status distribution per RAAK point (national)",
-        "completeness_title": "Returns per region",
-        "history_title": "Status per RAAK point and round — {municipality}",
-        "on_track": "on track",
-        "behind": "behind the target trajectory",
-        "national": "National",
-        "region": "Region",
-        "municipality": "Municipality",
-        "point": "Point",
-        "status": "Status",
-        "no_return": "no return",
-        "coverage": "Coverage",
-        "completeness": "Completeness",
-        "coverage_reporting": "Coverage among reporting municipalities",
-        "target_at": "Target at the reference date: {value}",
-        "bar_gap": "{value} · {gap} pp to go",
-        "received": "{received} of {expected} municipalities",
-        "rank": "Rank",
-        "points": "points",
-        "improved": "improved",
-        "unchanged": "unchanged",
-        "regressed": "regressed",
-        "applicability_changed": "n.v.t. changed",
-        "children_0_17": "Weighted by the number of children aged 0-17 (population: Bron: CBS)",
-        "children_0_17_est": "Weighted by children 0-17 (CBS estimate; population: Bron: CBS)",
-        "inhabitants": "Weighted by the number of inhabitants (population: Bron: CBS)",
-        "equal": "Every municipality counts once",
-        "no_return_counts": "municipalities without a return count as 0 %",
-    },
-}
 CHANGE_STYLE = {  # colour and pattern per change category
     "improved": (OKABE_ITO["green"], ""),
     "unchanged": ("#c8c8c8", ""),
@@ -189,7 +70,8 @@ CHANGE_STYLE = {  # colour and pattern per change category
 
 
 def _t(lang: Lang, key: str, **values: Any) -> str:
-    return TEXT[lang][key].format(**values)
+    """The figure text `figure.<key>` from the catalogue."""
+    return t(f"figure.{key}", lang, **values)
 
 
 def _wrap(text: str, width: int = LABEL_LINE_CHARS) -> str:
@@ -572,7 +454,7 @@ def municipality_map_figure(
     source = geojson_url or shapes
     fig = go.Figure(_coverage_trace(reported, source, reported["coverage"], hover))
     _add_no_return_trace(fig, frame[~frame["has_return"]], source, hover, lang)
-    return _map(fig, shapes, title, lang, round_label, _t(lang, "no_return") + ": " + NO_RETURN_COLOR_NAME[lang])
+    return _map(fig, shapes, title, lang, round_label, _t(lang, "no_return") + ": " + _t(lang, "no_return_color"))
 
 
 # --- bars ---------------------------------------------------------------------------------------------------

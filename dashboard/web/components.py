@@ -151,7 +151,7 @@ def _cell_text(column: str, value: Any, lang: Lang) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
     if column in downloads.BOOLEAN_COLUMNS:
-        return downloads.YES_NO[lang][0 if value else 1]
+        return downloads.yes_no(value, lang)
     if column in downloads.PERCENT_COLUMNS and isinstance(value, int | float) and not isinstance(value, bool):
         return str(downloads.percent_text(value, lang))
     if isinstance(value, float):

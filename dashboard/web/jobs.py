@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 
 from dashboard.exports.bundle import build_export, zip_files
 from dashboard.exports.content import STEP_DONE, ExportRequest
+from etl.i18n import both_languages
 from etl.store.config import get_settings
 from etl.store.db import engine_for, get_engine
 from etl.store.issues import UserError
@@ -40,10 +41,8 @@ STALE_AFTER = timedelta(minutes=15)  # a job whose progress has not moved this l
 MAX_RUNNING_EXPORTS = 1  # per process: each export drives its own Chromium; later ones wait their turn
 MAX_RUNNING_UPLOADS = 1  # per process: ingests of one round serialise on its lock anyway; later ones wait
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-FAILED_NL = "De export is mislukt; probeer het opnieuw of meld het bij NJi."
-FAILED_EN = "The export failed; try again or tell NJi."
-STOPPED_NL = "De export is gestopt (de server is herstart); start hem opnieuw."
-STOPPED_EN = "The export stopped (the server restarted); start it again."
+FAILED_NL, FAILED_EN = both_languages("export.job.failed")
+STOPPED_NL, STOPPED_EN = both_languages("export.job.stopped")
 
 log = logging.getLogger(__name__)
 

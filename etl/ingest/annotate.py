@@ -18,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
+from etl.i18n import t
 from etl.store.issues import Issue
 from etl.workbook.layout import fit_to_page_width, sheet_names
 from etl.workbook.read import Workbook, parse_cell_ref
@@ -28,9 +29,13 @@ FILLS = {
     "error": PatternFill("solid", fgColor="FF9999"),
     "warning": PatternFill("solid", fgColor="FFD699"),
 }
-SEVERITY_NL = {"error": "Fout", "warning": "Waarschuwing"}
 COMMENT_WIDTH, COMMENT_LINE_HEIGHT = 320, 18
 _log = logging.getLogger(__name__)
+
+
+def _severity_nl(severity: str) -> str:
+    """The severity as the annotated copy's Dutch reader sees it: "Fout" or "Waarschuwing"."""
+    return t(f"severity.{severity}", "nl").capitalize()
 
 
 def _clean(text: str | None) -> str | None:
@@ -81,7 +86,7 @@ def _issues_sheet(book: OpenpyxlWorkbook, issues: Sequence[Issue], file: str) ->
     for column, header in enumerate(headers, start=1):
         ws.cell(4, column, header).font = Font(bold=True)
     for row, issue in enumerate(issues, start=5):
-        values = (SEVERITY_NL[issue.severity], issue.code, issue.sheet, issue.cell, issue.message_nl, issue.message_en)
+        values = (_severity_nl(issue.severity), issue.code, issue.sheet, issue.cell, issue.message_nl, issue.message_en)
         for column, value in enumerate(values, start=1):
             if value:
                 cell = ws.cell(row, column)
@@ -112,7 +117,7 @@ def annotate(workbook: Workbook, issues: Sequence[Issue]) -> bytes:
         if isinstance(cell, MergedCell):  # inside a merged range: only its first cell can carry a comment
             continue
         cell.fill = FILLS["error" if any(i.severity == "error" for i in found) else "warning"]
-        text = "\n".join(f"{SEVERITY_NL[i.severity]} ({i.code}): {i.message_nl}" for i in found)
+        text = "\n".join(f"{_severity_nl(i.severity)} ({i.code}): {i.message_nl}" for i in found)
         comment = Comment(_clean(text), AUTHOR)
         comment.width = COMMENT_WIDTH
         comment.height = COMMENT_LINE_HEIGHT * (2 + len(text) // 45)

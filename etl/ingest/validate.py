@@ -1,7 +1,8 @@
 """Check a read workbook against the reference data and the round: strict in content, every finding located.
 
-Findings are :class:`etl.store.issues.Issue` records from the catalogue :data:`MESSAGES` (documented, code by code, in
-`docs/return-format.md`). Any error rejects the whole file; warnings never do.
+Findings are :class:`etl.store.issues.Issue` records with a code and severity from :data:`SEVERITIES` and texts
+from the catalogue's `issue.<code>` (documented, code by code, in `docs/return-format.md`). Any error rejects the
+whole file; warnings never do.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from etl.i18n import both_languages
 from etl.reference.status import InvalidStatus, StatusParser, default_parser
 from etl.store import models as m
 from etl.store.issues import Issue, Severity
@@ -34,186 +36,43 @@ from etl.workbook.read import (
 MAX_LISTED = 12  # numbers or names listed in one message before "…"
 MAX_NUMBER_DIGITS = 9  # longer digit runs are text (and int() refuses 4,300+ digits)
 
-# code: (severity, Dutch, English). Placeholders are filled from the keyword arguments of `Findings.add`.
-MESSAGES: dict[str, tuple[Severity, str, str]] = {
-    "no_municipality_sheet": (
-        "error",
-        "Geen gemeenteblad gevonden: geen enkel werkblad heeft een cel 'Gemeentecode' met de CBS-code ernaast "
-        "of eronder.",
-        "No municipality sheet found: no sheet has a cell 'Gemeentecode' (Municipality code) with the CBS code "
-        "to its right or below it.",
-    ),
-    "no_returns": (
-        "error",
-        "Voor geen enkele gemeente is een status ingevuld; er valt niets te verwerken.",
-        "No status is filled in for any municipality; there is nothing to load.",
-    ),
-    "missing_municipality_code": (
-        "error",
-        "Naast of onder 'Gemeentecode' staat geen code.",
-        "There is no code to the right of or below 'Gemeentecode'.",
-    ),
-    "invalid_municipality_code": (
-        "error",
-        "'{value}' is geen CBS-gemeentecode (verwacht bijvoorbeeld GM0363, 0363 of 363).",
-        "'{value}' is not a CBS municipality code (expected e.g. GM0363, 0363 or 363).",
-    ),
-    "unknown_municipality": (
-        "error",
-        "Onbekende gemeentecode {code}.",
-        "Unknown municipality code {code}.",
-    ),
-    "municipality_not_in_division": (
-        "error",
-        "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}.",
-        "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}.",
-    ),
-    "municipality_dissolved": (
-        "error",
-        "Gemeente {code} ({name}) bestaat niet in de gemeentelijke indeling {year} van ronde {round}: zij is per "
-        "{date} opgegaan in {successors}. Lever aan voor {successors}.",
-        "Municipality {code} ({name}) does not exist in the {year} municipal division used by round {round}: on "
-        "{date} it became part of {successors}. Submit for {successors} instead.",
-    ),
-    "municipality_not_yet_formed": (
-        "error",
-        "Gemeente {code} ({name}) bestaat nog niet in de gemeentelijke indeling {year} van ronde {round}: zij is "
-        "per {date} gevormd uit {predecessors}. Lever voor deze ronde aan per gemeente van toen.",
-        "Municipality {code} ({name}) does not exist yet in the {year} municipal division used by round {round}: "
-        "it was formed on {date} from {predecessors}. Submit per municipality as it was then.",
-    ),
-    "municipality_not_in_region": (
-        "error",
-        "Gemeente {code} ({name}) hoort bij regio {actual}, niet bij regio {region}.",
-        "Municipality {code} ({name}) belongs to region {actual}, not to region {region}.",
-    ),
-    "region_not_allowed": (
-        "error",
-        "U mag alleen aanleveren voor regio {allowed}; dit bestand bevat regio {region}.",
-        "You may only submit for region {allowed}; this file covers region {region}.",
-    ),
-    "duplicate_municipality": (
-        "error",
-        "Gemeente {code} staat ook op werkblad '{other}'; elke gemeente mag één keer voorkomen.",
-        "Municipality {code} also appears on sheet '{other}'; each municipality may appear once.",
-    ),
-    "no_points_table": (
-        "error",
-        "Geen puntentabel gevonden: een kopregel met 'Nr' (of 'Punt') en 'Status' ontbreekt.",
-        "No points table found: a header row with 'Nr' (or 'Point') and 'Status' is missing.",
-    ),
-    "ambiguous_point_column": (
-        "error",
-        "Meerdere kolommen ({columns}) kunnen het puntnummer bevatten en hun nummers verschillen; laat één kolom "
-        "'Nr' met de puntnummers 1, 2, 3, … staan.",
-        "Several columns ({columns}) could hold the point number and their numbers differ; keep one column 'Nr' "
-        "with the point numbers 1, 2, 3, ….",
-    ),
-    "invalid_point_number": (
-        "error",
-        "'{value}' is geen puntnummer; deze regel heeft wel een status.",
-        "'{value}' is not a point number, but the row has a status.",
-    ),
-    "unknown_point": (
-        "error",
-        "Punt {number} bestaat niet in raamwerk {framework} (punten {first}-{last}).",
-        "Point {number} does not exist in framework {framework} (points {first}-{last}).",
-    ),
-    "duplicate_point": (
-        "error",
-        "Punt {number} staat twee keer in de tabel (ook in {other}).",
-        "Point {number} appears twice in the table (also in {other}).",
-    ),
-    "missing_points": (
-        "error",
-        "De tabel mist punt(en) {numbers}.",
-        "The table lacks point(s) {numbers}.",
-    ),
-    "invalid_status": (
-        "error",
-        "Punt {number}: '{value}' is geen geldige status; toegestaan: {accepted} (getal of omschrijving).",
-        "Point {number}: '{value}' is not a valid status; allowed: {accepted} (number or label).",
-    ),
-    "missing_status": (
-        "error",
-        "Punt {number}: status ontbreekt (andere punten van deze gemeente zijn wel ingevuld).",
-        "Point {number}: status missing (other points of this municipality are filled in).",
-    ),
-    "no_return": (
-        "warning",
-        "Geen enkele status ingevuld voor {code} ({name}): geen aanlevering voor deze gemeente, overgeslagen.",
-        "No status filled in for {code} ({name}): no return for this municipality, skipped.",
-    ),
-    "round_missing": (
-        "error",
-        "Onduidelijk voor welke ronde dit bestand is: geef de ronde op (open rondes: {open}).",
-        "Unclear which round this file is for: state the round (open rounds: {open}).",
-    ),
-    "round_assumed": (
-        "warning",
-        "Geen ronde opgegeven; aangenomen: de enige open ronde, {round}.",
-        "No round stated; assumed the only open round, {round}.",
-    ),
-    "round_unknown": (
-        "error",
-        "Onbekende ronde '{round}' (bekend: {known}).",
-        "Unknown round '{round}' (known: {known}).",
-    ),
-    "round_closed": (
-        "error",
-        "Ronde {round} is gesloten en neemt geen aanleveringen meer aan.",
-        "Round {round} is closed and accepts no more returns.",
-    ),
-    "round_mismatch": (
-        "error",
-        "Het bestand is voor ronde {meta}, maar opgegeven is ronde {given}.",
-        "The file is for round {meta}, but round {given} was stated.",
-    ),
-    "region_unknown": (
-        "error",
-        "Onbekende regio '{region}'.",
-        "Unknown region '{region}'.",
-    ),
-    "region_mismatch": (
-        "error",
-        "Het bestand is voor regio {meta}, maar opgegeven is regio {given}.",
-        "The file is for region {meta}, but region {given} was stated.",
-    ),
-    "framework_version_unknown": (
-        "error",
-        "Onbekende raamwerkversie '{version}' (bekend: {known}).",
-        "Unknown framework version '{version}' (known: {known}).",
-    ),
-    "framework_version_old": (
-        "warning",
-        "Raamwerkversie {version} is ouder dan de nieuwste ({newest}); de statussen worden onder {version} opgeslagen.",
-        "Framework version {version} is older than the newest ({newest}); the statuses are stored under {version}.",
-    ),
-    "template_version_unknown": (
-        "error",
-        "Onbekende sjabloonversie '{version}'; deze monitor kent versie {current}. Download een nieuw sjabloon.",
-        "Unknown template version '{version}'; this monitor knows version {current}. Download a new template.",
-    ),
-    "template_version_old": (
-        "warning",
-        "Sjabloonversie {version} is ouder dan de huidige ({current}); het bestand is toch gelezen.",
-        "Template version {version} is older than the current one ({current}); the file was read anyway.",
-    ),
-    "formula_in_input": (
-        "warning",
-        "Deze invoercel bevat een formule; de berekende waarde '{value}' is gebruikt.",
-        "This input cell holds a formula; its computed value '{value}' was used.",
-    ),
-    "status_decreased": (
-        "warning",
-        "Punt {number}: status {status} is lager dan in ronde {previous_round} ({previous}) en er is geen toelichting.",
-        "Point {number}: status {status} is lower than in round {previous_round} ({previous}) and there is no comment.",
-    ),
-    "duplicate_file": (
-        "warning",
-        "Precies dit bestand is al eerder geaccepteerd voor ronde {round} (upload {upload_id}); er is niets gewijzigd.",
-        "Exactly this file was already accepted for round {round} (upload {upload_id}); nothing was changed.",
-    ),
+# code → severity; the message is the catalogue's `issue.<code>` (etl.i18n) in Dutch and English, with its
+# placeholders filled from the keyword arguments of `Findings.add`.
+SEVERITIES: dict[str, Severity] = {
+    "no_municipality_sheet": "error",
+    "no_returns": "error",
+    "missing_municipality_code": "error",
+    "invalid_municipality_code": "error",
+    "unknown_municipality": "error",
+    "municipality_not_in_division": "error",
+    "municipality_dissolved": "error",
+    "municipality_not_yet_formed": "error",
+    "municipality_not_in_region": "error",
+    "region_not_allowed": "error",
+    "duplicate_municipality": "error",
+    "no_points_table": "error",
+    "ambiguous_point_column": "error",
+    "invalid_point_number": "error",
+    "unknown_point": "error",
+    "duplicate_point": "error",
+    "missing_points": "error",
+    "invalid_status": "error",
+    "missing_status": "error",
+    "no_return": "warning",
+    "round_missing": "error",
+    "round_assumed": "warning",
+    "round_unknown": "error",
+    "round_closed": "error",
+    "round_mismatch": "error",
+    "region_unknown": "error",
+    "region_mismatch": "error",
+    "framework_version_unknown": "error",
+    "framework_version_old": "warning",
+    "template_version_unknown": "error",
+    "template_version_old": "warning",
+    "formula_in_input": "warning",
+    "status_decreased": "warning",
+    "duplicate_file": "warning",
 }
 
 
@@ -230,8 +89,8 @@ class Findings:
     issues: list[Issue] = field(default_factory=list)
 
     def add(self, code: str, sheet: str | None = None, cell: str | None = None, /, **values: object) -> None:
-        severity, nl, en = MESSAGES[code]
-        self.issues.append(Issue(severity, code, self.file, sheet, cell, nl.format(**values), en.format(**values)))
+        nl, en = both_languages(f"issue.{code}", **values)
+        self.issues.append(Issue(SEVERITIES[code], code, self.file, sheet, cell, nl, en))
 
     @property
     def has_errors(self) -> bool:

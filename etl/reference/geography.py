@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from etl.i18n import both_languages
 from etl.reference.divisions import Change, apply_changes, crosswalk, main_successor, predecessors
 from etl.reference.framework import Framework, load_framework, load_status_scale
 from etl.reference.framework import available_frameworks as framework_files
@@ -116,8 +117,9 @@ def _whole_number(raw: str) -> int | None:
     return number if number >= 0 else None
 
 
-def _error(file: str, cell: str | None, code: str, nl: str, en: str) -> Issue:
-    return Issue("error", code, file, None, cell, nl, en)
+def _error(file: str, cell: str | None, issue_code: str, /, **values: object) -> Issue:
+    """An error `reference.<issue_code>` from the catalogue, in Dutch and English."""
+    return Issue("error", issue_code, file, None, cell, *both_languages(f"reference.{issue_code}", **values))
 
 
 def _missing_columns(file: str, columns: list[str], required: Iterable[str]) -> list[Issue]:
@@ -125,7 +127,7 @@ def _missing_columns(file: str, columns: list[str], required: Iterable[str]) -> 
     if not missing:
         return []
     names = ", ".join(missing)
-    return [_error(file, "1", "missing_column", f"Kolom ontbreekt: {names}.", f"Missing column: {names}.")]
+    return [_error(file, "1", "missing_column", names=names)]
 
 
 def load_framework_data(session: Session, paths: Sequence[Path] | None = None) -> list[Framework]:
@@ -222,10 +224,8 @@ def load_geography(session: Session) -> None:
                         CHANGES_FILE,
                         None,
                         "changes_do_not_match_division",
-                        f"De wijzigingen leiden niet tot de indeling {year}: verschil "
-                        f"{', '.join(sorted(members[year] ^ shipped[year]))}.",
-                        f"The changes do not lead to the {year} division: difference "
-                        f"{', '.join(sorted(members[year] ^ shipped[year]))}.",
+                        year=year,
+                        difference=", ".join(sorted(members[year] ^ shipped[year])),
                     )
                 ]
             )
@@ -341,8 +341,7 @@ def parse_division(text: str, file: str, session: Session) -> tuple[dict[str, st
                     file,
                     cell,
                     "unknown_municipality",
-                    f"Onbekende gemeentecode {code!r}.",
-                    f"Unknown municipality code {code!r}.",
+                    code=repr(code),
                 )
             )
         elif code in membership:
@@ -351,8 +350,7 @@ def parse_division(text: str, file: str, session: Session) -> tuple[dict[str, st
                     file,
                     cell,
                     "duplicate_municipality",
-                    f"Gemeente {code} staat twee keer in het bestand.",
-                    f"Municipality {code} appears twice in the file.",
+                    code=code,
                 )
             )
         if not region or not name:
@@ -361,8 +359,7 @@ def parse_division(text: str, file: str, session: Session) -> tuple[dict[str, st
                     file,
                     _cell(columns, "region_code", index),
                     "missing_region",
-                    f"Regiocode of regionaam ontbreekt voor {code}.",
-                    f"Region code or region name missing for {code}.",
+                    code=code,
                 )
             )
             continue
@@ -372,8 +369,9 @@ def parse_division(text: str, file: str, session: Session) -> tuple[dict[str, st
                     file,
                     _cell(columns, "region_name", index),
                     "inconsistent_region_name",
-                    f"Regio {region} heeft twee namen: {regions[region][0]!r} en {name!r}.",
-                    f"Region {region} has two names: {regions[region][0]!r} and {name!r}.",
+                    region=region,
+                    first=repr(regions[region][0]),
+                    second=repr(name),
                 )
             )
         regions.setdefault(region, (name, region_type))
@@ -384,10 +382,8 @@ def parse_division(text: str, file: str, session: Session) -> tuple[dict[str, st
                 file,
                 None,
                 "municipality_without_region",
-                f"Gemeente {code} krijgt geen regio; elke gemeente van de indeling "
-                f"{current_division_year()} moet in het bestand staan.",
-                f"Municipality {code} would have no region; every municipality of the "
-                f"{current_division_year()} division must be in the file.",
+                code=code,
+                year=current_division_year(),
             )
         )
     if issues:
@@ -424,8 +420,7 @@ def replace_division(session: Session, text: str, file: str) -> None:
                     file,
                     None,
                     "region_in_use",
-                    f"Regio's {', '.join(sorted(in_use))} zijn aan gebruikers gekoppeld; wijs die eerst anders toe.",
-                    f"Regions {', '.join(sorted(in_use))} are assigned to users; reassign those users first.",
+                    regions=", ".join(sorted(in_use)),
                 )
             ]
         )
@@ -459,8 +454,7 @@ def load_population(session: Session, text: str, file: str, *, keep_counts: bool
                     file,
                     _cell(columns, "municipality_code", index),
                     "unknown_municipality",
-                    f"Onbekende gemeentecode {code!r}.",
-                    f"Unknown municipality code {code!r}.",
+                    code=repr(code),
                 )
             )
             continue
@@ -474,8 +468,8 @@ def load_population(session: Session, text: str, file: str, *, keep_counts: bool
                         file,
                         _cell(columns, column, index),
                         "invalid_number",
-                        f"{column}: {raw!r} is geen geheel getal ≥ 0.",
-                        f"{column}: {raw!r} is not a whole number ≥ 0.",
+                        column=column,
+                        value=repr(raw),
                     )
                 )
         year, inhabitants, children = numbers["year"], numbers["inhabitants"], numbers["children_0_17"]
@@ -487,8 +481,6 @@ def load_population(session: Session, text: str, file: str, *, keep_counts: bool
                     file,
                     _cell(columns, "children_0_17", index),
                     "children_exceed_inhabitants",
-                    "Meer kinderen dan inwoners.",
-                    "More children than inhabitants.",
                 )
             )
         if (code, year) in seen:
@@ -497,8 +489,8 @@ def load_population(session: Session, text: str, file: str, *, keep_counts: bool
                     file,
                     _cell(columns, "municipality_code", index),
                     "duplicate_row",
-                    f"{code} {year} staat twee keer in het bestand.",
-                    f"{code} {year} appears twice.",
+                    code=code,
+                    year=year,
                 )
             )
         seen.add((code, year))

@@ -25,6 +25,7 @@ from xml.parsers import expat
 import olefile
 import python_calamine
 
+from etl.i18n import LANGUAGES, t
 from etl.store.config import Settings
 from etl.store.issues import Issue, Severity
 from etl.workbook import extent
@@ -69,90 +70,36 @@ _SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-# code: (severity, Dutch, English). Placeholders are filled from the keyword arguments of `read_issue`.
-MESSAGES: dict[str, tuple[Severity, str, str]] = {
-    "empty_file": ("error", "Het bestand is leeg (0 bytes).", "The file is empty (0 bytes)."),
-    "file_too_large": (
-        "error",
-        "Het bestand is {size} bytes; de grens is {limit} bytes.",
-        "The file is {size} bytes; the limit is {limit} bytes.",
-    ),
-    "unsupported_file_type": (
-        "error",
-        "Dit is geen Excel- of OpenDocument-werkmap ({what_nl}); gebruik .xlsx, .xlsm, .xls of .ods.",
-        "This is not an Excel or OpenDocument workbook ({what_en}); use .xlsx, .xlsm, .xls or .ods.",
-    ),
-    "corrupt_file": (
-        "error",
-        "Het bestand is beschadigd of onvolledig en kan niet worden gelezen ({detail}).",
-        "The file is damaged or incomplete and cannot be read ({detail}).",
-    ),
-    "encrypted_file": (
-        "error",
-        "De werkmap is met een wachtwoord beveiligd; sla haar op zonder wachtwoord en upload opnieuw.",
-        "The workbook is password protected; save it without a password and upload again.",
-    ),
-    "uncompressed_too_large": (
-        "error",
-        "Uitgepakt is de werkmap {size} bytes; de grens is {limit} bytes (max_uncompressed_bytes).",
-        "Uncompressed the workbook is {size} bytes; the limit is {limit} bytes (max_uncompressed_bytes).",
-    ),
-    "compression_ratio_too_high": (
-        "error",
-        "De werkmap is {ratio}× gecomprimeerd; de grens is {limit}× (max_compression_ratio). Mogelijk een 'zip-bom'.",
-        "The workbook is compressed {ratio}×; the limit is {limit}× (max_compression_ratio). Possibly a zip bomb.",
-    ),
-    "too_many_sheets": (
-        "error",
-        "De werkmap heeft {count} werkbladen; de grens is {limit} (max_sheets).",
-        "The workbook has {count} sheets; the limit is {limit} (max_sheets).",
-    ),
-    "too_many_rows": (
-        "error",
-        "Het werkblad heeft {count} rijen; de grens is {limit} (max_rows_per_sheet).",
-        "The sheet has {count} rows; the limit is {limit} (max_rows_per_sheet).",
-    ),
-    "sheet_too_large": (
-        "error",
-        "Het werkblad loopt door tot cel {cell}: {what_nl}; de grens is {limit} ({setting}). Een aanlevering past "
-        "ruim binnen die grens: verwijder wat ver buiten de tabel staat en upload opnieuw.",
-        "The sheet extends to cell {cell}: {what_en}; the limit is {limit} ({setting}). A return fits well within "
-        "that limit: delete what lies far outside the table and upload again.",
-    ),
-    "macros_ignored": (
-        "warning",
-        "De werkmap bevat macro's; die worden nooit uitgevoerd, alleen de celwaarden worden gelezen.",
-        "The workbook contains macros; they are never run, only the cell values are read.",
-    ),
+# code → severity; the message is the catalogue's `issue.<code>` (etl.i18n) in Dutch and English, with its
+# placeholders filled from the keyword arguments of `read_issue`.
+SEVERITIES: dict[str, Severity] = {
+    "empty_file": "error",
+    "file_too_large": "error",
+    "unsupported_file_type": "error",
+    "corrupt_file": "error",
+    "encrypted_file": "error",
+    "uncompressed_too_large": "error",
+    "compression_ratio_too_high": "error",
+    "too_many_sheets": "error",
+    "too_many_rows": "error",
+    "sheet_too_large": "error",
+    "macros_ignored": "warning",
 }
 
 
-# What went past which limit, for `sheet_too_large`: limit → (setting, Dutch, English); `{count}` is filled in.
-EXTENT_LIMITS: dict[extent.Limit, tuple[str, str, str]] = {
-    "rows": ("max_rows_per_sheet", "{count} rijen", "{count} rows"),
-    "columns": ("max_columns_per_sheet", "{count} kolommen", "{count} columns"),
-    "cells": ("max_cells_per_file", "{count} cellen in de hele werkmap", "{count} cells in the whole workbook"),
-}
-
-# What a file that is not a workbook looks like: key → (Dutch, English), for `unsupported_file_type`.
-NOT_A_WORKBOOK: dict[str, tuple[str, str]] = {
-    "text": ("tekst", "text"),
-    "csv": ("tekst / CSV", "text / CSV"),
-    "html": ("HTML / webpagina", "HTML / web page"),
-    "pdf": ("PDF", "PDF"),
-    "binary": ("onbekende binaire inhoud", "unknown binary content"),
-    "xlsb": ("binaire Excel-werkmap (.xlsb)", "Excel binary workbook (.xlsb)"),
-    "docx": ("Word-document", "Word document"),
-    "doc": ("Word 97-2003-document", "Word 97-2003 document"),
-    "zip": ("zip-archief", "zip archive"),
-    "ole2": ("OLE2-bestand zonder werkmap", "OLE2 file without a workbook"),
+# What went past which limit, for `sheet_too_large`: limit → setting; its words are the catalogue's
+# `issue.extent.<limit>`, with `{count}` filled in. What a file that is not a workbook seems to be, for
+# `unsupported_file_type`, is the catalogue's `issue.file_kind.<what>`.
+EXTENT_SETTINGS: dict[extent.Limit, str] = {
+    "rows": "max_rows_per_sheet",
+    "columns": "max_columns_per_sheet",
+    "cells": "max_cells_per_file",
 }
 
 
 def not_a_workbook(file: str, what: str) -> Issue:
     """`unsupported_file_type`, saying what the file seems to be."""
-    what_nl, what_en = NOT_A_WORKBOOK[what]
-    return read_issue("unsupported_file_type", file, what_nl=what_nl, what_en=what_en)
+    return read_issue("unsupported_file_type", file, what=f"issue.file_kind.{what}")
 
 
 def extent_limits(settings: Settings) -> extent.Limits:
@@ -162,24 +109,29 @@ def extent_limits(settings: Settings) -> extent.Limits:
 
 def sheet_too_large(file: str, breach: extent.Breach, settings: Settings) -> Issue:
     """`sheet_too_large` at the first cell past a limit, naming the limit and its setting."""
-    setting, what_nl, what_en = EXTENT_LIMITS[breach.limit]
+    setting = EXTENT_SETTINGS[breach.limit]
     return read_issue(
         "sheet_too_large",
         file,
         breach.sheet,
         extent.address(breach.row, breach.column),
         cell=extent.address(breach.row, breach.column),
-        what_nl=what_nl.format(count=breach.count),
-        what_en=what_en.format(count=breach.count),
+        what=f"issue.extent.{breach.limit}",
+        count=breach.count,
         limit=getattr(settings, setting),
         setting=setting,
     )
 
 
-def read_issue(code: str, file: str, sheet: str | None = None, cell: str | None = None, /, **values: object) -> Issue:
-    """An issue from this module's catalogue."""
-    severity, nl, en = MESSAGES[code]
-    return Issue(severity, code, file, sheet, cell, nl.format(**values), en.format(**values))
+def read_issue(
+    code: str, file: str, sheet: str | None = None, cell: str | None = None, /, what: str = "", **values: object
+) -> Issue:
+    """An issue `issue.<code>` from the catalogue; `what` names a catalogue text that fills its `{what}` in each
+    language (with the same values)."""
+    nl, en = (
+        t(f"issue.{code}", lang, **values, **({"what": t(what, lang, **values)} if what else {})) for lang in LANGUAGES
+    )
+    return Issue(SEVERITIES[code], code, file, sheet, cell, nl, en)
 
 
 @lru_cache(maxsize=CELL_REF_CACHE_SIZE)
@@ -288,7 +240,8 @@ class ReadResult:
 
 
 def _describe_unknown(data: bytes) -> str:
-    """A short guess at what a non-workbook is (a key of NOT_A_WORKBOOK), for the error message."""
+    """A short guess at what a non-workbook is, for the error message: the `<what>` of the catalogue's
+    `issue.file_kind.<what>`."""
     head = data[:SNIFF_BYTES]
     if head.startswith(b"%PDF"):
         return "pdf"

@@ -19,7 +19,7 @@ from dash import html
 
 from dashboard.analytics import Engine
 from dashboard.analytics.report import RoundReport
-from dashboard.i18n import STRINGS, Lang, long_date, normalize_language, t
+from dashboard.i18n import Lang, has, long_date, normalize_language, t
 from dashboard.web.auth import Principal
 from etl.store.models import ROLES
 
@@ -73,7 +73,7 @@ class View:
         coordinator; steering reads the plain sentence only."""
         text = self.t(key, **values)
         hint = f"{key}.{self.user.role}"
-        return f"{text} {self.t(hint, **values)}" if hint in STRINGS else text
+        return f"{text} {self.t(hint, **values)}" if has(hint) else text
 
     def in_scope(self, frame: pd.DataFrame, column: str = "region_code") -> pd.DataFrame:
         """The rows of `frame` whose region the user may see in detail (a coordinator: their own regions)."""
