@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from dashboard.analytics.report import completeness_table, point_detail, region_detail, round_report
 from dashboard.figures import charts as figures
-from dashboard.i18n import LANGUAGES, STRINGS, t
+from dashboard.i18n import LANGUAGES, has, t
 from dashboard.web.app import click_href, create_app, render, round_href, target_href
 from dashboard.web.auth import Principal
 from dashboard.web.pages import PAGES, find_page, nav_pages, region
@@ -209,4 +209,4 @@ def test_every_page_is_declared_once_and_its_link_is_named_in_both_languages() -
     assert len(set(paths)) == len(paths)
     for page in PAGES:
         if page.nav_label is not None:
-            assert page.nav_label in STRINGS and all(t(page.nav_label, lang) for lang in LANGUAGES)
+            assert has(page.nav_label) and all(t(page.nav_label, lang) for lang in LANGUAGES)

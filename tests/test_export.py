@@ -29,7 +29,7 @@ from dashboard.exports.content import ExportRequest
 from dashboard.exports.formats import FORMATS, NAMES, parse_formats
 from dashboard.exports.xlsx import COLUMNS, KEY_VALUE_SHEETS, SHEETS, lookup
 from dashboard.exports.xlsx import header as column_header
-from dashboard.i18n import LANGUAGES, STRINGS, t
+from dashboard.i18n import LANGUAGES, has, t
 from etl.reference.framework import load_framework
 from etl.store.db import engine_for
 
@@ -393,7 +393,7 @@ def test_unknown_round_region_or_format_exits_2_with_one_line(
 def test_every_export_format_is_declared_once_with_its_file_name_and_a_label_in_both_languages() -> None:
     assert NAMES == ("pdf", "png", "svg", "xlsx")  # the canonical order: checkboxes, `--format`, files
     for fmt in FORMATS:
-        assert fmt.extension == f".{fmt.name}" and fmt.label in STRINGS
+        assert fmt.extension == f".{fmt.name}" and has(fmt.label)
         assert all(t(fmt.label, lang) for lang in LANGUAGES)
     documents = {fmt.name: fmt.filename("2011_national") for fmt in FORMATS if not fmt.per_chart}
     assert documents == {"pdf": "2011_national_report.pdf", "xlsx": "2011_national_tables.xlsx"}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
+from corpus.demo import DEMO_PASSWORD
+from corpus.web import SECRET_KEY, logged_in
 from sqlalchemy import Engine
-from test_auth import SECRET_KEY, logged_in
-from test_demo import DEMO_PASSWORD, demo_engine  # noqa: F401  (the session fixture)
 
 from dashboard.analytics.queries import municipality_geojson
 from dashboard.web.app import create_app, render
@@ -36,7 +36,7 @@ def _graphs(component: object) -> list:
     return found
 
 
-def test_map_traces_name_the_shapes_by_url_and_carry_no_geometry(demo_engine: Engine) -> None:  # noqa: F811
+def test_map_traces_name_the_shapes_by_url_and_carry_no_geometry(demo_engine: Engine) -> None:
     for search in ("?ronde=2011", "?ronde=2011&kaart=gemeenten"):
         figure = _map_figure(demo_engine, search)
         assert {trace["geojson"] for trace in figure["data"]} == {shapes_url(DIVISION_2011)}
@@ -44,7 +44,7 @@ def test_map_traces_name_the_shapes_by_url_and_carry_no_geometry(demo_engine: En
         assert figure["layout"]["map"]["zoom"] > 0  # still placed on the Netherlands
 
 
-def test_shapes_route_serves_the_division_with_cache_headers(demo_engine: Engine) -> None:  # noqa: F811
+def test_shapes_route_serves_the_division_with_cache_headers(demo_engine: Engine) -> None:
     client = logged_in(create_app(demo_engine, secret_key=SECRET_KEY), "nji@demo.raak", DEMO_PASSWORD).http
     response = client.get(shapes_url(DIVISION_2011))
     assert response.status_code == 200
@@ -57,6 +57,6 @@ def test_shapes_route_serves_the_division_with_cache_headers(demo_engine: Engine
     assert client.get(shapes_url(1999)).status_code == 404
 
 
-def test_shapes_need_a_log_in(demo_engine: Engine) -> None:  # noqa: F811
+def test_shapes_need_a_log_in(demo_engine: Engine) -> None:
     client = create_app(demo_engine, secret_key=SECRET_KEY).server.test_client()
     assert client.get(shapes_url(DIVISION_2011)).status_code in (302, 401)
