@@ -205,3 +205,15 @@ def test_workbook_comments_reach_the_hover_as_text_not_html():
     comments = [cell[2] for row in figure.data[0].customdata for cell in row]
     assert "&lt;b&gt;vet&lt;/b&gt; &lt;a href='x'&gt;link&lt;/a&gt;" in comments  # quotes stay: plotly shows them
     assert not any("<b>" in comment for comment in comments)
+
+
+def test_percent_axes_write_percentages_as_the_labels_do() -> None:
+    """Axis ticks say "60%" like every label ("59,6%"), not "60 %"."""
+    import plotly.graph_objects as go
+
+    from dashboard.figures import charts
+
+    fig = go.Figure()
+    charts._percent_xaxis(fig, "Dekking (%)")
+    assert fig.layout.xaxis.ticksuffix == "%"
+    assert charts.percent(0.596, "nl") == "59,6%" and charts.percent(0.596, "en") == "59.6%"

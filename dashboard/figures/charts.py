@@ -56,6 +56,7 @@ WRAPPED_LABELS_PX = 60  # room for category labels of up to four lines
 LABEL_LINE_CHARS = 14  # characters per line of a wrapped category label (the levels of the care continuum)
 HOVER_COMMENT_CHARS = 240
 PERCENT = 100
+PERCENT_SUFFIX = "%"  # as Babel writes a percentage in nl_NL and en_GB ("59,6%"), so axes match the labels
 BAR_TEXT_HALO = "0px 0px 3px #ffffff"  # a white halo behind text on a bar
 
 CHANGE_STYLE = {  # colour and pattern per change category
@@ -172,7 +173,9 @@ def _finish(
 
 def _percent_xaxis(fig: go.Figure, title: str, top: float = PERCENT) -> None:
     """A 0-100 % value axis with a tick every 20 % up to and including 100 % (the end is a little beyond it)."""
-    fig.update_xaxes(title=title, range=[0, top * AXIS_HEADROOM], tick0=0, dtick=PERCENT_TICK, ticksuffix=" %")
+    fig.update_xaxes(
+        title=title, range=[0, top * AXIS_HEADROOM], tick0=0, dtick=PERCENT_TICK, ticksuffix=PERCENT_SUFFIX
+    )
 
 
 def empty_figure(title: str, lang: Lang, *, round_label: str | None = None, message: str | None = None) -> go.Figure:
@@ -268,7 +271,7 @@ def trajectory_figure(trajectory: pd.DataFrame, *, round_label: str, weighting: 
             ),
         )
     )
-    fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
+    fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=PERCENT_SUFFIX)
     # one tick per round, at its reference date and named by it: round 2011 (31-12-2011) reads as 2011, not 2012
     fig.update_xaxes(
         title=_t(lang, "round_axis"),
@@ -344,7 +347,7 @@ def _coverage_trace(frame: pd.DataFrame, geojson: dict[str, Any] | str, z: pd.Se
         zmax=PERCENT,
         colorscale=COVERAGE_COLORSCALE,
         marker={"line": {"width": 0.4, "color": "#ffffff"}},
-        colorbar={"title": {"text": "%"}, "ticksuffix": " %"},
+        colorbar={"title": {"text": "%"}, "ticksuffix": PERCENT_SUFFIX},
         customdata=frame[["region_code", "municipality_code", "_name", "_coverage", "_completeness", "_status"]],
         hovertemplate=hover,
         name="",
@@ -624,7 +627,7 @@ def group_coverage_figure(
         )
     fig.update_layout(barmode="group")
     target_line(fig, target_value, lang)
-    fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.1], ticksuffix=" %")
+    fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.1], ticksuffix=PERCENT_SUFFIX)
     fig.update_xaxes(title=None)
     return _finish(fig, title, lang, round_label=round_label, subtitle=weighting_note(weighting, lang))
 
@@ -672,7 +675,7 @@ def level_profile_figure(
             )
         )
     target_line(fig, target_value, lang)
-    fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=" %")
+    fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=PERCENT_SUFFIX)
     fig.update_xaxes(title=_t(lang, "level_axis"), tickangle=0)
     return _finish(
         fig,
