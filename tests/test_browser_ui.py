@@ -162,4 +162,4 @@ def test_horizontal_bars_have_a_100_percent_tick(browser: Any, base_url: str) ->
         "return [...arguments[0].querySelectorAll('.xtick text')].map(t => t.textContent)",
         browser.find_element(By.CSS_SELECTOR, '[id*=\'"name":"ranking"\'] .js-plotly-plot'),
     )
-    assert "100 %" in ticks, ticks
+    assert "100%" in ticks, ticks
