@@ -54,6 +54,7 @@ class LoadResult:
     clients: int
     seconds: float
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)  # the largest response body of each kind, bytes
     errors: int = 0
     first_error: str = ""
 
@@ -70,7 +71,10 @@ class LoadResult:
         parts = [f"{len(every)} requests, {self.errors} errors, all p50/p95 {self._p(every, 0.5) * 1e3:.0f}/"]
         parts[0] += f"{self._p(every, P95) * 1e3:.0f} ms"
         for kind, values in self.latencies.items():
-            parts.append(f"{kind} p50/p95 {self._p(values, 0.5) * 1e3:.0f}/{self._p(values, P95) * 1e3:.0f} ms")
+            size = self.sizes.get(kind, 0) / 1024
+            parts.append(
+                f"{kind} p50/p95 {self._p(values, 0.5) * 1e3:.0f}/{self._p(values, P95) * 1e3:.0f} ms, {size:.0f} KB"
+            )
         return "; ".join(parts)
 
 
@@ -81,13 +85,19 @@ def _free_port() -> int:
 
 
 def _add_users(url: str, clients: int) -> None:
+    """One NJi user per client; users a previous run added to the same database are kept."""
+    from sqlalchemy import select
+
     from etl.admin.users import add_user
     from etl.store.db import make_engine, session_scope
+    from etl.store.models import User
 
     engine = make_engine(url)
     with session_scope(engine) as session:
+        existing = set(session.scalars(select(User.email)))
         for number in range(clients):
-            add_user(session, EMAIL.format(number), "nji", PASSWORD, actor="benchmark")
+            if EMAIL.format(number) not in existing:
+                add_user(session, EMAIL.format(number), "nji", PASSWORD, actor="benchmark")
     engine.dispose()
 
 
@@ -135,6 +145,8 @@ def _client(http: requests.Session, base: str, deadline: float, result: LoadResu
                 elapsed = time.perf_counter() - started
                 with lock:
                     result.latencies.setdefault(kind, []).append(elapsed)
+                    if not error:
+                        result.sizes[kind] = max(result.sizes.get(kind, 0), len(response.content))
                     result.errors += 1 if error else 0
                     result.first_error = result.first_error or error
 
@@ -212,8 +224,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=DEFAULT_CLIENTS, help=f"at most {MAX_CLIENTS}")
     parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS, help=f"at most {MAX_SECONDS:.0f}")
     parser.add_argument("--database-url", help="A PostgreSQL server URL (default: SQLite files).")
+    parser.add_argument("--on", metavar="URL", help="An existing database filled by benchmarks.scale at --scale.")
     args = parser.parse_args(argv)
-    result = measure(args.database_url, scale=args.scale, clients=args.clients, seconds=args.seconds)
+    if args.on:
+        _add_users(args.on, min(args.clients, MAX_CLIENTS))
+        with tempfile.TemporaryDirectory(prefix="raak-bench-load-") as temporary:
+            result = run_against(args.on, args.scale, args.clients, args.seconds, Path(temporary) / "instance")
+    else:
+        result = measure(args.database_url, scale=args.scale, clients=args.clients, seconds=args.seconds)
     print(result.describe())
     print(result.summary())
     if result.first_error:

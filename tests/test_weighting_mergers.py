@@ -125,6 +125,22 @@ def test_population_is_carried_onto_a_later_division_by_the_shares() -> None:
     )
 
 
+def test_a_missing_figure_of_one_predecessor_leaves_the_successor_without_it() -> None:
+    population = pd.DataFrame(
+        {
+            "municipality_code": ["P", "Q", "S"],
+            "inhabitants": [10, 20, 100],
+            "children_0_17": [2, None, 30],
+            "children_estimated": [False, True, False],
+        }
+    )
+    carried = metrics.population_on_division(population, {"P": {"R": 1.0}, "Q": {"R": 1.0}, "S": {"R": 0.4, "T": 0.6}})
+    carried = carried.set_index("municipality_code")
+    assert list(carried.index) == ["R", "T"] and carried.loc["R", "inhabitants"] == pytest.approx(70)
+    assert pd.isna(carried.loc["R", "children_0_17"]) and carried.loc["T", "children_0_17"] == pytest.approx(18)
+    assert bool(carried.loc["R", "children_estimated"]) and not bool(carried.loc["T", "children_estimated"])
+
+
 # --- through the database: Bennebroek (2008) became part of Bloemendaal (2009) --------------------------------
 
 BENNEBROEK, BLOEMENDAAL = "GM0372", "GM0377"

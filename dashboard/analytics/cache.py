@@ -117,29 +117,43 @@ def _wait_for(store: BaseCache, key: str, lock: str, name: str) -> Any:
     return None
 
 
-def cached(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[Connection], T]) -> T:
-    """`build(conn)` on a consistent snapshot, or its cached value for the same data version (computed once across
-    workers: a request that finds another computing it waits for that result)."""
-    store = active_cache()
-    with snapshot(engine) as conn:
-        key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, data_version(conn))
-        hit = _get(store, key, name)
+def _single_flight(store: BaseCache, key: str, name: str, build: Callable[[], T]) -> T:
+    """The entry `key`, or `build()` stored under it, computed once across workers: a request that finds another
+    computing it waits for that result."""
+    hit = _get(store, key, name)
+    if hit is not None:
+        return cast(T, hit)
+    lock = f"{key}:computing"
+    if not _claim(store, lock):
+        hit = _wait_for(store, key, lock, name)
         if hit is not None:
             return cast(T, hit)
-        lock = f"{key}:computing"
-        if not _claim(store, lock):
-            hit = _wait_for(store, key, lock, name)
-            if hit is not None:
-                return cast(T, hit)
+    try:
+        value = build()
         try:
-            value = build(conn)
-            try:
-                store.set(key, value)
-            except Exception:
-                log.warning("cache unavailable; %s not stored", name, exc_info=True)
-        finally:
-            try:
-                store.delete(lock)
-            except Exception:
-                log.warning("cache unavailable; lock of %s not released", name, exc_info=True)
+            store.set(key, value)
+        except Exception:
+            log.warning("cache unavailable; %s not stored", name, exc_info=True)
+    finally:
+        try:
+            store.delete(lock)
+        except Exception:
+            log.warning("cache unavailable; lock of %s not released", name, exc_info=True)
     return value
+
+
+def cached(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[Connection], T]) -> T:
+    """`build(conn)` on a consistent snapshot, or its cached value for the same data version."""
+    with snapshot(engine) as conn:
+        key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, data_version(conn))
+        return _single_flight(active_cache(), key, name, lambda: build(conn))
+
+
+def cached_view(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """`build()` (which reads through the report functions), or its cached value for the data version it starts
+    on: for what is drawn from reports, such as a page's component tree. A data change while it builds only
+    means the entry holds slightly newer data under the older version, which no later request asks for."""
+    with snapshot(engine) as conn:
+        version = data_version(conn)
+    key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, version)
+    return _single_flight(active_cache(), key, name, build)

@@ -153,29 +153,31 @@ def population_on_division(population: pd.DataFrame, walk: Crosswalk) -> pd.Data
     """
     if population.empty:
         return population
-    rows = []
-    for record in population.to_dict(orient="records"):
-        for new, share in walk.get(record["municipality_code"], {record["municipality_code"]: 1.0}).items():
-            rows.append(
-                {
-                    "municipality_code": new,
-                    "inhabitants": record["inhabitants"] * share,
-                    "children_0_17": (
-                        None if pd.isna(record.get("children_0_17")) else record["children_0_17"] * share
-                    ),
-                    "children_estimated": bool(record.get("children_estimated", False)),
-                }
-            )
-    frame = pd.DataFrame(rows)
-    return (
-        frame.groupby("municipality_code", sort=False)
-        .agg(
-            inhabitants=("inhabitants", "sum"),
-            children_0_17=("children_0_17", lambda s: s.sum() if s.notna().all() else np.nan),
-            children_estimated=("children_estimated", "any"),
-        )
-        .reset_index()
+    links = [
+        (row, new, share)
+        for row, old in enumerate(population["municipality_code"])
+        for new, share in walk.get(old, {old: 1.0}).items()
+    ]
+    rows, codes, shares = (list(column) for column in zip(*links, strict=True))
+    frame = population.iloc[rows].reset_index(drop=True)
+    children = pd.to_numeric(frame["children_0_17"], errors="coerce")
+    carried = pd.DataFrame(
+        {
+            "municipality_code": codes,
+            "inhabitants": frame["inhabitants"].astype(float) * shares,
+            "children_0_17": children * shares,
+            "children_missing": children.isna(),
+            "children_estimated": frame["children_estimated"].fillna(False).astype(bool),
+        }
     )
+    sums = carried.groupby("municipality_code", sort=False).agg(
+        inhabitants=("inhabitants", "sum"),
+        children_0_17=("children_0_17", "sum"),
+        children_missing=("children_missing", "any"),
+        children_estimated=("children_estimated", "any"),
+    )
+    sums["children_0_17"] = sums["children_0_17"].mask(sums.pop("children_missing"))
+    return sums.reset_index()
 
 
 def map_scores(scores: pd.DataFrame, walk: Crosswalk, later: pd.DataFrame) -> pd.DataFrame:

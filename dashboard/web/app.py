@@ -8,6 +8,7 @@ regions. Numbers come from `dashboard.analytics.report`; nothing here queries as
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ import dash
 import flask
 from dash import ALL, MATCH, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
+from plotly.io.json import to_json_plotly
 from sqlalchemy import Engine, inspect
 
-from dashboard.analytics.cache import init_cache
+from dashboard.analytics.cache import cached_view, init_cache
 from dashboard.analytics.queries import NotFoundError, is_demo_database
 from dashboard.analytics.report import round_labels, round_report
 from dashboard.i18n import LANGUAGES, Lang, t
@@ -148,9 +150,9 @@ def header(view: View) -> list[Any]:
     ]
 
 
-def page_body(view: View) -> Any:
+def page_body(view: View, *, cache: bool = False) -> Any:
     """The page the path names, or a message: no access, unknown page, unknown round/region/municipality, no
-    rounds yet."""
+    rounds yet. With `cache`, a `cached` page comes as the JSON data of its tree, drawn once per data version."""
     found = find_page(view.path)
     if found is None:
         return not_found(view, view.t("error.unknown_page"))
@@ -160,9 +162,28 @@ def page_body(view: View) -> Any:
             return forbidden(view)
         if view.round_label is None and page.needs_round:
             return c.empty_state(view.t_for_role("empty.no_rounds"), element_id="no-rounds")
+        if cache and page.cached:
+            return cached_view(view.engine, "page", _page_key(view), lambda: _as_json(page.layout(view, **params)))
         return page.layout(view, **params)
     except NotFoundError as exc:
         return not_found(view, exc.message(view.lang))
+
+
+def _page_key(view: View) -> tuple[Any, ...]:
+    """Everything a cached page is drawn from besides the data: the URL and what the user's role and regions show."""
+    return (
+        view.path,
+        tuple(sorted(view.params.items())),
+        view.lang,
+        view.round_label,
+        view.user.role,
+        view.user.regions,
+    )
+
+
+def _as_json(tree: Any) -> Any:
+    """A component tree as the JSON data Dash sends (the form a cache can hold and the browser renders alike)."""
+    return json.loads(to_json_plotly(tree))
 
 
 def not_found(view: View, message: str) -> html.Div:
@@ -190,15 +211,17 @@ def forbidden(view: View) -> html.Div:
     )
 
 
-def render(engine: Engine, pathname: str | None, search: str | None, user: Principal) -> tuple[list[Any], Any, Any]:
+def render(
+    engine: Engine, pathname: str | None, search: str | None, user: Principal, *, cache: bool = False
+) -> tuple[list[Any], Any, Any]:
     """Header, demo banner and page for a URL as `user` may see it; the page root carries path, round and language
-    as data attributes."""
+    as data attributes. The router passes `cache` (see `page_body`); tests read the component trees."""
     view = make_view(engine, pathname, search, user)
     banner = None
     if view.demo:
         banner = html.Div(c.with_code(view.t("demo.banner")), className="demo-banner", id="demo-banner")
     root = html.Div(
-        page_body(view),
+        page_body(view, cache=cache),
         id="page-root",
         **{"data-path": view.path, "data-round": view.round_label or "", "data-lang": view.lang},
     )
@@ -304,7 +327,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         user = current_principal()
         if user is None:  # the gate answers 401 first; never draw a page without a user
             raise PreventUpdate
-        return render(engine, pathname, search, user)
+        return render(engine, pathname, search, user, cache=True)
 
     @app.callback(
         Output("url", "href", allow_duplicate=True),

@@ -143,4 +143,4 @@ def layout(view: View) -> list[Any]:
     return body
 
 
-PAGE = Page(path="/punten", layout=layout, nav_label="nav.points", order=30)
+PAGE = Page(path="/punten", layout=layout, nav_label="nav.points", order=30, cached=True)

@@ -107,4 +107,4 @@ def layout(view: View, code: str) -> list[Any]:
     ]
 
 
-PAGE = Page(path="/gemeente/<code>", layout=layout, needs_round=False, allowed=allowed)
+PAGE = Page(path="/gemeente/<code>", layout=layout, needs_round=False, allowed=allowed, cached=True)

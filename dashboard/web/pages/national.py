@@ -211,4 +211,4 @@ def register_callbacks(app: dash.Dash, _engine: Any) -> None:
     app.server.add_url_rule(SHAPES_ROUTE, "municipality_shapes", send_shapes)
 
 
-PAGE = Page(path="/", layout=layout, nav_label="nav.national", order=20, callbacks=register_callbacks)
+PAGE = Page(path="/", layout=layout, nav_label="nav.national", order=20, callbacks=register_callbacks, cached=True)

@@ -206,4 +206,4 @@ def municipality_table(view: View, municipalities: Any, code: str, label: str) -
     )
 
 
-PAGE = Page(path="/regio/<code>", layout=layout, allowed=allowed)
+PAGE = Page(path="/regio/<code>", layout=layout, allowed=allowed, cached=True)

@@ -89,7 +89,8 @@ class Page:
     `nav_label` is the text key of its link in the header (None: reached through links only), placed by `order`;
     only `roles` may open it, and `allowed(view, **parameters)` may refuse a subject (a coordinator's own regions).
     A page that `needs_round` says there are no rounds yet instead of drawing itself. `callbacks(app, engine)`
-    registers its Dash callbacks and routes.
+    registers its Dash callbacks and routes. A `cached` page is drawn from the report functions and the URL alone
+    (no clock, no form, nothing of the user but role and regions): the router keeps its drawing per data version.
     """
 
     path: str
@@ -100,6 +101,7 @@ class Page:
     order: int = 0
     allowed: Callable[..., bool] | None = None
     callbacks: Callable[[dash.Dash, Engine], None] | None = None
+    cached: bool = False
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
