@@ -99,18 +99,26 @@ def card(
     title: str | None = None,
     meta: str | None = None,
     hint: str | None = None,
+    files: tuple[str, str] | None = None,
 ) -> html.Section:
     """A chart or table card: optional heading and meta line, the body, a hint, and CSV/XLSX download buttons.
 
-    Charts carry their own title, round and source inside the figure; tables get `title` and `meta` here.
+    Charts carry their own title, round and source inside the figure; tables get `title` and `meta` here. The
+    buttons download `data` from the page itself, or with `files` (CSV and XLSX addresses) from the server, so a
+    large table is not sent with the page.
     """
     header = []
     if title:
         header.append(html.H2(title, className="card-title"))
     if meta:
         header.append(html.P(with_code(meta), className="card-meta"))
-    tools = []
-    if data is not None:
+    tools: list[Any] = []
+    if files is not None:
+        tools = [
+            html.A(t("download.csv", lang), href=files[0], download="", className="button"),
+            html.A(t("download.xlsx", lang), href=files[1], download="", className="button"),
+        ]
+    elif data is not None:
         tools = [
             html.Button(t("download.csv", lang), id={"type": CSV_BUTTON, "card": card_id}, className="button"),
             html.Button(t("download.xlsx", lang), id={"type": XLSX_BUTTON, "card": card_id}, className="button"),

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import dash
+import flask
+import pandas as pd
 from dash import dcc, html
 
+from dashboard.analytics.queries import NotFoundError
 from dashboard.analytics.report import municipality_detail, municipality_region
 from dashboard.figures import charts as figures
+from dashboard.i18n import normalize_language
 from dashboard.web import components as c
-from dashboard.web.pages.view import Page, View
+from dashboard.web.auth import current_principal
+from dashboard.web.pages.view import LANG_PARAM, Page, View
+
+ROUNDS_SHOWN = 8  # rounds drawn on the page (the chosen one and those before it); the rest is a download
+HISTORY_ROUTE = "/gemeente/<code>/geschiedenis.<fmt>"
+HISTORY_FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+ENGINE_EXTENSION = "raak_engine_municipality"
 
 
 def allowed(view: View, code: str) -> bool:
@@ -17,6 +29,27 @@ def allowed(view: View, code: str) -> bool:
     if view.user.role != "coordinator":
         return True
     return view.user.sees_region(municipality_region(view.engine, code))
+
+
+def shown_rounds(labels: list[str], chosen: str | None, limit: int = ROUNDS_SHOWN) -> list[str]:
+    """The rounds the page draws: at most `limit`, ending at the chosen round (or the first `limit` when it is
+    earlier, the newest when it is not one of them), so the page stays small however many rounds there are."""
+    end = labels.index(chosen) + 1 if chosen in labels else len(labels)
+    end = min(len(labels), max(end, limit))
+    return labels[max(0, end - limit) : end]
+
+
+def history_table(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Every status and comment, per point and then by date: the table on the page and the whole-history file."""
+    return assessments.sort_values(["point_number", "reference_date"])
+
+
+def _rounds_note(view: View, shown: list[str], total: int) -> list[Any]:
+    """When rounds are left out: which are shown (the downloads hold them all)."""
+    if len(shown) == total:
+        return []
+    note = view.t("municipality.rounds_shown", shown=len(shown), total=total, first=shown[0], last=shown[-1])
+    return [html.P(note, id="municipality-rounds-shown", className="page-meta")]
 
 
 def _lineage(view: View, info: dict[str, Any]) -> list[Any]:
@@ -43,6 +76,9 @@ def layout(view: View, code: str) -> list[Any]:
     """One municipality across all rounds; the chosen round is highlighted in the coverage cards."""
     detail = municipality_detail(view.engine, code, lang=view.lang)
     info, lang = detail.municipality, view.lang
+    shown = shown_rounds(list(detail.rounds["round_label"]), view.round_label)
+    rounds = detail.rounds[detail.rounds["round_label"].isin(shown)]
+    assessments = detail.assessments[detail.assessments["round_label"].isin(shown)]
     name, municipality_code = str(info["municipality_name"]), str(info["municipality_code"])
     region = (
         dcc.Link(
@@ -65,7 +101,7 @@ def layout(view: View, code: str) -> list[Any]:
             else "",
             selected=row["round_label"] == view.round_label,
         )
-        for _, row in detail.rounds.iterrows()
+        for _, row in rounds.iterrows()
     ]
     body: list[Any] = [
         html.Div(
@@ -78,13 +114,12 @@ def layout(view: View, code: str) -> list[Any]:
         ),
         html.H2(view.t("chart.municipality_coverage"), className="section-title"),
         html.Div(cards, className="kpi-row", id="municipality-rounds"),
+        *_rounds_note(view, shown, len(detail.rounds)),
     ]
-    if detail.assessments.empty:
+    if assessments.empty:
         return [*body, c.empty_state(view.t("empty.municipality"), element_id="empty-municipality")]
-    history = figures.municipality_history_figure(
-        detail.assessments, detail.status_scale, municipality_name=name, lang=lang
-    )
-    table = detail.assessments.sort_values(["point_number", "reference_date"])
+    history = figures.municipality_history_figure(assessments, detail.status_scale, municipality_name=name, lang=lang)
+    table = history_table(assessments)
     columns = [
         ("point_number", view.t("col.point")),
         ("title", view.t("col.title")),
@@ -92,19 +127,58 @@ def layout(view: View, code: str) -> list[Any]:
         ("status_label", view.t("col.status")),
         ("comment", view.t("col.comment")),
     ]
+    files = (view.href(history_url(municipality_code, "csv")), view.href(history_url(municipality_code, "xlsx")))
     return [
         *body,
-        c.card("history", c.graph("history", history), detail.assessments, f"raak_{municipality_code}_statussen", lang),
+        c.card("history", c.graph("history", history), assessments, "", lang, files=files),
         c.card(
             "assessments",
             c.data_grid("assessment-table", table, columns),
             table,
-            f"raak_{municipality_code}_toelichtingen",
+            "",
             lang,
             title=view.t("table.municipality_points"),
             meta=view.t("source"),
+            files=files,
         ),
     ]
 
 
-PAGE = Page(path="/gemeente/<code>", layout=layout, needs_round=False, allowed=allowed, cached=True)
+def history_url(code: str, fmt: str) -> str:
+    """Where the whole history of a municipality downloads as `fmt` (csv or xlsx)."""
+    return HISTORY_ROUTE.replace("<code>", code).replace("<fmt>", fmt)
+
+
+def send_history(code: str, fmt: str) -> flask.Response:
+    """Every round's statuses and comments of one municipality as a file: to anyone who may open its page (403
+    otherwise, 404 for an unknown municipality or format), in the language the link asks for."""
+    user = current_principal()
+    if user is None or fmt not in HISTORY_FORMATS:
+        flask.abort(403 if user is None else 404)
+    engine = flask.current_app.extensions[ENGINE_EXTENSION]
+    lang = normalize_language(flask.request.args.get(LANG_PARAM))
+    try:
+        if user.role == "coordinator" and not user.sees_region(municipality_region(engine, code)):
+            flask.abort(403)
+        detail = municipality_detail(engine, code, lang=lang)
+    except NotFoundError:
+        flask.abort(404)
+    content = c.export_bytes(c.table_data(history_table(detail.assessments), lang), fmt)
+    name = f"raak_{detail.municipality['municipality_code']}_geschiedenis.{fmt}"
+    return flask.send_file(io.BytesIO(content), mimetype=HISTORY_FORMATS[fmt], as_attachment=True, download_name=name)
+
+
+def register_callbacks(app: dash.Dash, engine: Any) -> None:
+    """The whole-history download route."""
+    app.server.extensions[ENGINE_EXTENSION] = engine
+    app.server.add_url_rule(HISTORY_ROUTE, "municipality_history", send_history)
+
+
+PAGE = Page(
+    path="/gemeente/<code>",
+    layout=layout,
+    needs_round=False,
+    allowed=allowed,
+    callbacks=register_callbacks,
+    cached=True,
+)
