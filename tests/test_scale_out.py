@@ -332,4 +332,4 @@ def test_an_upload_sent_to_one_web_process_shows_on_the_other_at_once(
 
     shown = reader.page(region_page, f"?ronde={ROUND}")  # the other process, right after the worker finished
     assert "empty-region" not in shown, shown[:1000]
-    assert cluster.worker_ran("etl.ingest.upload_jobs.run_job"), cluster.log_text()
+    assert cluster.worker_ran("dashboard.web.jobs.run_upload"), cluster.log_text()

@@ -19,6 +19,7 @@ from dashboard.analytics import metrics
 from dashboard.analytics import queries as data
 from dashboard.analytics.cache import cached
 from dashboard.analytics.metrics import Lang, Projection, Target, Weighting
+from dashboard.i18n import LANGUAGES
 from etl.reference.divisions import Change, crosswalk, predecessors
 
 NATIONAL = "national"
@@ -503,6 +504,13 @@ def round_report(
         (round_label, target, lang) + ((weighting,) if weighting else ()),
         lambda conn: _build_round_report(conn, round_label, target, lang, weighting),
     )
+
+
+def warm_round(engine: Engine, round_label: str) -> None:
+    """Compute round `round_label`'s report in every language into the shared cache: the worker calls it after
+    an upload, so the first page view after the data change reads it instead of computing it."""
+    for lang in LANGUAGES:
+        round_report(engine, round_label, lang=lang)
 
 
 def round_labels(engine: Engine) -> list[str]:

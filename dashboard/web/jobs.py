@@ -26,9 +26,11 @@ from typing import IO, Any, Protocol
 
 from sqlalchemy import Engine
 
+from dashboard.analytics.report import warm_round
 from dashboard.exports.bundle import build_export, zip_files
 from dashboard.exports.content import STEP_DONE, ExportRequest
 from etl.i18n import both_languages
+from etl.ingest import upload_jobs
 from etl.store.config import get_settings
 from etl.store.db import engine_for, get_engine
 from etl.store.issues import UserError
@@ -159,6 +161,21 @@ def run_export(job_id: str, database_url: str | None = None) -> None:
         log.warning("export job %s has no request (removed?)", job_id)
         return
     _build(engine_for(database_url) if database_url else get_engine(), request, store, job_id)
+
+
+def run_upload(job_id: str, database_url: str | None = None) -> None:
+    """The upload queue's task: process the job, then compute its round's reports once, here, so no web process
+    computes them when the first page after the upload is asked for (a failure there costs speed, not the job)."""
+    upload_jobs.run_job(job_id, database_url)
+    engine = engine_for(database_url) if database_url else get_engine()
+    job = upload_jobs.job_view(engine, job_id, "", sees_all=True)
+    files = job.files if job is not None else []
+    changed = sorted({f.report.round for f in files if f.report and f.report.status == "accepted" and f.report.round})
+    for round_label in changed:
+        try:
+            warm_round(engine, round_label)
+        except Exception:
+            log.warning("reports of round %s not computed after upload job %s", round_label, job_id, exc_info=True)
 
 
 def _request_fields(data: dict[str, Any]) -> dict[str, Any]:

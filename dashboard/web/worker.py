@@ -5,11 +5,10 @@ from __future__ import annotations
 import click
 
 from dashboard.web import jobs
-from etl.ingest import upload_jobs
 from etl.store.config import get_settings
 from etl.store.issues import UserError
 
-TASKS = (upload_jobs.run_job, jobs.run_export)  # imported here, so each job's forked work horse starts warm
+TASKS = (jobs.run_upload, jobs.run_export)  # imported here, so each job's forked work horse starts warm
 
 
 def _redis_url() -> str:

@@ -466,7 +466,7 @@ def handle_upload(
         remote_addr=remote_addr,
         files=files,
     )
-    jobs.upload_queue().enqueue(upload_jobs.run_job, *jobs.task_arguments(engine, job_id))
+    jobs.upload_queue().enqueue(jobs.run_upload, *jobs.task_arguments(engine, job_id))
     return [job_panel(job_id, lang)]
 
 
