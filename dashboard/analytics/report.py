@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,14 +75,37 @@ def _title(frame: pd.DataFrame, lang: Lang, prefix: str = "title") -> pd.Series:
 
 @dataclass
 class RoundScores:
-    """One round's per-municipality coverage with the weighting it used (an intermediate, not cached alone)."""
+    """One round's per-municipality coverage with the weighting it used (an intermediate, not cached alone).
+
+    The rounds of one report share their counts and scores frames (column round_id); a round's own rows are cut
+    out only when asked for, so hundreds of earlier rounds cost no frame each.
+    """
 
     round: pd.Series
     weighting: Weighting
     population_year: int | None
     expected: pd.DataFrame
-    counts: pd.DataFrame  # per municipality × level for the last round of a report, per municipality before it
-    scores: pd.DataFrame
+    every_count: pd.DataFrame = field(
+        repr=False
+    )  # per municipality × level for the last round, per municipality before
+    every_score: pd.DataFrame = field(repr=False)
+
+    @property
+    def round_id(self) -> int:
+        return int(self.round["id"])
+
+    @cached_property
+    def counts(self) -> pd.DataFrame:
+        return _rows_of(self.every_count, self.round_id)
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        return _rows_of(self.every_score, self.round_id)
+
+
+def _rows_of(frame: pd.DataFrame, round_id: int) -> pd.DataFrame:
+    """One round's rows of a frame holding several (without the round_id column)."""
+    return frame[frame["round_id"] == round_id].drop(columns="round_id").reset_index(drop=True)
 
 
 @dataclass
@@ -205,25 +229,16 @@ def _scores_per_round(
             weights_cache[key] = (expected.assign(weight=weights.to_numpy()).reset_index(drop=True), used)
         chosen_weights.append((*weights_cache[key], year))
     # every round's municipalities in one pass (one merge and one group-by, not one per round)
-    all_expected = pd.concat(
-        [expected.assign(round_id=rid) for rid, (expected, _, _) in zip(ids, chosen_weights, strict=True)],
-        ignore_index=True,
-    )
+    frames = [expected for expected, _, _ in chosen_weights]
+    all_expected = pd.concat(frames, ignore_index=True)
+    all_expected["round_id"] = np.repeat(ids, [len(frame) for frame in frames])
     all_scores = metrics.municipality_coverage(pd.concat([earlier, last]), all_expected, per=["round_id"])
-    scores_of = {int(rid): frame for rid, frame in all_scores.groupby("round_id", sort=False)}
-    counts_of = {int(rid): frame for rid, frame in earlier.groupby("round_id", sort=False)}
-    counts_of[ids[-1]] = last
-    result: list[RoundScores] = []
-    for (_, row), (expected, weighting_used, year) in zip(chosen.iterrows(), chosen_weights, strict=True):
-        rid = int(row["id"])
-        round_counts = counts_of.get(rid, earlier.iloc[0:0]).drop(columns="round_id")
-        scores = scores_of.get(rid, all_scores.iloc[0:0]).drop(columns="round_id").reset_index(drop=True)
-        result.append(
-            RoundScores(
-                row, weighting_used, year if weighting_used != "equal" else None, expected, round_counts, scores
-            )
+    return [
+        RoundScores(
+            row, used, year if used != "equal" else None, expected, last if rid == ids[-1] else earlier, all_scores
         )
-    return result
+        for rid, (_, row), (expected, used, year) in zip(ids, chosen.iterrows(), chosen_weights, strict=True)
+    ]
 
 
 def _on_division(item: RoundScores, later: RoundScores, changes: list[Change]) -> pd.DataFrame:
@@ -240,21 +255,33 @@ def _history(per_round: list[RoundScores], target: Target, changes: list[Change]
     """National and regional coverage per round: scope, region_code, round_label, reference_date, numbers, target.
 
     Earlier rounds are mapped onto the last round's division first, so every region compares like with like.
-    All rounds are aggregated at once (two group-bys, not two per round).
+    All rounds are aggregated at once (two group-bys, not two per round); rounds on the last round's division
+    are taken from the report's shared scores frame as they are.
     """
-    scores = pd.concat(
-        [_on_division(item, per_round[-1], changes).assign(_round=i) for i, item in enumerate(per_round)],
-        ignore_index=True,
-    )
+    last = per_round[-1]
+    position = {item.round_id: i for i, item in enumerate(per_round)}
+    same = [item.round_id for item in per_round if int(item.round["division_year"]) == int(last.round["division_year"])]
+    shared = last.every_score
+    kept = shared[shared["round_id"].isin(same)]
+    mapped = [
+        _on_division(item, last, changes).assign(_round=position[item.round_id])
+        for item in per_round
+        if item.round_id not in set(same)
+    ]
+    kept = kept.assign(_round=kept["round_id"].map(position)).drop(columns="round_id")
+    scores = pd.concat([kept, *mapped], ignore_index=True).sort_values("_round", kind="stable")
     national = metrics.aggregate(scores, ["_round"]).assign(scope=NATIONAL, region_code=None, region_name=None)
     regional = metrics.aggregate(scores, ["_round", "region_code", "region_name"]).assign(scope=REGION)
     # per round: the national row, then its regions in the order they first appear (as one round at a time gave)
     frame = pd.concat([national, regional], ignore_index=True).sort_values("_round", kind="stable")
-    rounds = [per_round[i].round for i in frame["_round"]]
+    rounds = frame["_round"].tolist()
     frame = frame.drop(columns="_round").reset_index(drop=True)
-    frame["round_label"] = [row["label"] for row in rounds]
-    frame["reference_date"] = [row["reference_date"] for row in rounds]
-    frame["target"] = [target.at(day) for day in frame["reference_date"]]
+    labels = [item.round["label"] for item in per_round]
+    dates = [item.round["reference_date"] for item in per_round]
+    targets = [target.at(day) for day in dates]
+    frame["round_label"] = [labels[i] for i in rounds]
+    frame["reference_date"] = [dates[i] for i in rounds]
+    frame["target"] = [targets[i] for i in rounds]
     frame["on_track"] = [metrics.on_track(c, t) for c, t in zip(frame["coverage"], frame["target"], strict=True)]
     columns = ["scope", "region_code", "region_name", "round_label", "reference_date"]
     return frame[columns + [c for c in frame.columns if c not in columns]]
