@@ -46,6 +46,8 @@ TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGES = {"national page": "/", "municipality page": "/gemeente/GM0363"}
 ROUTE_OUTPUT = "..header.children...banner.children...page.children.."
 P95 = 0.95
+UPLOAD_REGION = "GG3406"  # the region whose return the mid-run upload sends (6 municipalities)
+AFTER_UPLOAD_SECONDS = 10.0  # requests starting this long after the upload are also reported as "after upload"
 
 
 @dataclass
@@ -57,9 +59,12 @@ class LoadResult:
     sizes: dict[str, int] = field(default_factory=dict)  # the largest response body of each kind, bytes
     errors: int = 0
     first_error: str = ""
+    upload_started: float | None = None  # time.monotonic() when the mid-run upload began
+    upload_seconds: float | None = None
 
     def describe(self) -> str:
-        return f"load test {self.scale}x, {self.clients} clients × {self.seconds:.0f} s (route callbacks)"
+        upload = f", upload at {self.upload_seconds:.1f} s long" if self.upload_seconds is not None else ""
+        return f"load test {self.scale}x, {self.clients} clients × {self.seconds:.0f} s (route callbacks){upload}"
 
     @staticmethod
     def _p(values: list[float], q: float) -> float:
@@ -143,12 +148,51 @@ def _client(http: requests.Session, base: str, deadline: float, result: LoadResu
                 except requests.RequestException as exc:
                     error = repr(exc)[:200]
                 elapsed = time.perf_counter() - started
+                since_upload = time.monotonic() - elapsed - (result.upload_started or float("inf"))
                 with lock:
                     result.latencies.setdefault(kind, []).append(elapsed)
+                    if 0 <= since_upload < AFTER_UPLOAD_SECONDS:
+                        result.latencies.setdefault("after upload", []).append(elapsed)
                     if not error:
                         result.sizes[kind] = max(result.sizes.get(kind, 0), len(response.content))
                     result.errors += 1 if error else 0
                     result.first_error = result.first_error or error
+
+
+def _upload(url: str, result: LoadResult, delay: float, instance: Path) -> None:
+    """After `delay` seconds, what a coordinator's upload makes the worker do, in this process (standing in for
+    `raak worker`): a job with one region's return in the newest round, ingested, then the round's reports
+    computed into the shared cache (REDIS_URL, as the web processes have it)."""
+    from sqlalchemy import select
+
+    from dashboard.web.jobs import run_upload
+    from etl.ingest.upload_jobs import IncomingFile, create_job
+    from etl.store import models as m
+    from etl.store.db import make_engine, session_scope
+    from etl.templates.template import template_bytes
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        newest = session.scalars(select(m.Round).order_by(m.Round.reference_date.desc())).first()
+        if newest is None:
+            raise SystemExit("the database has no rounds to upload into")
+        D = m.MunicipalityDivision
+        codes = session.scalars(
+            select(D.municipality_code).where(D.region_code == UPLOAD_REGION, D.year == newest.division_year)
+        ).all()
+        values = {code: dict.fromkeys(range(1, 36), 4) for code in codes}
+        name, workbook = template_bytes(session, UPLOAD_REGION, newest.label, values=values)
+        label = newest.label
+    os.environ.setdefault("RAAK_STORAGE_DIR", str(instance / "returns"))
+    time.sleep(delay)
+    result.upload_started = time.monotonic()
+    files = [IncomingFile(name, workbook)]
+    job_id = create_job(
+        engine, owner=EMAIL.format(0), allowed_regions=None, round_label=label, remote_addr=None, files=files
+    )
+    run_upload(job_id, url)
+    result.upload_seconds = time.monotonic() - result.upload_started
+    engine.dispose()
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
@@ -164,8 +208,11 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"gunicorn did not answer within {START_TIMEOUT_SECONDS:.0f} s")
 
 
-def run_against(url: str, scale: int, clients: int, seconds: float, instance: Path) -> LoadResult:
-    """Serve `url` with gunicorn on loopback and load it; gunicorn is always stopped again."""
+def run_against(
+    url: str, scale: int, clients: int, seconds: float, instance: Path, upload_at: float | None = None
+) -> LoadResult:
+    """Serve `url` with gunicorn on loopback and load it (with one upload `upload_at` seconds in); gunicorn is
+    always stopped again."""
     clients, seconds = min(clients, MAX_CLIENTS), min(seconds, MAX_SECONDS)
     port = _free_port()
     env = {
@@ -187,6 +234,8 @@ def run_against(url: str, scale: int, clients: int, seconds: float, instance: Pa
         sessions = [_login(number, base) for number in range(clients)]  # before the clock starts
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=_client, args=(http, base, deadline, result, lock)) for http in sessions]
+        if upload_at is not None:
+            threads.append(threading.Thread(target=_upload, args=(url, result, upload_at, instance)))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -225,11 +274,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS, help=f"at most {MAX_SECONDS:.0f}")
     parser.add_argument("--database-url", help="A PostgreSQL server URL (default: SQLite files).")
     parser.add_argument("--on", metavar="URL", help="An existing database filled by benchmarks.scale at --scale.")
+    parser.add_argument(
+        "--upload-at", type=float, help="With --on: upload one region's return this many seconds in (changes the data)."
+    )
     args = parser.parse_args(argv)
     if args.on:
         _add_users(args.on, min(args.clients, MAX_CLIENTS))
         with tempfile.TemporaryDirectory(prefix="raak-bench-load-") as temporary:
-            result = run_against(args.on, args.scale, args.clients, args.seconds, Path(temporary) / "instance")
+            instance = Path(temporary) / "instance"
+            result = run_against(args.on, args.scale, args.clients, args.seconds, instance, args.upload_at)
     else:
         result = measure(args.database_url, scale=args.scale, clients=args.clients, seconds=args.seconds)
     print(result.describe())

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from dashboard.analytics import metrics
 from dashboard.analytics import queries as data
@@ -22,6 +22,7 @@ from dashboard.analytics.cache import cached
 from dashboard.analytics.metrics import Lang, Projection, Target, Weighting
 from dashboard.i18n import LANGUAGES
 from etl.reference.divisions import Change, crosswalk, predecessors
+from etl.store import models as m
 
 NATIONAL = "national"
 REGION = "region"
@@ -538,6 +539,31 @@ def warm_round(engine: Engine, round_label: str) -> None:
     an upload, so the first page view after the data change reads it instead of computing it."""
     for lang in LANGUAGES:
         round_report(engine, round_label, lang=lang)
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What every page's header and default round need: one small cache entry per data version."""
+
+    rounds: tuple[str, ...]  # oldest reference date first
+    default_round: str | None  # the latest round with a return; the latest round when none has any
+    demo: bool  # whether `raak demo` made this database
+
+
+def navigation(engine: Engine) -> Navigation:
+    """The rounds, the round a page shows when the URL names none, and whether this is the demo data."""
+
+    def build(conn: Connection) -> Navigation:
+        labels = tuple(str(label) for label in data.rounds(conn)["label"])
+        chosen = None
+        if labels:
+            history = round_report(engine, labels[-1]).history
+            national = history[(history["scope"] == NATIONAL) & (history["n_returns"] > 0)]
+            chosen = str(national["round_label"].iloc[-1]) if not national.empty else labels[-1]
+        demo = conn.scalar(select(m.AuditLog.id).where(m.AuditLog.action == data.DEMO_ACTION).limit(1)) is not None
+        return Navigation(labels, chosen, demo)
+
+    return cached(engine, "navigation", (), build)
 
 
 def round_labels(engine: Engine) -> list[str]:

@@ -8,7 +8,6 @@ regions. Numbers come from `dashboard.analytics.report`; nothing here queries as
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,15 @@ from urllib.parse import urlencode
 import click
 import dash
 import flask
+import orjson
 from dash import ALL, MATCH, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from plotly.io.json import to_json_plotly
 from sqlalchemy import Engine, inspect
 
 from dashboard.analytics.cache import cached_view, init_cache
-from dashboard.analytics.queries import NotFoundError, is_demo_database
-from dashboard.analytics.report import round_labels, round_report
+from dashboard.analytics.queries import NotFoundError
+from dashboard.analytics.report import navigation
 from dashboard.i18n import LANGUAGES, Lang, t
 from dashboard.web import components as c
 from dashboard.web.auth import (
@@ -70,29 +70,24 @@ NAV_TARGETS = {"region": "/regio/{}", "municipality": "/gemeente/{}", "point": "
 # --- rendering ----------------------------------------------------------------------------------------------
 
 
-def default_round(engine: Engine, rounds: tuple[str, ...]) -> str | None:
+def default_round(engine: Engine) -> str | None:
     """The latest round with at least one return; the latest round when none has any; None without rounds."""
-    if not rounds:
-        return None
-    history = round_report(engine, rounds[-1]).history
-    national = history[(history["scope"] == "national") & (history["n_returns"] > 0)]
-    return str(national["round_label"].iloc[-1]) if not national.empty else rounds[-1]
+    return navigation(engine).default_round
 
 
 def make_view(engine: Engine, pathname: str | None, search: str | None, user: Principal) -> View:
     """What the URL asks for, with the round defaulted (an unknown `?ronde=` is kept, so the page can say so)."""
     params = parse_query(search)
-    rounds = tuple(round_labels(engine))
-    asked = params.get(ROUND_PARAM)
+    state = navigation(engine)
     return View(
         engine=engine,
         user=user,
         path=pathname or "/",
         params=params,
         lang=language_of(search),
-        rounds=rounds,
-        round_label=asked or default_round(engine, rounds),
-        demo=is_demo_database(engine),
+        rounds=state.rounds,
+        round_label=params.get(ROUND_PARAM) or state.default_round,
+        demo=state.demo,
     )
 
 
@@ -152,7 +147,7 @@ def header(view: View) -> list[Any]:
 
 def page_body(view: View, *, cache: bool = False) -> Any:
     """The page the path names, or a message: no access, unknown page, unknown round/region/municipality, no
-    rounds yet. With `cache`, a `cached` page comes as the JSON data of its tree, drawn once per data version."""
+    rounds yet. With `cache`, a `cached` page comes as the JSON text of its tree, drawn once per data version."""
     found = find_page(view.path)
     if found is None:
         return not_found(view, view.t("error.unknown_page"))
@@ -163,7 +158,10 @@ def page_body(view: View, *, cache: bool = False) -> Any:
         if view.round_label is None and page.needs_round:
             return c.empty_state(view.t_for_role("empty.no_rounds"), element_id="no-rounds")
         if cache and page.cached:
-            return cached_view(view.engine, "page", _page_key(view), lambda: _as_json(page.layout(view, **params)))
+            drawn = cached_view(
+                view.engine, "page.json", _page_key(view), lambda: _as_json(page.layout(view, **params))
+            )
+            return orjson.Fragment(drawn)  # sent as it is: Dash does not walk and encode the tree again
         return page.layout(view, **params)
     except NotFoundError as exc:
         return not_found(view, exc.message(view.lang))
@@ -181,9 +179,9 @@ def _page_key(view: View) -> tuple[Any, ...]:
     )
 
 
-def _as_json(tree: Any) -> Any:
-    """A component tree as the JSON data Dash sends (the form a cache can hold and the browser renders alike)."""
-    return json.loads(to_json_plotly(tree))
+def _as_json(tree: Any) -> str:
+    """A component tree as the JSON text Dash sends (what the cache holds)."""
+    return to_json_plotly(tree, engine="orjson")
 
 
 def not_found(view: View, message: str) -> html.Div:
@@ -339,7 +337,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     def _round(value: str | None, pathname: str | None, search: str | None) -> Any:
         if current_principal() is None:
             raise PreventUpdate
-        shown = parse_query(search).get(ROUND_PARAM) or default_round(engine, tuple(round_labels(engine)))
+        shown = parse_query(search).get(ROUND_PARAM) or default_round(engine)
         return round_href(value, pathname, search, shown) or dash.no_update
 
     @app.callback(
