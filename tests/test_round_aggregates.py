@@ -70,16 +70,26 @@ def _reports(engine: Engine, *, from_assessments: bool) -> dict[str, dict[str, o
         }
 
 
+def _totals(engine: Engine, *, from_assessments: bool) -> pd.DataFrame:
+    with data.snapshot(engine) as conn:
+        ids = [int(i) for i in data.rounds(conn)["id"]]
+        frame = data.coverage_counts(conn, ids, per_level=False, from_assessments=from_assessments)
+    return frame.sort_values(["round_id", "municipality_code"]).reset_index(drop=True)
+
+
 def _assert_stored_equals_recount(engine: Engine) -> None:
     stored = _counts(engine, from_assessments=False)
     assert not stored.empty
     pd.testing.assert_frame_equal(stored, _counts(engine, from_assessments=True))
+    pd.testing.assert_frame_equal(_totals(engine, from_assessments=False), _totals(engine, from_assessments=True))
     assert _reports(engine, from_assessments=False) == _reports(engine, from_assessments=True)
 
 
 def _stored_rows(engine: Engine) -> list[tuple[object, ...]]:
+    """Every stored aggregate and total."""
     with session_scope(engine) as session:
-        return sorted(tuple(row) for row in session.execute(select(m.RoundAggregate.__table__)))
+        tables = (m.RoundAggregate.__table__, m.RoundTotal.__table__)
+        return sorted((table.name, *row) for table in tables for row in session.execute(select(table)))
 
 
 def test_reports_from_stored_aggregates_equal_reports_recounted_after_ingest_withdrawal_and_reference_load(
@@ -142,9 +152,11 @@ def test_refresh_aggregates_command_restores_them_and_tells_cached_reports(
     expected = _stored_rows(engine)
     with session_scope(engine) as session:
         session.execute(delete(m.RoundAggregate).where(m.RoundAggregate.municipality_code == BLOEMENDAAL))
+        session.execute(delete(m.RoundTotal).where(m.RoundTotal.municipality_code == BLOEMENDAAL))
     result = CliRunner().invoke(main, ["db", "refresh-aggregates"])
     assert result.exit_code == 0, result.output
-    assert f"{len(expected)} rows" in result.output and f"{len(expected)} rijen" in result.output
+    aggregates = sum(row[0] == "round_aggregates" for row in expected)
+    assert f"{aggregates} rows" in result.output and f"{aggregates} rijen" in result.output
     assert _stored_rows(engine) == expected
     with session_scope(engine) as session:
         assert session.scalar(select(m.AuditLog.action).order_by(m.AuditLog.id.desc()).limit(1)) == REFRESH_ACTION
@@ -154,6 +166,15 @@ def test_migration_0006_fills_the_aggregates_of_rounds_already_there(engine: Eng
     _rounds_across_a_merger(engine, tmp_path)
     expected = _stored_rows(engine)
     downgrade(engine, "0005_framework_groups")
+    upgrade(engine)
+    assert _stored_rows(engine) == expected
+    _assert_stored_equals_recount(engine)
+
+
+def test_migration_0007_fills_the_totals_of_rounds_already_there(engine: Engine, tmp_path: Path) -> None:
+    _rounds_across_a_merger(engine, tmp_path)
+    expected = _stored_rows(engine)
+    downgrade(engine, "0006_round_aggregates")
     upgrade(engine)
     assert _stored_rows(engine) == expected
     _assert_stored_equals_recount(engine)

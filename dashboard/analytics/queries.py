@@ -358,31 +358,36 @@ def coverage_counts(
 
     Columns: round_id, municipality_code, level_code ('' for points without a level), group_code, n_points,
     n_not_applicable, n_implemented (statuses whose `implemented` flag is set in status_scale); without
-    `per_level` one row per round × municipality (summed over levels and groups, no level/group columns).
+    `per_level` one row per round × municipality (summed over levels and groups, no level/group columns: the
+    stored `round_totals`).
     `from_assessments`: the same counts by a GROUP BY over the current assessments (what the stored rows must
     equal; the tests compare both).
     """
+    G, T = m.RoundAggregate, m.RoundTotal
     if from_assessments:
-        stmt = counts_query(round_ids)
-        codes = A.municipality_code
-    else:
-        G = m.RoundAggregate
+        stmt, codes = counts_query(round_ids), A.municipality_code
+    elif per_level:
         stmt = select(
             G.round_id, G.municipality_code, G.level_code, G.group_code, G.n_points, G.n_not_applicable, G.n_implemented
         ).where(G.round_id.in_(list(round_ids)))
         codes = G.municipality_code
+    else:  # the stored sums per municipality (round_totals)
+        stmt = select(T.round_id, T.municipality_code, T.n_points, T.n_not_applicable, T.n_implemented).where(
+            T.round_id.in_(list(round_ids))
+        )
+        codes = T.municipality_code
     if isinstance(municipality_code, str):
         stmt = stmt.where(codes == municipality_code)
     elif municipality_code is not None:
         stmt = stmt.where(codes.in_(list(municipality_code)))
-    if not per_level:
+    if from_assessments and not per_level:
         rows = stmt.subquery()
         stmt = select(
             rows.c.round_id,
             rows.c.municipality_code,
             *(func.sum(rows.c[column]).label(column) for column in ("n_points", "n_not_applicable", "n_implemented")),
         ).group_by(rows.c.round_id, rows.c.municipality_code)
-    frame = _frame(conn, stmt, plain=True)
+    frame = _frame(conn, stmt, plain=not per_level)
     for column in ("n_points", "n_not_applicable", "n_implemented"):
         frame[column] = frame[column].astype(int)
     return frame

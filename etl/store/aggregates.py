@@ -8,8 +8,11 @@ group (points without a level under level ''), joined to the framework's points 
 - a withdrawal (`etl.ingest.withdraw`): that round and municipality;
 - a framework or status-scale load that changes a point's level or group or a status's `implemented` flag
   (`etl.reference.geography.load_reference`): every round;
-- `raak db refresh-aggregates` for a database whose aggregates someone doubts, and migration 0005, which fills
-  them for the rounds already there.
+- `raak db refresh-aggregates` for a database whose aggregates someone doubts, and migrations 0006 and 0007,
+  which fill them for the rounds already there.
+
+Beside them, `round_totals` holds per round × municipality the sums of those rows (what the history of every
+earlier round needs), written by the same `refresh`.
 
 Population and the region division are not in these counts (weights and the regions a municipality counts
 towards are applied when a report reads them), so loading them changes no stored aggregate.
@@ -28,6 +31,7 @@ from etl.store.audit import record
 
 NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
+TOTALS = cast(Table, m.RoundTotal.__table__)  # per round × municipality: the sums of its aggregates
 COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
 REFRESH_ACTION = "aggregates.refresh"
 KEY_COLUMNS = ("round_id", "municipality_code", "level_code", "group_code")
@@ -72,15 +76,35 @@ def refresh(
     if session.get_bind().dialect.name == "postgresql":  # one refresher per round at a time (SQLite: one writer)
         lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
         session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
-    stmt = delete(AGGREGATES)
-    if round_ids is not None:
-        stmt = stmt.where(AGGREGATES.c.round_id.in_(list(round_ids)))
-    if municipality_codes is not None:
-        stmt = stmt.where(AGGREGATES.c.municipality_code.in_(list(municipality_codes)))
-    session.execute(stmt)
+    for table in (AGGREGATES, TOTALS):
+        stmt = delete(table)
+        if round_ids is not None:
+            stmt = stmt.where(table.c.round_id.in_(list(round_ids)))
+        if municipality_codes is not None:
+            stmt = stmt.where(table.c.municipality_code.in_(list(municipality_codes)))
+        session.execute(stmt)
     session.execute(
         insert(AGGREGATES).from_select([*KEY_COLUMNS, *COUNT_COLUMNS], counts_query(round_ids, municipality_codes))
     )
+    session.execute(
+        insert(TOTALS).from_select(
+            ["round_id", "municipality_code", *COUNT_COLUMNS], totals_query(round_ids, municipality_codes)
+        )
+    )
+
+
+def totals_query(round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None) -> Any:
+    """Per round × municipality the sums of the stored aggregates (columns round_id, municipality_code +
+    COUNT_COLUMNS): what `round_totals` holds."""
+    G = AGGREGATES.c
+    stmt = select(G.round_id, G.municipality_code, *(func.sum(G[c]).label(c) for c in COUNT_COLUMNS)).group_by(
+        G.round_id, G.municipality_code
+    )
+    if round_ids is not None:
+        stmt = stmt.where(G.round_id.in_(list(round_ids)))
+    if municipality_codes is not None:
+        stmt = stmt.where(G.municipality_code.in_(list(municipality_codes)))
+    return stmt
 
 
 def refresh_round(session: Session, round_id: int, municipality_codes: Collection[str] | None = None) -> None:

@@ -337,6 +337,22 @@ class RoundAggregate(Base):
     n_implemented: Mapped[int] = mapped_column(Integer)
 
 
+class RoundTotal(Base):
+    """Per round × municipality: the sums of its `round_aggregates` rows, stored with them.
+
+    What the history of every earlier round needs (one row per municipality instead of one per level and group),
+    so a report over hundreds of rounds reads a sixth of the rows and sums nothing.
+    """
+
+    __tablename__ = "round_totals"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), primary_key=True, index=True)
+    n_points: Mapped[int] = mapped_column(Integer)
+    n_not_applicable: Mapped[int] = mapped_column(Integer)
+    n_implemented: Mapped[int] = mapped_column(Integer)
+
+
 class ValidationIssue(Base):
     __tablename__ = "validation_issues"
     __table_args__ = (CheckConstraint(_in("severity", SEVERITIES), name="severity"),)
