@@ -258,32 +258,31 @@ def municipality_coverage(
     return frame.drop(columns="n_points")
 
 
-def _weighted_mean(values: pd.Series, weights: pd.Series, groups: list[pd.Series]) -> pd.Series:
-    """Σ w·x / Σ w per group over the rows where x is defined; NaN where no weight is left."""
-    defined = values.notna()
-    numerator = (weights * values.fillna(0.0)).groupby(groups, sort=False).sum()
-    denominator = weights.where(defined, 0.0).groupby(groups, sort=False).sum()
-    return numerator / denominator.where(denominator > 0)
-
-
 def aggregate(scores: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Region or national figures from `municipality_coverage` rows (grouped by `by`; () = one national row).
 
     coverage: weighted mean of `headline` (no return counts 0); coverage_reporting: weighted mean of `coverage`
-    over municipalities with a return; completeness = n_returns / n_expected (a count, never weighted).
+    over municipalities with a return; completeness = n_returns / n_expected (a count, never weighted). A
+    weighted mean is Σ w·x / Σ w over the rows where x is defined (NaN where no weight is left); all sums in one
+    group-by.
     """
-    frame = scores.assign(_all=0) if not by else scores
     keys = list(by) or ["_all"]
-    groups = [frame[key] for key in keys]
-    weights = frame["weight"].astype(float)
-    result = pd.DataFrame(
-        {
-            "n_expected": frame.groupby(groups, sort=False)["municipality_code"].size(),
-            "n_returns": frame["has_return"].astype(int).groupby(groups, sort=False).sum(),
-            "coverage": _weighted_mean(frame["headline"], weights, groups),
-            "coverage_reporting": _weighted_mean(frame["coverage"], weights, groups),
-        }
+    weights = scores["weight"].astype(float)
+    parts = {key: scores[key] for key in by} if by else {"_all": np.zeros(len(scores), dtype=int)}
+    for name, column in (("coverage", "headline"), ("coverage_reporting", "coverage")):
+        values = scores[column].astype(float)
+        parts[f"{name}_num"] = weights * values.fillna(0.0)
+        parts[f"{name}_den"] = weights.where(values.notna(), 0.0)
+    sums = (
+        pd.DataFrame(parts, index=scores.index)
+        .assign(n_expected=1, n_returns=scores["has_return"].astype(int))
+        .groupby(keys, sort=False)
+        .sum()
     )
+    result = pd.DataFrame({"n_expected": sums["n_expected"], "n_returns": sums["n_returns"]})
+    for name in ("coverage", "coverage_reporting"):
+        denominator = sums[f"{name}_den"]
+        result[name] = sums[f"{name}_num"] / denominator.where(denominator > 0)
     result["completeness"] = result["n_returns"] / result["n_expected"]
     result = result.reset_index()
     return result.drop(columns="_all") if not by else result
@@ -336,27 +335,31 @@ def project(series: pd.DataFrame, target: Target) -> Projection:
     Uses rounds with completeness ≥ MIN_COMPLETENESS_FOR_PROJECTION, at least MIN_ROUNDS_FOR_PROJECTION of them
     on different dates; x is years since `target.start`.
     """
-    used = series[(series["completeness"] >= MIN_COMPLETENESS_FOR_PROJECTION) & series["coverage"].notna()]
-    used = used.sort_values("reference_date")
-    labels = tuple(str(label) for label in used["round_label"])
-    if len(series) and not series.sort_values("reference_date")["completeness"].iloc[-1] > 0:
+    ordered = series.sort_values("reference_date", kind="stable")  # rounds on one date keep their order
+    completeness = ordered["completeness"].to_numpy(dtype=float)
+    coverage = ordered["coverage"].to_numpy(dtype=float)
+    keep = (completeness >= MIN_COMPLETENESS_FOR_PROJECTION) & ~np.isnan(coverage)
+    dates = [day for day, kept in zip(ordered["reference_date"], keep, strict=True) if kept]
+    values = coverage[keep]
+    labels = tuple(str(label) for label, kept in zip(ordered["round_label"], keep, strict=True) if kept)
+    if len(completeness) and not completeness[-1] > 0:
         return Projection("insufficient_data", rounds_used=labels)  # nothing returned in the latest round
-    if len(used) and used["coverage"].iloc[-1] >= target.value - TOLERANCE:
-        first = used[used["coverage"] >= target.value - TOLERANCE]["reference_date"].iloc[0]
-        return Projection("reached", reached_on=first, rounds_used=labels)
-    if used["reference_date"].nunique() < MIN_ROUNDS_FOR_PROJECTION:
+    reached = values >= target.value - TOLERANCE
+    if len(values) and reached[-1]:
+        return Projection("reached", reached_on=dates[int(np.argmax(reached))], rounds_used=labels)
+    if len(set(dates)) < MIN_ROUNDS_FOR_PROJECTION:
         return Projection("too_few_rounds", rounds_used=labels)
-    years = np.array([(day - target.start).days / DAYS_PER_YEAR for day in used["reference_date"]])
-    slope, intercept = np.polyfit(years, used["coverage"].to_numpy(dtype=float), 1)
+    years = np.array([(day - target.start).days / DAYS_PER_YEAR for day in dates])
+    slope, intercept = np.polyfit(years, values, 1)
     line: dict[str, Any] = {"slope_per_year": float(slope), "intercept": float(intercept), "origin": target.start}
     if slope <= TOLERANCE:
         return Projection("not_at_current_pace", rounds_used=labels, **line)
     crossing = (target.value - intercept) / slope
-    last = (used["reference_date"].iloc[-1] - target.start).days / DAYS_PER_YEAR
+    last = (dates[-1] - target.start).days / DAYS_PER_YEAR
     if crossing - last > PROJECTION_HORIZON_YEARS:
         return Projection("not_at_current_pace", rounds_used=labels, **line)
     reached_on = target.start + timedelta(days=round(crossing * DAYS_PER_YEAR))
-    if reached_on <= used["reference_date"].iloc[-1]:
+    if reached_on <= dates[-1]:
         return Projection("insufficient_data", rounds_used=labels, **line)
     return Projection("projected", reached_on=reached_on, rounds_used=labels, **line)
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Select, and_, case, func, inspect, li
 
 from dashboard.analytics.metrics import NO_LEVEL
 from etl.reference.divisions import Change, crosswalk, main_successor
-from etl.reference.framework import load_status_scale, version_order
+from etl.reference.framework import StatusScale, load_status_scale, version_order
 from etl.reference.geography import REFERENCE_DIR, division_years, shipped_changes
 from etl.store import models as m
 from etl.store.aggregates import counts_query
@@ -264,6 +264,12 @@ def groups(conn: Connection, version: str) -> pd.DataFrame:
     return _frame(conn, stmt)
 
 
+@lru_cache(maxsize=1)
+def _shipped_status_scale() -> StatusScale:
+    """The shipped status scale file, read and validated once per process (it changes only with a new release)."""
+    return load_status_scale()
+
+
 def status_scale(conn: Connection) -> pd.DataFrame:
     """The status scale (value, key, label_nl, label_en, implemented, color) plus a last row for n.v.t. (value NaN).
 
@@ -272,7 +278,7 @@ def status_scale(conn: Connection) -> pd.DataFrame:
     """
     stmt = select(S.value, S.key, S.label_nl, S.label_en, S.implemented, S.color).order_by(S.value)
     frame = _bool(_frame(conn, stmt), "implemented")
-    scale = load_status_scale()
+    scale = _shipped_status_scale()
     not_applicable = {
         "value": float("nan"),
         "key": scale.not_applicable_key,
