@@ -5,7 +5,8 @@
 
 `all`: the national round ingest on SQLite (and on PostgreSQL when a server URL is given), the report functions
 uncached and cached at 1x and 10x (100x only with `--with-100x`: 5.85 M assessments, long to generate) on the
-same backends, the loopback load test at 1x, and `raak demo --reset` until its first page answers. Numbers are
+same backends, the loopback load test at the same scales (20 clients, one upload halfway), and `raak demo --reset`
+until its first page answers. Numbers are
 medians/p95 over repeated runs on this machine;
 compare ratios measured in one run when the machine is busy. See docs/performance.md.
 """
@@ -56,9 +57,13 @@ def run_all(argv: list[str]) -> None:
             cache = "cached" if timing.cached else "uncached"
             what = f"{timing.what}, {timing.scale}x, {cache}: median / p95"
             rows.append((what, name, f"{timing.median * 1e3:.1f} / {timing.p95 * 1e3:.1f} ms"))
-        print(f"== load test, {name}", flush=True)
-        result = load.measure(url, scale=1, clients=load.DEFAULT_CLIENTS, seconds=args.load_seconds)
-        rows.append((result.describe(), name, result.summary()))
+        for scale_ in scales:
+            print(f"== load test {scale_}x, {name}", flush=True)
+            seconds = args.load_seconds
+            result = load.measure(
+                url, scale=scale_, clients=load.DEFAULT_CLIENTS, seconds=seconds, upload_at=seconds / 2
+            )
+            rows.append((result.describe(), name, result.summary()))
     print("== raak demo --reset until the first page, SQLite", flush=True)
     medians = demo.summary(demo.measure(args.demo_repeat))
     ready, page, cpu = medians["ready_s"], medians["page_s"], medians["cpu_s"]

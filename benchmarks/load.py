@@ -1,12 +1,17 @@
 """Loopback load test: N clients for T seconds against gunicorn (the Procfile's settings) on a scaled database.
 
     python -m benchmarks.load [--scale 1] [--clients 20] [--seconds 60] [--database-url postgresql+psycopg://…]
+                              [--on URL] [--upload-at 30]
 
 Starts gunicorn on 127.0.0.1 (a free port; never another interface) on a fresh database filled by
 :mod:`benchmarks.scale`, logs every client in as an NJi user through the real form, then each client repeats
 for T seconds: the router callback of the national page and of a municipality page, as dash-renderer sends
 them (POST /_dash-update-component with the CSRF header). It stops by itself, stops gunicorn, and reports the
-number of requests, errors, and p50/p95 per kind. Bounded: at most `--clients` connections, for `--seconds`.
+number of requests, errors, p50/p95 and response size per kind. `--upload-at S` changes the data S seconds in
+the way an upload does (a job, the ingest, the worker's warming of the round's reports, in this process standing in
+for `raak worker`); the requests of the ten seconds after it are also reported as "after upload". With REDIS_URL set
+the web processes share their cache in Redis, as in production. `--on URL` loads an existing scaled database.
+Bounded: at most `--clients` connections, for `--seconds`.
 """
 
 from __future__ import annotations
@@ -76,10 +81,8 @@ class LoadResult:
         parts = [f"{len(every)} requests, {self.errors} errors, all p50/p95 {self._p(every, 0.5) * 1e3:.0f}/"]
         parts[0] += f"{self._p(every, P95) * 1e3:.0f} ms"
         for kind, values in self.latencies.items():
-            size = self.sizes.get(kind, 0) / 1024
-            parts.append(
-                f"{kind} p50/p95 {self._p(values, 0.5) * 1e3:.0f}/{self._p(values, P95) * 1e3:.0f} ms, {size:.0f} KB"
-            )
+            size = f", {self.sizes[kind] / 1024:.0f} KB" if kind in self.sizes else ""
+            parts.append(f"{kind} p50/p95 {self._p(values, 0.5) * 1e3:.0f}/{self._p(values, P95) * 1e3:.0f} ms{size}")
         return "; ".join(parts)
 
 
@@ -250,8 +253,11 @@ def run_against(
             process.wait()
 
 
-def measure(server_url: str | None, *, scale: int, clients: int, seconds: float) -> LoadResult:
-    """A fresh database at `scale` (SQLite file or a new database on the PostgreSQL server), loaded."""
+def measure(
+    server_url: str | None, *, scale: int, clients: int, seconds: float, upload_at: float | None = None
+) -> LoadResult:
+    """A fresh database at `scale` (SQLite file or a new database on the PostgreSQL server), loaded (with one
+    upload `upload_at` seconds in)."""
     from etl.store.db import make_engine
 
     with tempfile.TemporaryDirectory(prefix="raak-bench-load-") as temporary:
@@ -262,7 +268,7 @@ def measure(server_url: str | None, *, scale: int, clients: int, seconds: float)
             fill(engine, scale, DEFAULT_SEED)
             engine.dispose()
             _add_users(url, min(clients, MAX_CLIENTS))
-            return run_against(url, scale, clients, seconds, Path(temporary) / "instance")
+            return run_against(url, scale, clients, seconds, Path(temporary) / "instance", upload_at)
         finally:
             copies.close()
 
@@ -275,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="A PostgreSQL server URL (default: SQLite files).")
     parser.add_argument("--on", metavar="URL", help="An existing database filled by benchmarks.scale at --scale.")
     parser.add_argument(
-        "--upload-at", type=float, help="With --on: upload one region's return this many seconds in (changes the data)."
+        "--upload-at", type=float, help="Upload one region's return this many seconds in (a data change mid-run)."
     )
     args = parser.parse_args(argv)
     if args.on:
@@ -284,7 +290,9 @@ def main(argv: list[str] | None = None) -> None:
             instance = Path(temporary) / "instance"
             result = run_against(args.on, args.scale, args.clients, args.seconds, instance, args.upload_at)
     else:
-        result = measure(args.database_url, scale=args.scale, clients=args.clients, seconds=args.seconds)
+        result = measure(
+            args.database_url, scale=args.scale, clients=args.clients, seconds=args.seconds, upload_at=args.upload_at
+        )
     print(result.describe())
     print(result.summary())
     if result.first_error:
