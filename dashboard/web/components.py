@@ -1,15 +1,18 @@
 """Shared layout pieces: KPI card, chart card with CSV/XLSX download, data grid, empty state, header controls.
 
-Every chart card carries its data in a `dcc.Store`, so a download gives exactly the rows the chart shows; text
-that a spreadsheet would run as a formula is neutralised on the way out.
+Every chart card carries its data in a `dcc.Store`, so a download gives exactly the rows the chart shows, or,
+for a table that grows with the number of rounds, links to a route of its page that writes it on the server
+(`table_file`); text that a spreadsheet would run as a formula is neutralised on the way out.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any
 
 import dash_ag_grid as dag
+import flask
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -29,6 +32,7 @@ ALTERNATIVE_MAX_ROWS = 60  # rows in a chart's text table; the download has them
 ALTERNATIVE_SKIPPED = ("color",)  # columns that mean nothing read aloud
 GRID_DECIMALS = 1  # percentages in tables, as on the cards
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 # --- downloads ----------------------------------------------------------------------------------------------
@@ -45,6 +49,17 @@ def export_bytes(data: dict[str, Any], fmt: str) -> bytes:
     frame = frame.apply(lambda column: column.map(neutralise))
     lang = normalize_language(data.get("lang"))
     return downloads.csv_bytes(frame, lang) if fmt == "csv" else downloads.xlsx_bytes(frame, lang)
+
+
+def table_file(frame: pd.DataFrame, fmt: str, lang: Lang, filename: str) -> flask.Response:
+    """A table as the file a card's download button gives, from a page's download route (404 for a format other
+    than csv or xlsx)."""
+    if fmt not in FILE_TYPES:
+        flask.abort(404)
+    content = export_bytes(table_data(frame, lang), fmt)
+    return flask.send_file(
+        io.BytesIO(content), mimetype=FILE_TYPES[fmt], as_attachment=True, download_name=f"{filename}.{fmt}"
+    )
 
 
 def download(fmt: str, data: dict[str, Any] | None, filename: str) -> dict[str, Any] | None:

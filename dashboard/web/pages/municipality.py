@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import dash
@@ -20,7 +19,6 @@ from dashboard.web.pages.view import LANG_PARAM, Page, View
 
 ROUNDS_SHOWN = 8  # rounds drawn on the page (the chosen one and those before it); the rest is a download
 HISTORY_ROUTE = "/gemeente/<code>/geschiedenis.<fmt>"
-HISTORY_FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 ENGINE_EXTENSION = "raak_engine_municipality"
 
 
@@ -153,8 +151,8 @@ def send_history(code: str, fmt: str) -> flask.Response:
     """Every round's statuses and comments of one municipality as a file: to anyone who may open its page (403
     otherwise, 404 for an unknown municipality or format), in the language the link asks for."""
     user = current_principal()
-    if user is None or fmt not in HISTORY_FORMATS:
-        flask.abort(403 if user is None else 404)
+    if user is None:
+        flask.abort(403)
     engine = flask.current_app.extensions[ENGINE_EXTENSION]
     lang = normalize_language(flask.request.args.get(LANG_PARAM))
     try:
@@ -163,9 +161,8 @@ def send_history(code: str, fmt: str) -> flask.Response:
         detail = municipality_detail(engine, code, lang=lang)
     except NotFoundError:
         flask.abort(404)
-    content = c.export_bytes(c.table_data(history_table(detail.assessments), lang), fmt)
-    name = f"raak_{detail.municipality['municipality_code']}_geschiedenis.{fmt}"
-    return flask.send_file(io.BytesIO(content), mimetype=HISTORY_FORMATS[fmt], as_attachment=True, download_name=name)
+    filename = f"raak_{detail.municipality['municipality_code']}_geschiedenis"
+    return c.table_file(history_table(detail.assessments), fmt, lang, filename)
 
 
 def register_callbacks(app: dash.Dash, engine: Any) -> None:

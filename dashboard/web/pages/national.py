@@ -9,18 +9,21 @@ import flask
 from dash import dcc, html
 from flask.typing import ResponseReturnValue
 
-from dashboard.analytics.queries import municipality_geojson, municipality_geojson_text
-from dashboard.analytics.report import RoundReport, round_report
+from dashboard.analytics.queries import NotFoundError, municipality_geojson, municipality_geojson_text
+from dashboard.analytics.report import RoundReport, navigation, round_report
 from dashboard.analytics.summary import headline_block, national_headline
 from dashboard.figures import charts as figures
-from dashboard.i18n import integer, long_date
+from dashboard.i18n import integer, long_date, normalize_language
 from dashboard.web import components as c
-from dashboard.web.pages.view import Page, View, heading, projection_text
+from dashboard.web.auth import current_principal
+from dashboard.web.pages.view import LANG_PARAM, ROUND_PARAM, Page, View, heading, projection_text
 
 MAP_PARAM = "kaart"
 MUNICIPALITY_MAP = "gemeenten"
 SHAPES_ROUTE = "/kaart/gemeenten-<int:year>.geojson"
 SHAPES_MAX_AGE_SECONDS = 7 * 24 * 60 * 60  # shapes of a division year never change between releases
+TRAJECTORY_ROUTE = "/landelijk/traject.<fmt>"
+ENGINE_EXTENSION = "raak_engine_national"
 
 
 def kpis(view: View, report: RoundReport) -> html.Div:
@@ -133,6 +136,7 @@ def layout(view: View) -> list[Any]:
                     report.trajectory,
                     f"raak_traject_{label}",
                     view.lang,
+                    files=(view.href(trajectory_url("csv")), view.href(trajectory_url("xlsx"))),  # grows per round
                 ),
                 map_card(view, report),
             ],
@@ -206,9 +210,31 @@ def send_shapes(year: int) -> ResponseReturnValue:
     return response.make_conditional(flask.request)
 
 
-def register_callbacks(app: dash.Dash, _engine: Any) -> None:
-    """The shapes route the map traces name."""
+def trajectory_url(fmt: str) -> str:
+    """Where the national trajectory of the round in the link's `ronde` downloads as `fmt` (csv or xlsx)."""
+    return TRAJECTORY_ROUTE.replace("<fmt>", fmt)
+
+
+def send_trajectory(fmt: str) -> ResponseReturnValue:
+    """The trajectory chart's table (every round up to the one asked for) as a file, in the link's language; 404
+    for an unknown round or format. Every role may see the national page, so every logged-in user may have it."""
+    if current_principal() is None:
+        flask.abort(403)
+    engine = flask.current_app.extensions[ENGINE_EXTENSION]
+    lang = normalize_language(flask.request.args.get(LANG_PARAM))
+    label = flask.request.args.get(ROUND_PARAM) or navigation(engine).default_round or ""
+    try:
+        report = round_report(engine, label, lang=lang)
+    except NotFoundError:
+        flask.abort(404)
+    return c.table_file(report.trajectory, fmt, lang, f"raak_traject_{report.round['label']}")
+
+
+def register_callbacks(app: dash.Dash, engine: Any) -> None:
+    """The shapes route the map traces name, and the trajectory's download route."""
+    app.server.extensions[ENGINE_EXTENSION] = engine
     app.server.add_url_rule(SHAPES_ROUTE, "municipality_shapes", send_shapes)
+    app.server.add_url_rule(TRAJECTORY_ROUTE, "national_trajectory", send_trajectory)
 
 
 PAGE = Page(path="/", layout=layout, nav_label="nav.national", order=20, callbacks=register_callbacks, cached=True)

@@ -1,5 +1,6 @@
-"""The municipality page stays small however many rounds there are: it draws at most ROUNDS_SHOWN rounds and says
-so, and its downloads hold the whole history, made on the server for whoever may open the page."""
+"""Pages stay small however many rounds there are: the municipality page draws at most ROUNDS_SHOWN rounds and
+says so, and the tables that grow with every round (a municipality's history, the national trajectory) download
+from the server for whoever may open the page instead of travelling with it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dashboard.analytics.report import municipality_detail, round_report
 from dashboard.exports.downloads import header
 from dashboard.web.app import create_app, render
 from dashboard.web.pages.municipality import ROUNDS_SHOWN, history_url, shown_rounds
+from dashboard.web.pages.national import trajectory_url
 from etl.admin.rounds import add_round
 from etl.store import models as m
 from etl.store.db import session_scope
@@ -85,3 +87,20 @@ def test_the_history_download_is_refused_outside_a_coordinators_regions(demo_eng
     client.login("coordinator@demo.raak", DEMO_PASSWORD)
     assert client.http.get(history_url(mine, "csv")).status_code == 200
     assert client.http.get(history_url(other, "csv")).status_code == 403
+
+
+def test_the_trajectory_downloads_from_the_server_for_the_round_asked(demo_engine: Engine) -> None:
+    layout = render(demo_engine, "/", "?ronde=2010", NJI)[2]
+    card = by_id(layout, "card-trajectory")
+    assert not [c for c in walk(card) if isinstance(c, dcc.Store)]
+    links = [c.href for c in walk(card) if getattr(c, "download", None) == ""]
+    assert [link.split("?")[0] for link in links] == [trajectory_url("csv"), trajectory_url("xlsx")]
+    client = Client(create_app(demo_engine, secret_key=SECRET_KEY))
+    assert client.http.get(links[0]).status_code in (302, 401)  # not logged in
+    client.login("steering@demo.raak", DEMO_PASSWORD)
+    response = client.http.get(links[0])
+    assert response.status_code == 200 and "raak_traject_2010.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert len(rows) == 1 + len(round_report(demo_engine, "2010").trajectory)
+    assert client.http.get(trajectory_url("csv") + "?ronde=1999").status_code == 404
+    assert client.http.get(trajectory_url("pdf") + "?ronde=2010").status_code == 404
