@@ -126,6 +126,25 @@ def test_trajectory_keeps_series_apart_by_line_style():
     assert actual.customdata[1][0] == "2010"
 
 
+@pytest.mark.parametrize("rounds", [4, 12, 13, 40, 400])
+def test_trajectory_names_at_most_twelve_rounds_on_its_axis_ending_at_the_latest(rounds: int) -> None:
+    dates = pd.date_range("2000-03-31", periods=rounds, freq="QE").date
+    trajectory = pd.DataFrame(
+        {
+            "series": "actual",
+            "date": dates,
+            "value": np.linspace(0.1, 0.9, rounds),
+            "round_label": [f"r{i}" for i in range(rounds)],
+            "completeness": 1.0,
+        }
+    )
+    axis = figures.trajectory_figure(trajectory, round_label=f"r{rounds - 1}", weighting="equal").layout.xaxis
+    assert len(axis.tickvals) <= figures.MAX_ROUND_TICKS
+    assert axis.tickvals[-1] == dates[-1] and axis.ticktext[-1].startswith(f"r{rounds - 1}<br>")
+    if rounds <= figures.MAX_ROUND_TICKS:
+        assert list(axis.tickvals) == list(dates)  # every round named, as before
+
+
 def test_ranking_marks_regions_behind_and_draws_the_target():
     figure = every_figure("nl")["ranking"]
     on_track, behind = figure.data

@@ -50,6 +50,7 @@ SOURCE_BAND_PX = 24  # the source line's band along the bottom; the legend sits 
 DEFAULT_HEIGHT_PX = 450  # plotly's own default, made explicit
 AXIS_HEADROOM = 1.04  # so the 100 % tick and the bar ends are not cut by the plot edge
 PERCENT_TICK = 20
+MAX_ROUND_TICKS = 12  # round labels on a time axis: two lines each, about 80 px wide at 1280 px
 BASE_HEIGHT_PX = MARGIN_TOP_PX + MARGIN_BOTTOM_PX + 60
 SHORT_TITLE_CHARS = 48
 WRAPPED_LABELS_PX = 60  # room for category labels of up to four lines
@@ -272,13 +273,16 @@ def trajectory_figure(trajectory: pd.DataFrame, *, round_label: str, weighting: 
         )
     )
     fig.update_yaxes(title=_t(lang, "coverage_axis"), range=[0, PERCENT * 1.02], ticksuffix=PERCENT_SUFFIX)
-    # one tick per round, at its reference date and named by it: round 2011 (31-12-2011) reads as 2011, not 2012
+    # a tick per round, at its reference date and named by it: round 2011 (31-12-2011) reads as 2011, not 2012;
+    # with many rounds every n-th, ending at the latest, so the labels never overlap
+    step = math.ceil(len(actual) / MAX_ROUND_TICKS)
+    ticks = actual.iloc[(len(actual) - 1) % step :: step]
     fig.update_xaxes(
         title=_t(lang, "round_axis"),
         tickmode="array",
-        tickvals=list(actual["date"]),
+        tickvals=list(ticks["date"]),
         ticktext=[
-            f"{label}<br>{_short_date(day)}" for label, day in zip(actual["round_label"], actual["date"], strict=True)
+            f"{label}<br>{_short_date(day)}" for label, day in zip(ticks["round_label"], ticks["date"], strict=True)
         ],
         showgrid=True,
     )
