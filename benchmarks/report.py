@@ -3,14 +3,16 @@
     python -m benchmarks.report --scale 1 [--repeat 15] [--database-url postgresql+psycopg://…/postgres]
 
 Builds a fresh database with :mod:`benchmarks.scale` (SQLite file, or a new database on the PostgreSQL server
-named), then times, in this process, what the national page and the municipality page compute: `round_report`
-for the newest round and `municipality_detail` for one municipality (every round). These are the functions the
-Dash callbacks call, without HTTP, Dash serialisation or figure building; the load test measures whole requests.
+named; or `--on URL` an existing one), then times, in this process, what the national page and the municipality page
+compute: `round_report` for the newest round and `municipality_detail` for one municipality (every round), and both
+pages drawn as the router draws them (`render(..., cache=True)`: reports, figures and the page's JSON, without HTTP).
+"Uncached" empties the cache first: the first view after a data change. The load test measures whole requests.
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import sys
 import tempfile
@@ -64,17 +66,26 @@ def measure_engine(engine: Engine, scale: int, repeat: int) -> list[Timing]:
     """Uncached and cached timings of the national report and a municipality's history."""
     from dashboard.analytics.cache import active_cache
     from dashboard.analytics.report import municipality_detail, round_report
+    from dashboard.web.app import create_app, render
+    from dashboard.web.auth import Principal
 
     newest = round_plan(scale)[-1][0]
+    viewer = Principal(0, "benchmark@example.org", "nji")
     calls: dict[str, Callable[[], object]] = {
         "round_report (national page)": lambda: round_report(engine, newest),
         "municipality_detail (municipality page)": lambda: municipality_detail(engine, MUNICIPALITY),
+        "national page drawn as the router does": lambda: render(engine, "/", "", viewer, cache=True),
+        "municipality page drawn as the router does": lambda: render(
+            engine, f"/gemeente/{MUNICIPALITY}", "", viewer, cache=True
+        ),
     }
     timings = []
-    for what, call in calls.items():
-        timings.append(Timing(what, scale, False, _time(call, repeat, before=active_cache().clear)))
-        call()  # fill the cache
-        timings.append(Timing(what, scale, True, _time(call, repeat)))
+    app = create_app(engine, secret_key=secrets.token_hex(32))
+    with app.server.test_request_context():  # the page header asks for the request's CSRF token
+        for what, call in calls.items():
+            timings.append(Timing(what, scale, False, _time(call, repeat, before=active_cache().clear)))
+            call()  # fill the cache
+            timings.append(Timing(what, scale, True, _time(call, repeat)))
     return timings
 
 
@@ -102,10 +113,10 @@ def measure(scales: list[int], server_url: str | None, repeat: int, seed: int = 
 
 
 def print_table(timings: list[Timing]) -> None:
-    print(f"{'what':<42} {'scale':>5} {'cache':>8} {'runs':>4} {'median ms':>10} {'p95 ms':>8}")
+    print(f"{'what':<44} {'scale':>5} {'cache':>8} {'runs':>4} {'median ms':>10} {'p95 ms':>8}")
     for t in timings:
         cache = "cached" if t.cached else "uncached"
-        print(f"{t.what:<42} {t.scale:>4}x {cache:>8} {len(t.seconds):>4} {t.median * 1e3:>10.1f} {t.p95 * 1e3:>8.1f}")
+        print(f"{t.what:<44} {t.scale:>4}x {cache:>8} {len(t.seconds):>4} {t.median * 1e3:>10.1f} {t.p95 * 1e3:>8.1f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,7 +124,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=int, action="append", help="1, 10, 100 (repeatable; default 1 and 10).")
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
     parser.add_argument("--database-url", help="A PostgreSQL server URL (default: SQLite files).")
+    parser.add_argument("--on", metavar="URL", help="An existing database filled by benchmarks.scale (one --scale).")
     args = parser.parse_args(argv)
+    if args.on:
+        from etl.store.db import make_engine
+
+        scale = (args.scale or [1])[0]
+        print_table(measure_engine(make_engine(args.on), scale, args.repeat))
+        return
     print_table(measure(args.scale or [1, 10], args.database_url, args.repeat))
 
 
