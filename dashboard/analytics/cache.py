@@ -26,6 +26,7 @@ from dashboard.analytics.queries import data_version, snapshot
 from etl.store.config import get_settings
 
 CACHE_TIMEOUT_SECONDS = 24 * 60 * 60  # entries of an old data version just age out
+VIEW_TIMEOUT_SECONDS = 60 * 60  # drawn pages: large, and redrawn from the cached reports in a few hundred ms
 KEY_PREFIX = "raak-monitor:"
 SIMPLE_CACHE_MAX_ENTRIES = 500
 REDIS_TIMEOUT_SECONDS = 1  # a hung Redis must not hold a page for long: compute instead
@@ -117,7 +118,7 @@ def _wait_for(store: BaseCache, key: str, lock: str, name: str) -> Any:
     return None
 
 
-def _single_flight(store: BaseCache, key: str, name: str, build: Callable[[], T]) -> T:
+def _single_flight(store: BaseCache, key: str, name: str, build: Callable[[], T], timeout: int | None = None) -> T:
     """The entry `key`, or `build()` stored under it, computed once across workers: a request that finds another
     computing it waits for that result."""
     hit = _get(store, key, name)
@@ -131,7 +132,7 @@ def _single_flight(store: BaseCache, key: str, name: str, build: Callable[[], T]
     try:
         value = build()
         try:
-            store.set(key, value)
+            store.set(key, value, timeout=timeout)
         except Exception:
             log.warning("cache unavailable; %s not stored", name, exc_info=True)
     finally:
@@ -156,4 +157,4 @@ def cached_view(engine: Engine, name: str, parts: tuple[Any, ...], build: Callab
     with snapshot(engine) as conn:
         version = data_version(conn)
     key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, version)
-    return _single_flight(active_cache(), key, name, build)
+    return _single_flight(active_cache(), key, name, build, VIEW_TIMEOUT_SECONDS)
