@@ -122,6 +122,7 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     from sqlalchemy import func, select
 
     from etl.ingest.pipeline import Received, ingest_read, read_received
+    from etl.ingest.validate import ReferenceCache
     from etl.store import models as m
     from etl.store.config import get_settings
     from etl.store.db import make_engine, session_scope
@@ -133,6 +134,7 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     municipalities = 0
     read_seconds = 0.0
     started, cpu_started = time.perf_counter(), time.process_time()
+    reference = ReferenceCache()  # one batch, as `raak ingest` of a folder and the demo do
     for name, data in files:
         received = Received.of(data, name)
         before_read = time.perf_counter()
@@ -141,7 +143,7 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
         else:
             result = read_received(received, settings)
         read_seconds += time.perf_counter() - before_read
-        report = ingest_read(received, result, engine=engine)
+        report = ingest_read(received, result, engine=engine, reference=reference)
         if report.status != "accepted":
             raise SystemExit(f"{name} was {report.status}: {[issue.line() for issue in report.issues]}")
         municipalities += len(report.municipalities)

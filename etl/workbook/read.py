@@ -51,6 +51,8 @@ COMMENT_LABELS = frozenset({"toelichting", "comment", "comments", "opmerking", "
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?[A-Z]+(\d+)\"")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 CELL_REF_CACHE_SIZE = 1 << 14  # addresses kept by cell_ref and parse_cell_ref
+FOLD_CACHE_SIZE = 1 << 12  # labels kept by fold_label
+FOLD_CACHE_MAX_CHARS = 64  # longer texts (comments, point texts) are folded each time, not kept
 _MUNICIPALITY_CODE = re.compile(r"(?:GM)?(\d{1,4})")
 # What a damaged zip package can raise while we look inside it.
 ZIP_ERRORS = (
@@ -168,7 +170,17 @@ def fold_label(value: Cell) -> str:
     """A label compared case- and whitespace-insensitively, trailing `:` or `.` ignored (`Nr.` is `nr`)."""
     if not isinstance(value, str):
         return ""
-    return " ".join(value.split()).casefold().rstrip(":. ")
+    return _fold_short(value) if len(value) <= FOLD_CACHE_MAX_CHARS else _fold(value)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(":. ")
+
+
+@lru_cache(maxsize=FOLD_CACHE_SIZE)
+def _fold_short(text: str) -> str:
+    """`_fold` of a short text, cached: the same few labels are folded on every sheet of every upload."""
+    return _fold(text)
 
 
 # --- the workbook as read ----------------------------------------------------------------------------------
@@ -574,11 +586,14 @@ def find_points_table(sheet: Sheet, points: Sequence[int] | None = None) -> Poin
     `other_number_columns` and the caller reports one issue instead of one per row.
     """
     for r, row in enumerate(sheet.rows):
-        labels = {fold_label(value): c for c, value in reversed(list(enumerate(row))) if isinstance(value, str)}
+        folded = [fold_label(value) for value in row]  # "" for what is not text
+        if STATUS_LABELS.isdisjoint(folded):
+            continue  # no `Status` label: not the header (checked first, it rules out most rows at once)
+        labels = {label: c for c, label in reversed(list(enumerate(folded))) if isinstance(row[c], str)}
         status = next((labels[label] for label in STATUS_LABELS if label in labels), None)
         candidates = sorted(
-            {c for c, value in enumerate(row) if fold_label(value) in POINT_NUMBER_LABELS and c != status},
-            key=lambda c: (POINT_NUMBER_LABELS.index(fold_label(row[c])), c),
+            {c for c, label in enumerate(folded) if label in POINT_NUMBER_LABELS and c != status},
+            key=lambda c: (POINT_NUMBER_LABELS.index(folded[c]), c),
         )
         if not candidates or status is None:
             continue
@@ -597,6 +612,8 @@ def _number_column(
     sheet: Sheet, candidates: list[int], rows: list[int], points: Sequence[int] | None
 ) -> tuple[int, tuple[int, ...]]:
     """The candidate column whose values are point numbers most often, and the columns that tie with it."""
+    if len(candidates) == 1:  # nothing to choose between (the usual table)
+        return candidates[0], ()
 
     def numbers(column: int) -> tuple[int | None, ...]:
         parsed = (parse_point_number(sheet.value(row, column)) for row in rows)
