@@ -102,9 +102,10 @@ def read_openpyxl(data: bytes, name: str, settings: Settings) -> ReadResult:
     comparison this benchmark measures. The product reads with calamine only; this reader lives here."""
     import openpyxl
 
-    from etl.workbook.read import ReadResult, Sheet, Workbook, sniff
+    from etl.workbook.read import ReadResult, Sheet, Workbook, sniff_workbook
 
-    kind, issues = sniff(data, name, settings)  # the same checks before reading as the product's path
+    sniffed = sniff_workbook(data, name, settings)  # the same checks before reading as the product's path
+    kind, issues = sniffed.kind, sniffed.issues
     if kind not in ("xlsx", "xlsm"):
         raise SystemExit(f"{name}: the openpyxl comparison reads .xlsx only, not {kind}")
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -114,7 +115,7 @@ def read_openpyxl(data: bytes, name: str, settings: Settings) -> ReadResult:
         ]
     finally:
         book.close()
-    return ReadResult(Workbook(name, kind, data, tuple(sheets)), issues)
+    return ReadResult(Workbook(name, kind, data, tuple(sheets), sniffed.formulas), issues)
 
 
 def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
