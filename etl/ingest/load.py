@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from etl.ingest.validate import Validation
 from etl.store import models as m
-from etl.store.aggregates import refresh_round
+from etl.store.aggregates import refresh_round, store_counts
 from etl.store.audit import record
 from etl.store.issues import Issue
 
@@ -252,25 +252,26 @@ def load_accepted(
         .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
         .values(is_current=False)
     )
-    insert_assessments(
-        session,
-        [
-            (
-                new_ids[r.code],
-                rnd.id,
-                r.code,
-                validation.framework_version,
-                point.number,
-                point.status,
-                point.not_applicable,
-                point.comment,
-                True,
-            )
-            for r in validation.returns
-            for point in r.points
-        ],
-    )
-    refresh_round(session, rnd.id, codes)
+    rows = [
+        (
+            new_ids[r.code],
+            rnd.id,
+            r.code,
+            validation.framework_version,
+            point.number,
+            point.status,
+            point.not_applicable,
+            point.comment,
+            True,
+        )
+        for r in validation.returns
+        for point in r.points
+    ]
+    insert_assessments(session, rows)
+    if validation.counting is None:
+        refresh_round(session, rnd.id, codes)
+    else:  # the rows just written are the current assessments of these municipalities: count them here
+        store_counts(session, rnd.id, codes, ((row[2], row[4], row[5], row[6]) for row in rows), validation.counting)
     record(
         session,
         "upload",

@@ -21,6 +21,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from etl.i18n import both_languages
 from etl.reference.status import InvalidStatus, StatusParser, default_parser
 from etl.store import models as m
+from etl.store.aggregates import NO_LEVEL, CountingRules
 from etl.store.issues import Issue, Severity
 from etl.workbook.layout import TEMPLATE_VERSION, version_order
 from etl.workbook.read import (
@@ -132,6 +133,7 @@ class Validation:
     template_version: str | None
     returns: list[MunicipalityReturn]
     issues: list[Issue]
+    counting: CountingRules | None = None  # read with the reference data: the loader counts without a query
 
     @property
     def has_errors(self) -> bool:
@@ -243,7 +245,15 @@ def _region(
 # The tables validation reads: a write to any of them in this process makes every ReferenceCache read anew.
 REFERENCE_TABLES = frozenset(
     model.__tablename__
-    for model in (m.Municipality, m.MunicipalityDivision, m.MunicipalChange, m.Point, m.FrameworkVersion, m.Region)
+    for model in (
+        m.Municipality,
+        m.MunicipalityDivision,
+        m.MunicipalChange,
+        m.Point,
+        m.FrameworkVersion,
+        m.Region,
+        m.StatusLevel,
+    )
 )
 _writes = itertools.count(1)  # next() on every write to a reference table (see the listeners below)
 _generation = [0]  # the number of the last such write
@@ -268,6 +278,7 @@ class ReferenceData:
     framework_versions: tuple[str, ...]  # oldest first
     points: dict[str, tuple[int, ...]]  # framework version → its point numbers, in order
     regions: frozenset[str]
+    counting: dict[str, CountingRules]  # framework version → what the stored aggregates count (see load)
     divisions: dict[int, tuple[frozenset[str], dict[str, tuple[str, str | None]]]] = field(default_factory=dict)
 
     @classmethod
@@ -278,11 +289,20 @@ class ReferenceData:
         }
         changes = tuple(Change(*row) for row in session.execute(select(C.change_date, C.old_code, C.new_code)))
         versions = tuple(sorted(session.scalars(select(m.FrameworkVersion.version)), key=version_order))
-        points: dict[str, list[int]] = {}
-        for version, number in session.execute(select(P.framework_version, P.number).order_by(P.number)):
-            points.setdefault(version, []).append(number)
+        points: dict[str, dict[int, tuple[str, str]]] = {}  # version → number → (level or NO_LEVEL, group)
+        rows = session.execute(select(P.framework_version, P.number, P.level_code, P.group).order_by(P.number))
+        for version, number, level, group in rows:
+            points.setdefault(version, {})[number] = (level or NO_LEVEL, group)
         regions = frozenset(session.scalars(select(m.Region.code)))
-        return cls(municipalities, changes, versions, {k: tuple(v) for k, v in points.items()}, regions)
+        implemented = frozenset(session.scalars(select(m.StatusLevel.value).where(m.StatusLevel.implemented)))
+        return cls(
+            municipalities,
+            changes,
+            versions,
+            {version: tuple(numbers) for version, numbers in points.items()},
+            regions,
+            {version: CountingRules(numbers, implemented) for version, numbers in points.items()},
+        )
 
     def division(self, session: Session, year: int) -> tuple[frozenset[str], dict[str, tuple[str, str | None]]]:
         """The municipalities of `year`'s division, and every municipality with its region of that year where it
@@ -669,7 +689,8 @@ def validate(
     if region_code is None:  # not stated (or refused): the region of the municipalities, when they share one
         regions = {ctx.municipalities[r.code][1] for r in returns}
         region_code = regions.pop() if len(regions) == 1 else None
-    return Validation(rnd, region_code, framework_version, template_version, returns, findings.issues)
+    counting = data.counting.get(framework_version)
+    return Validation(rnd, region_code, framework_version, template_version, returns, findings.issues, counting)
 
 
 def _decrease_warnings(session: Session, ctx: _Context, returns: list[MunicipalityReturn], findings: Findings) -> None:

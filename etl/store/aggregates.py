@@ -17,7 +17,8 @@ towards are applied when a report reads them), so loading them changes no stored
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
@@ -59,6 +60,14 @@ def counts_query(round_ids: Collection[int] | None = None, municipality_codes: C
     return stmt
 
 
+def _lock_rounds(session: Session, round_ids: Collection[int] | None) -> None:
+    """One refresher per round at a time: `SELECT … FOR UPDATE` of the rounds (None: all) on PostgreSQL (SQLite
+    has one writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
+        session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
+
+
 def refresh(
     session: Session, round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None
 ) -> None:
@@ -69,9 +78,7 @@ def refresh(
     if municipality_codes is not None and not municipality_codes:
         return
     session.flush()  # the assessments the caller changed through the ORM must be visible to the INSERT … SELECT
-    if session.get_bind().dialect.name == "postgresql":  # one refresher per round at a time (SQLite: one writer)
-        lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
-        session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
+    _lock_rounds(session, round_ids)
     stmt = delete(AGGREGATES)
     if round_ids is not None:
         stmt = stmt.where(AGGREGATES.c.round_id.in_(list(round_ids)))
@@ -81,6 +88,50 @@ def refresh(
     session.execute(
         insert(AGGREGATES).from_select([*KEY_COLUMNS, *COUNT_COLUMNS], counts_query(round_ids, municipality_codes))
     )
+
+
+@dataclass(frozen=True)
+class CountingRules:
+    """What a count needs besides the assessments, for one framework version: each point's (level code, '' when
+    none; group) and the statuses that count as implemented (see :func:`counting_rules`)."""
+
+    points: Mapping[int, tuple[str, str]]
+    implemented: frozenset[int]
+
+
+def store_counts(
+    session: Session,
+    round_id: int,
+    municipality_codes: Collection[str],
+    current: Iterable[tuple[str, int, int | None, bool]],
+    rules: CountingRules,
+) -> None:
+    """Replace the stored aggregates of `round_id` × `municipality_codes` by the counts of `current`, which must
+    be every current assessment of those municipalities in that round as (municipality, point number, status,
+    n.v.t.): what the loader has just written. The numbers `refresh` would compute, without its GROUP BY query
+    over the rows just inserted (a large part of an ingest's time on PostgreSQL)."""
+    if not municipality_codes:
+        return
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    for code, number, status, not_applicable in current:
+        level, group = rules.points[number]
+        row = counts.setdefault((code, level, group), [0, 0, 0])
+        row[0] += 1
+        row[1] += bool(not_applicable)
+        row[2] += status in rules.implemented
+    _lock_rounds(session, [round_id])
+    key = AGGREGATES.c
+    session.execute(
+        delete(AGGREGATES).where(key.round_id == round_id, key.municipality_code.in_(list(municipality_codes)))
+    )
+    if counts:
+        session.execute(
+            insert(AGGREGATES),
+            [
+                dict(zip((*KEY_COLUMNS, *COUNT_COLUMNS), (round_id, *group_key, *numbers), strict=True))
+                for group_key, numbers in counts.items()
+            ],
+        )
 
 
 def refresh_round(session: Session, round_id: int, municipality_codes: Collection[str] | None = None) -> None:
