@@ -487,9 +487,13 @@ def _read_points(
     parse = ctx.parser.parse
     value = sheet.value
     number_column, status_column, comment_column = table.number_column, table.status_column, table.comment_column
+    grid = sheet.rows
     for row in table.rows:
-        raw_number = value(row, number_column)
-        raw_status = value(row, status_column)
+        cells = grid[row]  # a table row lies within the grid; the cells as Sheet.value gives them ('' is None)
+        raw_number = cells[number_column] if number_column < len(cells) else None
+        raw_status = cells[status_column] if status_column < len(cells) else None
+        raw_number = None if raw_number == "" else raw_number
+        raw_status = None if raw_status == "" else raw_status
         number = _point_number(raw_number)
         if number is None:
             if not is_blank(raw_status):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from etl.store import models as m
 from etl.store.audit import record
+from etl.store.bulk import insert_rows
 
 NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
@@ -124,14 +125,12 @@ def store_counts(
     session.execute(
         delete(AGGREGATES).where(key.round_id == round_id, key.municipality_code.in_(list(municipality_codes)))
     )
-    if counts:
-        session.execute(
-            insert(AGGREGATES),
-            [
-                dict(zip((*KEY_COLUMNS, *COUNT_COLUMNS), (round_id, *group_key, *numbers), strict=True))
-                for group_key, numbers in counts.items()
-            ],
-        )
+    insert_rows(
+        session,
+        AGGREGATES,
+        (*KEY_COLUMNS, *COUNT_COLUMNS),
+        [(round_id, *group_key, *numbers) for group_key, numbers in counts.items()],
+    )
 
 
 def refresh_round(session: Session, round_id: int, municipality_codes: Collection[str] | None = None) -> None:

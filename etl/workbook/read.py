@@ -672,7 +672,10 @@ def find_points_table(sheet: Sheet, points: Sequence[int] | None = None) -> Poin
         comment = min((c for label, c in labels.items() if label in COMMENT_LABELS), default=None)
         data_rows: list[int] = []
         for data_row in range(r + 1, len(sheet.rows)):
-            if sheet.row_is_blank(data_row):
+            cells = sheet.rows[data_row]
+            first = cells[0] if cells else None
+            filled = first is not None and (not isinstance(first, str) or bool(first.strip()))  # the usual row
+            if not filled and sheet.row_is_blank(data_row):
                 break
             data_rows.append(data_row)
         number, others = _number_column(sheet, candidates, data_rows, points)
