@@ -494,7 +494,8 @@ def _read_points(
         raw_status = cells[status_column] if status_column < len(cells) else None
         raw_number = None if raw_number == "" else raw_number
         raw_status = None if raw_status == "" else raw_status
-        number = _point_number(raw_number)
+        # a whole float (how calamine gives a typed number) directly, anything else as _point_number reads it
+        number = int(raw_number) if type(raw_number) is float and raw_number.is_integer() else _point_number(raw_number)
         if number is None:
             if not is_blank(raw_status):
                 cell = cell_ref(row, number_column)

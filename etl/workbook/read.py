@@ -658,7 +658,7 @@ def find_points_table(sheet: Sheet, points: Sequence[int] | None = None) -> Poin
     `other_number_columns` and the caller reports one issue instead of one per row.
     """
     for r, row in enumerate(sheet.rows):
-        folded = [fold_label(value) for value in row]  # "" for what is not text
+        folded = [fold_label(value) if value else "" for value in row]  # "" for what is not text (or empty)
         if STATUS_LABELS.isdisjoint(folded):
             continue  # no `Status` label: not the header (checked first, it rules out most rows at once)
         labels = {label: c for c, label in reversed(list(enumerate(folded))) if isinstance(row[c], str)}
