@@ -485,13 +485,13 @@ def _read_points(
     seen: dict[int, str] = {}
     known = ctx.point_set
     parse = ctx.parser.parse
-    value = sheet.value
     number_column, status_column, comment_column = table.number_column, table.status_column, table.comment_column
     grid = sheet.rows
     for row in table.rows:
         cells = grid[row]  # a table row lies within the grid; the cells as Sheet.value gives them ('' is None)
-        raw_number = cells[number_column] if number_column < len(cells) else None
-        raw_status = cells[status_column] if status_column < len(cells) else None
+        width = len(cells)
+        raw_number = cells[number_column] if number_column < width else None
+        raw_status = cells[status_column] if status_column < width else None
         raw_number = None if raw_number == "" else raw_number
         raw_status = None if raw_status == "" else raw_status
         # a whole float (how calamine gives a typed number) directly, anything else as _point_number reads it
@@ -532,7 +532,8 @@ def _read_points(
         if parsed is None:
             blank.append((number, status_cell))
             continue
-        comment = (cell_text(value(row, comment_column)) or None) if comment_column is not None else None
+        raw_comment = cells[comment_column] if comment_column is not None and comment_column < width else None
+        comment = (cell_text(raw_comment) or None) if raw_comment is not None and raw_comment != "" else None
         filled.append(PointValue(number, parsed.status, parsed.not_applicable, comment, status_cell))
     missing = sorted(known - seen.keys())
     if missing:
