@@ -102,9 +102,10 @@ def read_openpyxl(data: bytes, name: str, settings: Settings) -> ReadResult:
     comparison this benchmark measures. The product reads with calamine only; this reader lives here."""
     import openpyxl
 
-    from etl.workbook.read import ReadResult, Sheet, Workbook, sniff
+    from etl.workbook.read import ReadResult, Sheet, Workbook, sniff_workbook
 
-    kind, issues = sniff(data, name, settings)  # the same checks before reading as the product's path
+    sniffed = sniff_workbook(data, name, settings)  # the same checks before reading as the product's path
+    kind, issues = sniffed.kind, sniffed.issues
     if kind not in ("xlsx", "xlsm"):
         raise SystemExit(f"{name}: the openpyxl comparison reads .xlsx only, not {kind}")
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -114,7 +115,7 @@ def read_openpyxl(data: bytes, name: str, settings: Settings) -> ReadResult:
         ]
     finally:
         book.close()
-    return ReadResult(Workbook(name, kind, data, tuple(sheets)), issues)
+    return ReadResult(Workbook(name, kind, data, tuple(sheets), sniffed.formulas), issues)
 
 
 def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
@@ -122,6 +123,7 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     from sqlalchemy import func, select
 
     from etl.ingest.pipeline import Received, ingest_read, read_received
+    from etl.ingest.validate import ReferenceCache
     from etl.store import models as m
     from etl.store.config import get_settings
     from etl.store.db import make_engine, session_scope
@@ -133,6 +135,7 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
     municipalities = 0
     read_seconds = 0.0
     started, cpu_started = time.perf_counter(), time.process_time()
+    reference = ReferenceCache()  # one batch, as `raak ingest` of a folder and the demo do
     for name, data in files:
         received = Received.of(data, name)
         before_read = time.perf_counter()
@@ -141,7 +144,7 @@ def ingest_all(url: str, files: list[tuple[str, bytes]], reader: str) -> Run:
         else:
             result = read_received(received, settings)
         read_seconds += time.perf_counter() - before_read
-        report = ingest_read(received, result, engine=engine)
+        report = ingest_read(received, result, engine=engine, reference=reference)
         if report.status != "accepted":
             raise SystemExit(f"{name} was {report.status}: {[issue.line() for issue in report.issues]}")
         municipalities += len(report.municipalities)

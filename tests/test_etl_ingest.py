@@ -37,8 +37,11 @@ from etl.ingest.pipeline import IngestReport, ingest
 from etl.ingest.validate import SEVERITIES as VALIDATE_SEVERITIES
 from etl.store import models as m
 from etl.store import storage
+from etl.store.config import get_settings
 from etl.store.db import engine_for, session_scope
+from etl.workbook import read as read_module
 from etl.workbook.read import SEVERITIES as READ_SEVERITIES
+from etl.workbook.read import Workbook, read_workbook
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "return-format.md"
 UPLOADER = "coordinator@example.org"
@@ -431,6 +434,25 @@ def test_a_formula_in_an_input_cell_is_a_warning_and_its_value_is_used(engine: E
     assert report.status == "accepted"
     assert [(i.code, i.cell) for i in report.issues] == [("formula_in_input", "B4")]
     assert current(engine, "2009")[("GM0518", 1)][0] == 2
+
+
+def test_the_formulas_found_while_checking_the_extent_are_those_a_second_scan_finds() -> None:
+    data = _with_formula(_one_sheet(), cell="B4", formula="1+1", value="2")
+    read = read_workbook(data, "f.xlsx", get_settings()).workbook
+    assert read is not None and read.scanned_formulas is not None  # no second pass over the sheet XML
+    unscanned = Workbook(read.file, read.kind, data, read.sheets)  # scans the archive itself on first use
+    assert read.formula_cells("Gemeente") == unscanned.formula_cells("Gemeente") == {"B4"}
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        *(b"<c><f>1</f></c>", b"<f/>", b"<f t='shared'/>", b"<x:f>1</x:f>", b"<formula1>x</formula1>", b"<x:formula/>"),
+        *(b"a:f b", b"<c r='F1'/>", b"", b"<f", b"<x:f\n>", b"<my_ns:f>"),
+    ],
+)
+def test_the_quick_formula_check_agrees_with_the_full_pattern(xml: bytes) -> None:
+    assert read_module._has_formula_tag(xml) == bool(read_module._FORMULA_TAG.search(xml))
 
 
 def _with_formula(data: bytes, *, cell: str, formula: str, value: str) -> bytes:

@@ -28,6 +28,7 @@ from dashboard.analytics.queries import DEMO_ACTION, is_demo_database
 from etl.admin.rounds import add_round, set_round_open
 from etl.admin.users import add_user, generate_password, reset_password
 from etl.ingest.pipeline import ingest
+from etl.ingest.validate import ReferenceCache
 from etl.reference.divisions import Change, crosswalk, main_successor
 from etl.reference.geography import load_reference
 from etl.store import models as m
@@ -409,6 +410,7 @@ def load_demo(
         points = _points(session)
     returns = demo_returns(seed, rounds, paces, points, by_round)
     accepted = rejected = 0
+    reference = ReferenceCache()  # the reference data validation reads, read once for all the returns
     with Session(engine) as templates:  # read-only: the templates see each round as the ingests left it
         context = TemplateContext.load(templates)
         for planned_return in returns:
@@ -422,7 +424,12 @@ def load_demo(
             )
             templates.rollback()  # end the read transaction, so the ingest can write
             outcome = ingest(
-                workbook, planned_return.filename, uploader=DEMO_UPLOADER, engine=engine, annotate_rejected=False
+                workbook,
+                planned_return.filename,
+                uploader=DEMO_UPLOADER,
+                engine=engine,
+                annotate_rejected=False,
+                reference=reference,
             )
             wanted = "rejected" if planned_return.purpose.startswith("rejected") else "accepted"
             if outcome.status != wanted:

@@ -74,6 +74,7 @@ def ingest(
     """
     from etl.admin.rounds import get_round
     from etl.ingest.pipeline import ingest as ingest_file
+    from etl.ingest.validate import ReferenceCache
     from etl.store.audit import cli_actor
     from etl.store.db import session_scope
     from etl.store.models import Region
@@ -88,11 +89,12 @@ def ingest(
             raise click.UsageError(f"unknown region {region!r}")
     actor = cli_actor()
     reports = []
+    reference = ReferenceCache()  # read once for all the files, not once per file
     with click.progressbar(
         files, label="Ingesting", file=sys.stderr, hidden=as_json or len(files) < PROGRESS_MIN_FILES
     ) as progress:
         for path in progress:
-            reports.append(ingest_file(path, round=round_label, region=region, uploader=actor))
+            reports.append(ingest_file(path, round=round_label, region=region, uploader=actor, reference=reference))
     if annotate_dir is not None:
         annotate_dir.mkdir(parents=True, exist_ok=True)
         for path, report in zip(files, reports, strict=True):

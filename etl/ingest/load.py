@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from etl.ingest.validate import Validation
 from etl.store import models as m
-from etl.store.aggregates import refresh_round
+from etl.store.aggregates import refresh_round, store_counts
 from etl.store.audit import record
+from etl.store.bulk import insert_rows
 from etl.store.issues import Issue
 
 
@@ -252,25 +253,26 @@ def load_accepted(
         .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
         .values(is_current=False)
     )
-    insert_assessments(
-        session,
-        [
-            (
-                new_ids[r.code],
-                rnd.id,
-                r.code,
-                validation.framework_version,
-                point.number,
-                point.status,
-                point.not_applicable,
-                point.comment,
-                True,
-            )
-            for r in validation.returns
-            for point in r.points
-        ],
-    )
-    refresh_round(session, rnd.id, codes)
+    rows = [
+        (
+            new_ids[r.code],
+            rnd.id,
+            r.code,
+            validation.framework_version,
+            point.number,
+            point.status,
+            point.not_applicable,
+            point.comment,
+            True,
+        )
+        for r in validation.returns
+        for point in r.points
+    ]
+    insert_assessments(session, rows)
+    if validation.counting is None:
+        refresh_round(session, rnd.id, codes)
+    else:  # the rows just written are the current assessments of these municipalities: count them here
+        store_counts(session, rnd.id, codes, ((row[2], row[4], row[5], row[6]) for row in rows), validation.counting)
     record(
         session,
         "upload",
@@ -335,28 +337,6 @@ def _supersede(session: Session, replaced_by: dict[int, int]) -> None:
 
 
 def insert_assessments(session: Session, rows: Sequence[tuple[object, ...]]) -> None:
-    """Insert assessment rows (values in :data:`ASSESSMENT_COLUMNS` order) in the caller's transaction, in bulk.
-
-    PostgreSQL with psycopg: one `COPY … FROM STDIN`, instead of one prepared INSERT per row. SQLite: one
-    executemany of the plain INSERT, which sqlite3 runs in a loop in C. Any other driver: a Core executemany.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        from psycopg import sql  # imported here: only this path needs it
-
-        copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(ASSESSMENTS.name), sql.SQL(", ").join(map(sql.Identifier, ASSESSMENT_COLUMNS))
-        )
-        driver = connection.connection.driver_connection
-        assert driver is not None  # an open connection always has its driver's
-        with driver.cursor() as cursor, cursor.copy(copy) as writer:
-            for row in rows:
-                writer.write_row(row)
-        return
-    if connection.dialect.name == "sqlite":  # the rows go to sqlite3's executemany as they are, no dict per row
-        columns, marks = ", ".join(ASSESSMENT_COLUMNS), ", ".join("?" * len(ASSESSMENT_COLUMNS))
-        connection.exec_driver_sql(f"INSERT INTO {ASSESSMENTS.name} ({columns}) VALUES ({marks})", list(rows))
-        return
-    session.execute(insert(ASSESSMENTS), [dict(zip(ASSESSMENT_COLUMNS, row, strict=True)) for row in rows])
+    """Insert assessment rows (values in :data:`ASSESSMENT_COLUMNS` order) in the caller's transaction, in bulk
+    (see :func:`etl.store.bulk.insert_rows`: `COPY` on PostgreSQL, sqlite3's executemany on SQLite)."""
+    insert_rows(session, ASSESSMENTS, ASSESSMENT_COLUMNS, rows)

@@ -27,7 +27,7 @@ from etl.ingest.load import (
     take_write_lock,
     upload_municipalities,
 )
-from etl.ingest.validate import Findings, Validation, resolve_round, validate, workbook_meta
+from etl.ingest.validate import Findings, ReferenceCache, Validation, resolve_round, validate, workbook_meta
 from etl.store import models as m
 from etl.store import storage
 from etl.store.config import Settings, get_settings
@@ -140,12 +140,15 @@ def ingest(
     engine: Engine | None = None,
     remote_addr: str | None = None,
     annotate_rejected: bool = True,
+    reference: ReferenceCache | None = None,
 ) -> IngestReport:
     """Read, validate and load one file; see `docs/return-format.md` for what it accepts.
 
     `remote_addr` (the uploader's address, from the web upload) goes into the audit entry. With
     `annotate_rejected=False` a rejected file gets no marked-up copy (`raak demo`, which rejects files on purpose
-    and shows nobody the copy); what is recorded in the database is the same either way.
+    and shows nobody the copy); what is recorded in the database is the same either way. `reference`: one
+    :class:`~etl.ingest.validate.ReferenceCache` shared by the files of a batch, so the reference data validation
+    reads is read once for the batch instead of once per file.
     """
     settings = get_settings()
     received = receive(source, filename, settings)
@@ -159,6 +162,7 @@ def ingest(
         engine=engine,
         remote_addr=remote_addr,
         annotate_rejected=annotate_rejected,
+        reference=reference,
     )
 
 
@@ -173,6 +177,7 @@ def ingest_read(
     engine: Engine | None = None,
     remote_addr: str | None = None,
     annotate_rejected: bool = True,
+    reference: ReferenceCache | None = None,
 ) -> IngestReport:
     """Validate and load a file that was already read (the second half of :func:`ingest`), in one transaction."""
     findings = Findings(received.name, list(result.issues))
@@ -191,6 +196,7 @@ def ingest_read(
                 allowed,
                 remote_addr,
                 staging,
+                reference,
             )
         staging.promote()  # committed: the original gets its final name
     if annotate_rejected and report.status == "rejected" and result.workbook is not None:
@@ -210,6 +216,7 @@ def _ingest(
     allowed_regions: frozenset[str] | None,
     remote_addr: str | None,
     staging: storage.Staging,
+    reference: ReferenceCache | None = None,
 ) -> IngestReport:
     """The database part: lock, resolve the round, detect a duplicate, validate, then record or load (an accepted
     file's original is staged, to be promoted by the caller after the commit).
@@ -243,7 +250,9 @@ def _ingest(
             findings.add("round_closed", round=rnd.label)
     validation = None
     if workbook is not None:
-        validation = validate(session, workbook, findings, rnd, region=region, allowed_regions=allowed_regions)
+        validation = validate(
+            session, workbook, findings, rnd, region=region, allowed_regions=allowed_regions, reference=reference
+        )
     municipalities = [r.code for r in validation.returns] if validation else []
     if validation is None or findings.has_errors:
         upload_id = record_rejection(

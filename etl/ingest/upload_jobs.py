@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, undefer
 
 from etl.ingest.load import take_write_lock
 from etl.ingest.pipeline import IngestReport, ingest
+from etl.ingest.validate import ReferenceCache
 from etl.store import models as m
 from etl.store.db import engine_for, get_engine, session_scope
 from etl.store.issues import Issue
@@ -197,6 +198,7 @@ def process_job(engine: Engine, job_id: str) -> None:
             )
         )
     _set_state(engine, job_id, RUNNING)
+    reference = ReferenceCache()  # the job's files are one batch: reference data read once, not once per file
     for position in pending:
         with session_scope(engine) as session:
             row = session.get(m.UploadJobFile, (job_id, position), options=[undefer(m.UploadJobFile.content)])
@@ -212,6 +214,7 @@ def process_job(engine: Engine, job_id: str) -> None:
                 allowed_regions=allowed,
                 engine=engine,
                 remote_addr=remote_addr,
+                reference=reference,
             )
         except Exception:  # the file's transaction rolled back; say so and go on with the next file
             log.exception("upload job %s: file %d failed", job_id, position)

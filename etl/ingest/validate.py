@@ -7,17 +7,23 @@ whole file; warnings never do.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from etl.i18n import both_languages
 from etl.reference.status import InvalidStatus, StatusParser, default_parser
 from etl.store import models as m
+from etl.store.aggregates import NO_LEVEL, CountingRules
 from etl.store.issues import Issue, Severity
-from etl.workbook.layout import TEMPLATE_VERSION, framework_versions
+from etl.workbook.layout import TEMPLATE_VERSION, version_order
 from etl.workbook.read import (
     CodeCell,
     PointsTable,
@@ -127,6 +133,7 @@ class Validation:
     template_version: str | None
     returns: list[MunicipalityReturn]
     issues: list[Issue]
+    counting: CountingRules | None = None  # read with the reference data: the loader counts without a query
 
     @property
     def has_errors(self) -> bool:
@@ -173,9 +180,9 @@ def resolve_round(
 
 
 def _framework_version(
-    session: Session, meta: Mapping[str, tuple[str, str]], findings: Findings, meta_sheet: str
+    reference: ReferenceData, meta: Mapping[str, tuple[str, str]], findings: Findings, meta_sheet: str
 ) -> str | None:
-    known = framework_versions(session)
+    known = reference.framework_versions
     if not known:
         findings.add("framework_version_unknown", version="-", known="-")
         return None
@@ -207,7 +214,7 @@ def _template_version(meta: Mapping[str, tuple[str, str]], findings: Findings, m
 
 
 def _region(
-    session: Session,
+    reference: ReferenceData,
     meta: Mapping[str, tuple[str, str]],
     given: str | None,
     allowed: Collection[str] | None,
@@ -224,13 +231,139 @@ def _region(
     region = from_meta or given
     if region is None:
         return None
-    if session.get(m.Region, region) is None:
+    if region not in reference.regions:
         findings.add("region_unknown", meta_sheet if from_meta else None, cell if from_meta else None, region=region)
         return None
     if allowed is not None and region not in allowed:
         location = (meta_sheet, cell) if from_meta else (None, None)
         findings.add("region_not_allowed", *location, allowed=_listing(sorted(allowed)) or "-", region=region)
     return region
+
+
+# --- reference data, read once per batch of files ----------------------------------------------------------
+
+# The tables validation reads: a write to any of them in this process makes every ReferenceCache read anew.
+REFERENCE_TABLES = frozenset(
+    model.__tablename__
+    for model in (
+        m.Municipality,
+        m.MunicipalityDivision,
+        m.MunicipalChange,
+        m.Point,
+        m.FrameworkVersion,
+        m.Region,
+        m.StatusLevel,
+    )
+)
+_writes = itertools.count(1)  # next() on every write to a reference table (see the listeners below)
+_generation = [0]  # the number of the last such write
+
+
+class Change(NamedTuple):
+    """A municipal change as validation uses it: when, which municipality, which one it became."""
+
+    change_date: date
+    old_code: str
+    new_code: str
+
+
+@dataclass
+class ReferenceData:
+    """The reference data one moment of the database holds that validation reads: municipalities (name, region),
+    municipal changes, framework versions and their points, regions, and (read on first use) each year's division.
+    """
+
+    municipalities: dict[str, tuple[str, str | None]]  # code → (name, region)
+    changes: tuple[Change, ...]
+    framework_versions: tuple[str, ...]  # oldest first
+    points: dict[str, tuple[int, ...]]  # framework version → its point numbers, in order
+    regions: frozenset[str]
+    counting: dict[str, CountingRules]  # framework version → what the stored aggregates count (see load)
+    divisions: dict[int, tuple[frozenset[str], dict[str, tuple[str, str | None]]]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session) -> ReferenceData:
+        M, C, P = m.Municipality, m.MunicipalChange, m.Point
+        municipalities = {
+            code: (name, region) for code, name, region in session.execute(select(M.code, M.name, M.region_code))
+        }
+        changes = tuple(Change(*row) for row in session.execute(select(C.change_date, C.old_code, C.new_code)))
+        versions = tuple(sorted(session.scalars(select(m.FrameworkVersion.version)), key=version_order))
+        points: dict[str, dict[int, tuple[str, str]]] = {}  # version → number → (level or NO_LEVEL, group)
+        rows = session.execute(select(P.framework_version, P.number, P.level_code, P.group).order_by(P.number))
+        for version, number, level, group in rows:
+            points.setdefault(version, {})[number] = (level or NO_LEVEL, group)
+        regions = frozenset(session.scalars(select(m.Region.code)))
+        implemented = frozenset(session.scalars(select(m.StatusLevel.value).where(m.StatusLevel.implemented)))
+        return cls(
+            municipalities,
+            changes,
+            versions,
+            {version: tuple(numbers) for version, numbers in points.items()},
+            regions,
+            {version: CountingRules(numbers, implemented) for version, numbers in points.items()},
+        )
+
+    def division(self, session: Session, year: int) -> tuple[frozenset[str], dict[str, tuple[str, str | None]]]:
+        """The municipalities of `year`'s division, and every municipality with its region of that year where it
+        has one (read on first use of the year)."""
+        if year not in self.divisions:
+            D = m.MunicipalityDivision
+            in_division = {
+                code: region
+                for code, region in session.execute(select(D.municipality_code, D.region_code).where(D.year == year))
+            }
+            municipalities = self.municipalities | {
+                code: (self.municipalities[code][0], region) for code, region in in_division.items()
+            }
+            self.divisions[year] = (frozenset(in_division), municipalities)
+        return self.divisions[year]
+
+
+class ReferenceCache:
+    """Reference data for a batch of files, read in the first file's transaction instead of in every file's.
+
+    The caller of a batch (`raak ingest` of a folder, the demo, the benchmark) makes one and passes it to each
+    file; a file on its own needs none. What validation reads is read anew when the database differs (another
+    engine or URL) or when this process wrote to a reference table since (a reference load, a division, a
+    framework: any ORM flush or Core INSERT/UPDATE/DELETE on :data:`REFERENCE_TABLES`). The round itself, its
+    state and the previous round's statuses are never cached: each file reads them in its own transaction.
+    A reference load by another process while a batch runs is seen by the next batch, as if the batch's files
+    had come in before it.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[Any, ...] | None = None
+        self._data: ReferenceData | None = None
+
+    def get(self, session: Session) -> ReferenceData:
+        """The reference data, read in `session` unless what was read before is still what the database holds."""
+        bind = session.get_bind()
+        key = (id(bind), bind.engine.url.render_as_string(hide_password=True), _generation[0])
+        if self._data is None or key != self._key:
+            self._data = ReferenceData.read(session)
+            self._key = key
+        return self._data
+
+
+def _note_write() -> None:
+    _generation[0] = next(_writes)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    """An ORM flush that touched a reference table makes every ReferenceCache stale."""
+    for instance in itertools.chain(session.new, session.dirty, session.deleted):
+        if getattr(instance, "__tablename__", None) in REFERENCE_TABLES:
+            _note_write()
+            return
+
+
+@event.listens_for(Engine, "before_execute")
+def _executing(_connection: object, statement: object, *_arguments: object) -> None:
+    """A Core INSERT/UPDATE/DELETE of a reference table makes every ReferenceCache stale."""
+    if isinstance(statement, UpdateBase) and getattr(statement.table, "name", None) in REFERENCE_TABLES:
+        _note_write()
 
 
 # --- municipality sheets -----------------------------------------------------------------------------------
@@ -256,10 +389,14 @@ class _Context:
     allowed_regions: Collection[str] | None
     framework_version: str
     points: tuple[int, ...]
-    municipalities: dict[str, tuple[str, str | None]]  # code → (name, region)
+    municipalities: Mapping[str, tuple[str, str | None]]  # code → (name, region)
     division: frozenset[str]
     parser: StatusParser
-    changes: tuple[m.MunicipalChange, ...] = ()
+    changes: tuple[Change, ...] = ()
+
+    @cached_property
+    def point_set(self) -> frozenset[int]:
+        return frozenset(self.points)
 
 
 def _check_code(sheet: Sheet, found: CodeCell, ctx: _Context, findings: Findings) -> str | None:
@@ -339,27 +476,36 @@ def _not_in_division(sheet: Sheet, cell: str, code: str, ctx: _Context, findings
 def _read_points(
     sheet: Sheet, table: PointsTable, ctx: _Context, findings: Findings
 ) -> tuple[list[PointValue], list[tuple[int, str]]]:
-    """The filled points and the (number, cell) of blank status cells."""
+    """The filled points and the (number, cell) of blank status cells.
+
+    Tuned: this runs for every row of every municipality sheet (14,630 in a national round), so the address of a
+    number cell is only made when a message needs it."""
     filled: list[PointValue] = []
     blank: list[tuple[int, str]] = []
     seen: dict[int, str] = {}
-    known = set(ctx.points)
+    known = ctx.point_set
+    parse = ctx.parser.parse
+    number_column, status_column, comment_column = table.number_column, table.status_column, table.comment_column
+    grid = sheet.rows
     for row in table.rows:
-        raw_number = sheet.value(row, table.number_column)
-        raw_status = sheet.value(row, table.status_column)
-        raw_comment = sheet.value(row, table.comment_column) if table.comment_column is not None else None
-        number_cell = cell_ref(row, table.number_column)
-        status_cell = cell_ref(row, table.status_column)
-        number = _point_number(raw_number)
+        cells = grid[row]  # a table row lies within the grid; the cells as Sheet.value gives them ('' is None)
+        width = len(cells)
+        raw_number = cells[number_column] if number_column < width else None
+        raw_status = cells[status_column] if status_column < width else None
+        raw_number = None if raw_number == "" else raw_number
+        raw_status = None if raw_status == "" else raw_status
+        # a whole float (how calamine gives a typed number) directly, anything else as _point_number reads it
+        number = int(raw_number) if type(raw_number) is float and raw_number.is_integer() else _point_number(raw_number)
         if number is None:
             if not is_blank(raw_status):
-                findings.add("invalid_point_number", sheet.name, number_cell, value=cell_text(raw_number))
+                cell = cell_ref(row, number_column)
+                findings.add("invalid_point_number", sheet.name, cell, value=cell_text(raw_number))
             continue  # a heading or spacer row inside the table
         if number not in known:
             findings.add(
                 "unknown_point",
                 sheet.name,
-                number_cell,
+                cell_ref(row, number_column),
                 number=number,
                 framework=ctx.framework_version,
                 first=min(known),
@@ -367,11 +513,12 @@ def _read_points(
             )
             continue
         if number in seen:
-            findings.add("duplicate_point", sheet.name, number_cell, number=number, other=seen[number])
+            findings.add("duplicate_point", sheet.name, cell_ref(row, number_column), number=number, other=seen[number])
             continue
-        seen[number] = number_cell
+        seen[number] = cell_ref(row, number_column)
+        status_cell = cell_ref(row, status_column)
         try:
-            parsed = ctx.parser.parse(raw_status)
+            parsed = parse(raw_status)
         except InvalidStatus:
             findings.add(
                 "invalid_status",
@@ -385,7 +532,8 @@ def _read_points(
         if parsed is None:
             blank.append((number, status_cell))
             continue
-        comment = cell_text(raw_comment) or None
+        raw_comment = cells[comment_column] if comment_column is not None and comment_column < width else None
+        comment = (cell_text(raw_comment) or None) if raw_comment is not None and raw_comment != "" else None
         filled.append(PointValue(number, parsed.status, parsed.not_applicable, comment, status_cell))
     missing = sorted(known - seen.keys())
     if missing:
@@ -438,40 +586,31 @@ def _previous_statuses(session: Session, ctx: _Context, codes: list[str]) -> tup
 
 
 def _context(
+    reference: ReferenceData,
     session: Session,
     rnd: m.Round | None,
     region: str | None,
     allowed: Collection[str] | None,
     framework_version: str,
 ) -> _Context:
-    """The reference data one file is checked against, read once; a stated region outside `allowed` is refused."""
+    """The reference data one file is checked against; a stated region outside `allowed` is refused."""
     refused = region if allowed is not None and region is not None and region not in allowed else None
-    municipalities = {
-        code: (name, region_of)
-        for code, name, region_of in session.execute(
-            select(m.Municipality.code, m.Municipality.name, m.Municipality.region_code)
-        )
-    }
+    municipalities: Mapping[str, tuple[str, str | None]] = reference.municipalities
     division: frozenset[str] = frozenset()
     if rnd is not None:  # the round's own division: its municipalities and their region in that year
-        year = m.MunicipalityDivision.year == rnd.division_year
-        in_division = {
-            code: region_code
-            for code, region_code in session.execute(
-                select(m.MunicipalityDivision.municipality_code, m.MunicipalityDivision.region_code).where(year)
-            )
-        }
-        division = frozenset(in_division)
-        municipalities |= {code: (municipalities[code][0], in_division[code]) for code in division}
-    changes = tuple(session.scalars(select(m.MunicipalChange)))
-    points = tuple(
-        session.scalars(
-            select(m.Point.number).where(m.Point.framework_version == framework_version).order_by(m.Point.number)
-        )
-    )
+        division, municipalities = reference.division(session, rnd.division_year)
     stated = None if refused else region
     return _Context(
-        rnd, stated, refused, allowed, framework_version, points, municipalities, division, default_parser(), changes
+        rnd,
+        stated,
+        refused,
+        allowed,
+        framework_version,
+        reference.points.get(framework_version, ()),
+        municipalities,
+        division,
+        default_parser(),
+        reference.changes,
     )
 
 
@@ -518,18 +657,23 @@ def validate(
     *,
     region: str | None = None,
     allowed_regions: Collection[str] | None = None,
+    reference: ReferenceCache | None = None,
 ) -> Validation:
-    """Validate every municipality sheet of `workbook` for round `rnd` (already resolved by :func:`resolve_round`)."""
+    """Validate every municipality sheet of `workbook` for round `rnd` (already resolved by :func:`resolve_round`).
+
+    `reference`: the cache of a batch of files (see :class:`ReferenceCache`); None reads the reference data anew.
+    """
     meta = workbook_meta(workbook)
     meta_sheet = workbook.meta_sheet.name if workbook.meta_sheet else ""
     allowed = {code.upper() for code in allowed_regions} if allowed_regions is not None else None
+    data = (reference or ReferenceCache()).get(session)
     template_version = _template_version(meta, findings, meta_sheet)
-    framework_version = _framework_version(session, meta, findings, meta_sheet)
-    stated_region = _region(session, meta, region, allowed, findings, meta_sheet)
+    framework_version = _framework_version(data, meta, findings, meta_sheet)
+    stated_region = _region(data, meta, region, allowed, findings, meta_sheet)
     if framework_version is None:
         scoped = stated_region if allowed is None or stated_region in allowed else None
         return Validation(rnd, scoped, None, template_version, [], findings.issues)
-    ctx = _context(session, rnd, stated_region, allowed, framework_version)
+    ctx = _context(data, session, rnd, stated_region, allowed, framework_version)
 
     returns: list[MunicipalityReturn] = []
     seen: dict[str, str] = {}  # municipality → the sheet it was first found on
@@ -551,7 +695,8 @@ def validate(
     if region_code is None:  # not stated (or refused): the region of the municipalities, when they share one
         regions = {ctx.municipalities[r.code][1] for r in returns}
         region_code = regions.pop() if len(regions) == 1 else None
-    return Validation(rnd, region_code, framework_version, template_version, returns, findings.issues)
+    counting = data.counting.get(framework_version)
+    return Validation(rnd, region_code, framework_version, template_version, returns, findings.issues, counting)
 
 
 def _decrease_warnings(session: Session, ctx: _Context, returns: list[MunicipalityReturn], findings: Findings) -> None:

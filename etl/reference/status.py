@@ -15,6 +15,10 @@ from etl.reference.framework import StatusScale, load_status_scale
 _NUMBER_AND_LABEL = re.compile(r"^(?P<number>[+-]?\d{1,9})(?:[.,]0+)?(?:\s*[-–—:.)]\s*|\s+)?(?P<label>.*)$")
 
 
+PARSED_CACHE_SIZE = 4096  # distinct cell values whose outcome a parser remembers
+CACHED_TYPES = frozenset({int, float, str})  # values remembered (by type and value: 3, 3.0 and "3" apart)
+
+
 class InvalidStatus(ValueError):
     """A status cell holds something that is not on the scale; the message lists what is accepted."""
 
@@ -45,6 +49,7 @@ class StatusParser:
         spellings = {scale.not_applicable_key, scale.not_applicable_label_nl, scale.not_applicable_label_en}
         self.not_applicable = {_fold(s) for s in (*spellings, *scale.not_applicable_aliases)}
         self.not_applicable |= {s.replace(".", "") for s in self.not_applicable}
+        self._parsed: dict[tuple[type, object], StatusValue | None] = {}
 
     def accepted(self) -> str:
         """A short description of what a status cell may hold, for error messages."""
@@ -52,7 +57,19 @@ class StatusParser:
         return f"{low}-{high}, {self.scale.not_applicable_label_nl}"
 
     def parse(self, raw: object) -> StatusValue | None:
-        """Parse one cell value (as read from the workbook)."""
+        """Parse one cell value (as read from the workbook); what parsed once is remembered (a national round has
+        14,630 status cells and a handful of distinct values)."""
+        key = (type(raw), raw)
+        try:
+            return self._parsed[key]
+        except (KeyError, TypeError):  # not seen yet, or not hashable
+            pass
+        parsed = self._parse(raw)
+        if len(self._parsed) < PARSED_CACHE_SIZE and type(raw) in CACHED_TYPES:
+            self._parsed[key] = parsed
+        return parsed
+
+    def _parse(self, raw: object) -> StatusValue | None:
         if raw is None:
             return None
         if isinstance(raw, bool):  # TRUE/FALSE is a cell type of its own, not a number

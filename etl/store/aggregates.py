@@ -20,7 +20,8 @@ towards are applied when a report reads them), so loading them changes no stored
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from etl.store import models as m
 from etl.store.audit import record
+from etl.store.bulk import insert_rows
 
 NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
@@ -63,6 +65,14 @@ def counts_query(round_ids: Collection[int] | None = None, municipality_codes: C
     return stmt
 
 
+def _lock_rounds(session: Session, round_ids: Collection[int] | None) -> None:
+    """One refresher per round at a time: `SELECT … FOR UPDATE` of the rounds (None: all) on PostgreSQL (SQLite
+    has one writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
+        session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
+
+
 def refresh(
     session: Session, round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None
 ) -> None:
@@ -73,9 +83,7 @@ def refresh(
     if municipality_codes is not None and not municipality_codes:
         return
     session.flush()  # the assessments the caller changed through the ORM must be visible to the INSERT … SELECT
-    if session.get_bind().dialect.name == "postgresql":  # one refresher per round at a time (SQLite: one writer)
-        lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
-        session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
+    _lock_rounds(session, round_ids)
     for table in (AGGREGATES, TOTALS):
         stmt = delete(table)
         if round_ids is not None:
@@ -105,6 +113,60 @@ def totals_query(round_ids: Collection[int] | None = None, municipality_codes: C
     if municipality_codes is not None:
         stmt = stmt.where(G.municipality_code.in_(list(municipality_codes)))
     return stmt
+
+
+@dataclass(frozen=True)
+class CountingRules:
+    """What a count needs besides the assessments, for one framework version: each point's (level code, '' when
+    none; group) and the statuses that count as implemented (see :func:`counting_rules`)."""
+
+    points: Mapping[int, tuple[str, str]]
+    implemented: frozenset[int]
+
+
+def store_counts(
+    session: Session,
+    round_id: int,
+    municipality_codes: Collection[str],
+    current: Iterable[tuple[str, int, int | None, bool]],
+    rules: CountingRules,
+) -> None:
+    """Replace the stored aggregates of `round_id` × `municipality_codes` by the counts of `current`, which must
+    be every current assessment of those municipalities in that round as (municipality, point number, status,
+    n.v.t.): what the loader has just written. The numbers `refresh` would compute, without its GROUP BY query
+    over the rows just inserted (a large part of an ingest's time on PostgreSQL)."""
+    if not municipality_codes:
+        return
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    for code, number, status, not_applicable in current:
+        level, group = rules.points[number]
+        row = counts.setdefault((code, level, group), [0, 0, 0])
+        row[0] += 1
+        row[1] += bool(not_applicable)
+        row[2] += status in rules.implemented
+    totals: dict[str, list[int]] = {}
+    for (code, _level, _group), numbers in counts.items():
+        total = totals.setdefault(code, [0, 0, 0])
+        for index, number in enumerate(numbers):
+            total[index] += number
+    _lock_rounds(session, [round_id])
+    for table in (AGGREGATES, TOTALS):
+        key = table.c
+        session.execute(
+            delete(table).where(key.round_id == round_id, key.municipality_code.in_(list(municipality_codes)))
+        )
+    insert_rows(
+        session,
+        AGGREGATES,
+        (*KEY_COLUMNS, *COUNT_COLUMNS),
+        [(round_id, *group_key, *numbers) for group_key, numbers in counts.items()],
+    )
+    insert_rows(
+        session,
+        TOTALS,
+        ("round_id", "municipality_code", *COUNT_COLUMNS),
+        [(round_id, code, *numbers) for code, numbers in totals.items()],
+    )
 
 
 def refresh_round(session: Session, round_id: int, municipality_codes: Collection[str] | None = None) -> None:

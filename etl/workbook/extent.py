@@ -16,7 +16,7 @@ import posixpath
 import re
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Literal
 from xml.etree import ElementTree
@@ -279,15 +279,21 @@ def _quick_xlsx_extent(xml: bytes) -> tuple[int, int] | None:
     return max(map(int, rows)), column_index(last_letters.strip().decode()) + 1
 
 
-def scan_xlsx(archive: zipfile.ZipFile, limits: Limits) -> None:
+def scan_xlsx(archive: zipfile.ZipFile, limits: Limits, inspect: Callable[[str, bytes], None] | None = None) -> None:
     """Raise SheetTooLarge at the first value past the limits on any sheet of an .xlsx/.xlsm.
 
     The quick count settles a usual sheet within the limits; any other sheet is streamed element by element,
-    which also finds the exact cell to name."""
+    which also finds the exact cell to name. `inspect(part, xml)` is given every sheet part read whole here (all
+    but the largest), so a caller that needs more from the XML does not decompress it again."""
     meter = ExtentMeter(limits)
     for name, part in xlsx_sheet_parts(archive):
         meter.start(name)
-        quick = _quick_xlsx_extent(archive.read(part)) if archive.getinfo(part).file_size <= QUICK_SCAN_BYTES else None
+        quick = None
+        if archive.getinfo(part).file_size <= QUICK_SCAN_BYTES:
+            xml = archive.read(part)
+            quick = _quick_xlsx_extent(xml)
+            if inspect is not None:
+                inspect(part, xml)
         if quick is not None and meter.fits(*quick):
             meter.rows, meter.columns = quick
         else:

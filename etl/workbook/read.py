@@ -15,8 +15,8 @@ import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Literal
 from xml.etree import ElementTree
@@ -50,7 +50,10 @@ COMMENT_LABELS = frozenset({"toelichting", "comment", "comments", "opmerking", "
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?[A-Z]+(\d+)\"")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_PLAIN_FORMULA_TAG = re.compile(rb"<f[\s>/]")  # the usual spelling: a literal start, so a fast search
 CELL_REF_CACHE_SIZE = 1 << 14  # addresses kept by cell_ref and parse_cell_ref
+FOLD_CACHE_SIZE = 1 << 12  # labels kept by fold_label
+FOLD_CACHE_MAX_CHARS = 64  # longer texts (comments, point texts) are folded each time, not kept
 _MUNICIPALITY_CODE = re.compile(r"(?:GM)?(\d{1,4})")
 # What a damaged zip package can raise while we look inside it.
 ZIP_ERRORS = (
@@ -168,7 +171,17 @@ def fold_label(value: Cell) -> str:
     """A label compared case- and whitespace-insensitively, trailing `:` or `.` ignored (`Nr.` is `nr`)."""
     if not isinstance(value, str):
         return ""
-    return " ".join(value.split()).casefold().rstrip(":. ")
+    return _fold_short(value) if len(value) <= FOLD_CACHE_MAX_CHARS else _fold(value)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(":. ")
+
+
+@lru_cache(maxsize=FOLD_CACHE_SIZE)
+def _fold_short(text: str) -> str:
+    """`_fold` of a short text, cached: the same few labels are folded on every sheet of every upload."""
+    return _fold(text)
 
 
 # --- the workbook as read ----------------------------------------------------------------------------------
@@ -200,6 +213,9 @@ class Workbook:
     kind: FileKind
     data: bytes = field(repr=False)
     sheets: tuple[Sheet, ...]
+    # the formula cells of every sheet when `sniff_workbook` found them all while checking the extent (None: not
+    # known, scanned on first use)
+    scanned_formulas: Mapping[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def meta_sheet(self) -> Sheet | None:
@@ -216,6 +232,8 @@ class Workbook:
         found: dict[str, frozenset[str]] = {}
         if self.kind not in ("xlsx", "xlsm"):
             return found
+        if self.scanned_formulas is not None:  # found by the extent scan: no part decompressed twice
+            return dict(self.scanned_formulas)
         try:
             with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
                 for name, part in _sheet_parts(archive).items():
@@ -294,8 +312,15 @@ def _ole2_kind(data: bytes) -> tuple[FileKind | None, str]:
     return None, "ole2"
 
 
-def _check_zip_extent(archive: zipfile.ZipFile, kind: FileKind, file: str, settings: Settings) -> list[Issue]:
-    """The real extent of every sheet of an .xlsx/.xlsm/.ods, streamed before any reader builds a dense grid."""
+def _check_zip_extent(
+    archive: zipfile.ZipFile,
+    kind: FileKind,
+    file: str,
+    settings: Settings,
+    formulas: dict[str, frozenset[str]] | None = None,
+) -> list[Issue]:
+    """The real extent of every sheet of an .xlsx/.xlsm/.ods, streamed before any reader builds a dense grid; the
+    formula cells of each .xlsx sheet part go into `formulas` when given."""
     names = archive.namelist()
     if len(set(names)) != len(names):  # two parts of one name: a reader might take the one we did not scan
         return [read_issue("corrupt_file", file, detail="zip: a part name occurs twice")]
@@ -303,7 +328,8 @@ def _check_zip_extent(archive: zipfile.ZipFile, kind: FileKind, file: str, setti
         if kind == "ods":
             extent.scan_ods(archive, extent_limits(settings))
         else:
-            extent.scan_xlsx(archive, extent_limits(settings))
+            inspect = _formula_scanner(formulas) if formulas is not None else None
+            extent.scan_xlsx(archive, extent_limits(settings), inspect)
     except extent.SheetTooLarge as too_large:
         return [sheet_too_large(file, too_large.breach, settings)]
     return []
@@ -321,44 +347,92 @@ def _check_xls_extent(data: bytes, file: str, settings: Settings) -> list[Issue]
     return [] if readable else [read_issue("encrypted_file", file)]
 
 
+@dataclass(frozen=True)
+class Sniffed:
+    """What :func:`sniff_workbook` found: the file type (None: must not be parsed), the findings, and for an
+    .xlsx/.xlsm the formula cells of every sheet when the extent scan could collect them (None otherwise)."""
+
+    kind: FileKind | None
+    issues: list[Issue]
+    formulas: dict[str, frozenset[str]] | None = None
+
+
 def sniff(data: bytes, file: str, settings: Settings) -> tuple[FileKind | None, list[Issue]]:
     """Decide the file type by content and check the size limits; (None, errors) when it must not be parsed."""
+    sniffed = sniff_workbook(data, file, settings)
+    return sniffed.kind, sniffed.issues
+
+
+def sniff_workbook(data: bytes, file: str, settings: Settings) -> Sniffed:
+    """:func:`sniff`, also collecting the formula cells of an .xlsx/.xlsm from the sheet XML the extent scan
+    decompresses anyway (a second pass over every sheet part cost as much as the scan itself)."""
     if not data:
-        return None, [read_issue("empty_file", file)]
+        return Sniffed(None, [read_issue("empty_file", file)])
     if len(data) > settings.max_upload_bytes:
-        return None, [read_issue("file_too_large", file, size=len(data), limit=settings.max_upload_bytes)]
+        return Sniffed(None, [read_issue("file_too_large", file, size=len(data), limit=settings.max_upload_bytes)])
     if data.startswith(OLE2_MAGIC):
         try:
             kind, detail = _ole2_kind(data)
         except Exception as exc:  # olefile raises OSError, but also others, on a truncated or malformed container
-            return None, [read_issue("corrupt_file", file, detail=f"OLE2: {_short(exc)}")]
+            return Sniffed(None, [read_issue("corrupt_file", file, detail=f"OLE2: {_short(exc)}")])
         if detail == "encrypted":
-            return None, [read_issue("encrypted_file", file)]
+            return Sniffed(None, [read_issue("encrypted_file", file)])
         if kind is None:
-            return None, [not_a_workbook(file, detail)]
+            return Sniffed(None, [not_a_workbook(file, detail)])
         issues = _check_xls_extent(data, file, settings)
-        return (None, issues) if issues else (kind, [])
+        return Sniffed(None, issues) if issues else Sniffed(kind, [])
     if data.startswith(ZIP_MAGIC):
+        formulas = None
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 issues = _check_zip(archive, file, settings)
                 if issues:
-                    return None, issues
+                    return Sniffed(None, issues)
                 kind, detail = _zip_kind(archive)
                 if kind in ("xlsx", "xlsm"):
+                    by_part: dict[str, frozenset[str]] = {}
                     issues = _check_ooxml_rows(archive, file, settings) or _check_zip_extent(
-                        archive, kind, file, settings
+                        archive, kind, file, settings, by_part
                     )
+                    formulas = None if issues else _formulas_by_sheet(archive, by_part)
                 elif kind == "ods":
                     issues = _check_zip_extent(archive, kind, file, settings)
                 if issues:
-                    return None, issues
+                    return Sniffed(None, issues)
         except ZIP_ERRORS as exc:
-            return None, [read_issue("corrupt_file", file, detail=f"zip: {_short(exc)}")]
+            return Sniffed(None, [read_issue("corrupt_file", file, detail=f"zip: {_short(exc)}")])
         if kind is None:
-            return None, [not_a_workbook(file, detail)]
-        return kind, ([read_issue("macros_ignored", file)] if kind == "xlsm" else [])
-    return None, [not_a_workbook(file, _describe_unknown(data))]
+            return Sniffed(None, [not_a_workbook(file, detail)])
+        return Sniffed(kind, [read_issue("macros_ignored", file)] if kind == "xlsm" else [], formulas)
+    return Sniffed(None, [not_a_workbook(file, _describe_unknown(data))])
+
+
+def _formula_scanner(found: dict[str, frozenset[str]]) -> Callable[[str, bytes], None]:
+    """An `inspect` for the extent scan: the formula cells of each sheet part into `found` (none when the part
+    cannot be parsed, as :meth:`Workbook._formulas` decides)."""
+
+    def scan(part: str, xml: bytes) -> None:
+        try:
+            found[part] = formula_cells_in_sheet_xml(xml)
+        except ZIP_ERRORS:
+            found[part] = frozenset()
+
+    return scan
+
+
+def _formulas_by_sheet(
+    archive: zipfile.ZipFile, by_part: dict[str, frozenset[str]]
+) -> dict[str, frozenset[str]] | None:
+    """The formula cells by sheet name, as :meth:`Workbook._formulas` finds them, when the extent scan saw every
+    sheet part; None when one was left out (a part too large to read whole, or named differently)."""
+    names = set(archive.namelist())
+    found: dict[str, frozenset[str]] = {}
+    for name, part in _sheet_parts(archive).items():
+        if part in by_part:
+            found[name] = by_part[part]
+        elif part in names:
+            return None
+    return found
 
 
 # --- OOXML parts: sheet names, declared dimensions, formulas ---------------------------------------------
@@ -397,9 +471,15 @@ def _check_ooxml_rows(archive: zipfile.ZipFile, file: str, settings: Settings) -
     return []
 
 
+def _has_formula_tag(xml: bytes) -> bool:
+    """Whether the XML holds an `<f>` start tag, with or without a prefix (as `_FORMULA_TAG` finds it, at a quarter
+    of its cost: a search that starts at every `<` only where a prefixed tag can be)."""
+    return bool(_PLAIN_FORMULA_TAG.search(xml) or (b":f" in xml and _FORMULA_TAG.search(xml)))
+
+
 def formula_cells_in_sheet_xml(xml: bytes) -> frozenset[str]:
     """Addresses of `<c>` elements with an `<f>` child, by a streaming parse (skipped when there is no `<f>`)."""
-    if not _FORMULA_TAG.search(xml):
+    if not _has_formula_tag(xml):
         return frozenset()
     found: set[str] = set()
     row, column, ref = 0, -1, ""
@@ -499,11 +579,15 @@ def _short(exc: BaseException) -> str:
 
 def read_workbook(data: bytes, file: str, settings: Settings) -> ReadResult:
     """Sniff, check the limits, then read every worksheet; never raises for bad input."""
-    kind, issues = sniff(data, file, settings)
+    sniffed = sniff_workbook(data, file, settings)
+    kind = sniffed.kind
     if kind is None:
-        return ReadResult(None, issues)
+        return ReadResult(None, sniffed.issues)
     result = _read_xls_isolated(data, file, settings) if kind == "xls" else _read_calamine(data, file, kind, settings)
-    return ReadResult(result.workbook, issues + result.issues)
+    workbook = result.workbook
+    if workbook is not None and sniffed.formulas is not None:
+        workbook = replace(workbook, scanned_formulas=sniffed.formulas)
+    return ReadResult(workbook, sniffed.issues + result.issues)
 
 
 # --- layout: where the code, the points table and the meta data are ------------------------------------------
@@ -574,18 +658,24 @@ def find_points_table(sheet: Sheet, points: Sequence[int] | None = None) -> Poin
     `other_number_columns` and the caller reports one issue instead of one per row.
     """
     for r, row in enumerate(sheet.rows):
-        labels = {fold_label(value): c for c, value in reversed(list(enumerate(row))) if isinstance(value, str)}
+        folded = [fold_label(value) if value else "" for value in row]  # "" for what is not text (or empty)
+        if STATUS_LABELS.isdisjoint(folded):
+            continue  # no `Status` label: not the header (checked first, it rules out most rows at once)
+        labels = {label: c for c, label in reversed(list(enumerate(folded))) if isinstance(row[c], str)}
         status = next((labels[label] for label in STATUS_LABELS if label in labels), None)
         candidates = sorted(
-            {c for c, value in enumerate(row) if fold_label(value) in POINT_NUMBER_LABELS and c != status},
-            key=lambda c: (POINT_NUMBER_LABELS.index(fold_label(row[c])), c),
+            {c for c, label in enumerate(folded) if label in POINT_NUMBER_LABELS and c != status},
+            key=lambda c: (POINT_NUMBER_LABELS.index(folded[c]), c),
         )
         if not candidates or status is None:
             continue
         comment = min((c for label, c in labels.items() if label in COMMENT_LABELS), default=None)
         data_rows: list[int] = []
         for data_row in range(r + 1, len(sheet.rows)):
-            if sheet.row_is_blank(data_row):
+            cells = sheet.rows[data_row]
+            first = cells[0] if cells else None
+            filled = first is not None and (not isinstance(first, str) or bool(first.strip()))  # the usual row
+            if not filled and sheet.row_is_blank(data_row):
                 break
             data_rows.append(data_row)
         number, others = _number_column(sheet, candidates, data_rows, points)
@@ -597,6 +687,8 @@ def _number_column(
     sheet: Sheet, candidates: list[int], rows: list[int], points: Sequence[int] | None
 ) -> tuple[int, tuple[int, ...]]:
     """The candidate column whose values are point numbers most often, and the columns that tie with it."""
+    if len(candidates) == 1:  # nothing to choose between (the usual table)
+        return candidates[0], ()
 
     def numbers(column: int) -> tuple[int | None, ...]:
         parsed = (parse_point_number(sheet.value(row, column)) for row in rows)
