@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import multiprocessing
 import os
 import random
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,13 +39,14 @@ from etl.reference.geography import load_reference
 from etl.store import models as m
 from etl.store.audit import record
 from etl.store.config import get_settings
-from etl.store.db import engine_for, session_scope
+from etl.store.db import engine_for, make_engine, session_scope
 from etl.store.issues import UserError
 from etl.store.migrate import upgrade
 from etl.templates.template import TemplateContext, template_bytes
 from etl.workbook.layout import framework_versions
 
 DEFAULT_SEED = 2007
+WRITER_CHUNK = 4  # returns the writing process hands over at a time
 LOOPBACK_NAMES = ("localhost",)  # names that always mean this computer; addresses are checked with `ipaddress`
 DEMO_UPLOADER = "demo"
 SECRET_KEY_FILE = "secret_key"  # in the instance folder, readable by its owner only
@@ -385,6 +391,72 @@ def _points(session: Session) -> list[PointInfo]:
     return [PointInfo(p.number, p.level_code, p.group, p.title_en) for p in rows]
 
 
+# --- writing the returns while they are ingested ---------------------------------------------------------------
+
+_writer: tuple[Session, TemplateContext] | None = None  # in the writing process: its own session and the context
+
+
+def _write(planned: DemoReturn) -> bytes:
+    """One return as its region's template with the values typed in (a template reads reference data only: no
+    prefill, so it does not depend on the returns ingested before it)."""
+    assert _writer is not None, "the writer was not started"
+    session, context = _writer
+    _, workbook = template_bytes(
+        session,
+        planned.region_code,
+        planned.round_label,
+        values=planned.values,
+        comments=planned.comments,
+        context=context,
+    )
+    session.rollback()  # end the read transaction, so the ingests can write
+    return workbook
+
+
+def _start_writer(url: str, inherited: Engine | None) -> None:
+    """In a forked writing process: leave the parent's pooled connections alone and open a database of its own."""
+    global _writer
+    if inherited is not None:
+        inherited.dispose(close=False)
+    session = Session(make_engine(url))
+    _writer = (session, TemplateContext.load(session))
+
+
+@contextmanager
+def _reading_copy(engine: Engine) -> Iterator[str]:
+    """The URL the writer reads from. On SQLite a copy of the database as it is now: the file has one writer, and
+    the writer's reads would hold up every ingest's commit. A template reads only what is already there (regions,
+    rounds, divisions, the framework). Elsewhere the database itself."""
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name != "sqlite":
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="raak-demo-") as folder:
+        path = Path(folder) / "reference.sqlite"
+        source = engine.raw_connection()
+        try:
+            with closing(sqlite3.connect(path)) as target:
+                source.driver_connection.backup(target)  # type: ignore[union-attr]
+        finally:
+            source.close()
+        yield f"sqlite:///{path}"
+
+
+def _workbooks(engine: Engine, returns: Sequence[DemoReturn]) -> Iterator[bytes]:
+    """The returns' workbooks in order: written by a forked process while this one ingests (a second core), or
+    here, one before each ingest, where processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        _start_writer(engine.url.render_as_string(hide_password=False), None)
+        yield from map(_write, returns)
+        return
+    context = multiprocessing.get_context("fork")
+    with (
+        _reading_copy(engine) as url,
+        ProcessPoolExecutor(1, mp_context=context, initializer=_start_writer, initargs=(url, engine)) as writer,
+    ):
+        yield from writer.map(_write, returns, chunksize=WRITER_CHUNK)
+
+
 def load_demo(
     engine: Engine, *, seed: int = DEFAULT_SEED, progress: Callable[[str], None] | None = None
 ) -> DemoSummary:
@@ -411,34 +483,23 @@ def load_demo(
     returns = demo_returns(seed, rounds, paces, points, by_round)
     accepted = rejected = 0
     reference = ReferenceCache()  # the reference data validation reads, read once for all the returns
-    with Session(engine) as templates:  # read-only: the templates see each round as the ingests left it
-        context = TemplateContext.load(templates)
-        for planned_return in returns:
-            _, workbook = template_bytes(
-                templates,
-                planned_return.region_code,
-                planned_return.round_label,
-                values=planned_return.values,
-                comments=planned_return.comments,
-                context=context,
-            )
-            templates.rollback()  # end the read transaction, so the ingest can write
-            outcome = ingest(
-                workbook,
-                planned_return.filename,
-                uploader=DEMO_UPLOADER,
-                engine=engine,
-                annotate_rejected=False,
-                reference=reference,
-            )
-            wanted = "rejected" if planned_return.purpose.startswith("rejected") else "accepted"
-            if outcome.status != wanted:
-                problems = "; ".join(issue.line() for issue in outcome.errors[:3])
-                raise DemoError(f"{planned_return.filename} was {outcome.status}, expected {wanted}: {problems}")
-            accepted += wanted == "accepted"
-            rejected += wanted == "rejected"
-            if progress:
-                progress(f"{planned_return.filename}: {outcome.status}")
+    for planned_return, workbook in zip(returns, _workbooks(engine, returns), strict=True):
+        outcome = ingest(
+            workbook,
+            planned_return.filename,
+            uploader=DEMO_UPLOADER,
+            engine=engine,
+            annotate_rejected=False,
+            reference=reference,
+        )
+        wanted = "rejected" if planned_return.purpose.startswith("rejected") else "accepted"
+        if outcome.status != wanted:
+            problems = "; ".join(issue.line() for issue in outcome.errors[:3])
+            raise DemoError(f"{planned_return.filename} was {outcome.status}, expected {wanted}: {problems}")
+        accepted += wanted == "accepted"
+        rejected += wanted == "rejected"
+        if progress:
+            progress(f"{planned_return.filename}: {outcome.status}")
     with session_scope(engine) as session:
         for planned in rounds:
             if not planned.stays_open:
