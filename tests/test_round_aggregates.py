@@ -162,19 +162,11 @@ def test_refresh_aggregates_command_restores_them_and_tells_cached_reports(
         assert session.scalar(select(m.AuditLog.action).order_by(m.AuditLog.id.desc()).limit(1)) == REFRESH_ACTION
 
 
-def test_migration_0006_fills_the_aggregates_of_rounds_already_there(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("before", ["0005_framework_groups", "0006_round_aggregates"])  # before 0006, before 0007
+def test_migrations_fill_the_stored_counts_of_rounds_already_there(engine: Engine, tmp_path: Path, before: str) -> None:
     _rounds_across_a_merger(engine, tmp_path)
     expected = _stored_rows(engine)
-    downgrade(engine, "0005_framework_groups")
-    upgrade(engine)
-    assert _stored_rows(engine) == expected
-    _assert_stored_equals_recount(engine)
-
-
-def test_migration_0007_fills_the_totals_of_rounds_already_there(engine: Engine, tmp_path: Path) -> None:
-    _rounds_across_a_merger(engine, tmp_path)
-    expected = _stored_rows(engine)
-    downgrade(engine, "0006_round_aggregates")
+    downgrade(engine, before)
     upgrade(engine)
     assert _stored_rows(engine) == expected
     _assert_stored_equals_recount(engine)
