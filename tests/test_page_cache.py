@@ -88,3 +88,11 @@ def test_each_role_and_region_scope_gets_its_own_cached_page(demo_engine: Engine
             assert _page(demo_engine, path, "?ronde=2011", user, cache=True) == _page(
                 demo_engine, path, "?ronde=2011", user, cache=False
             )
+
+
+def test_another_release_never_reads_this_releases_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.analytics import cache
+
+    key = cache.cache_key("sqlite://", "navigation", (), "7@2026-12-01")
+    monkeypatch.setattr(cache, "CODE_VERSION", "another-release")
+    assert cache.cache_key("sqlite://", "navigation", (), "7@2026-12-01") != key

@@ -1,7 +1,8 @@
 """Cache computed reports per round with Flask-Caching: Redis when REDIS_URL is set, in-process otherwise.
 
 Keys carry the database URL, the request (e.g. round label) and the data version (the newest audit_log row),
-so an ingest in any process makes every older entry unreachable: no invalidation call is ever needed. Without a
+so an ingest in any process makes every older entry unreachable: no invalidation call is ever needed; and a digest
+of the code, so a new release never unpickles an object an older one stored. Without a
 Flask app (the CLI, tests) the same cache type runs on a private Flask app; a cache failure never fails a page.
 
 After a data change every worker misses at once; one of them (whoever adds the key's lock first, atomically in
@@ -15,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from cachelib import BaseCache
@@ -23,6 +25,7 @@ from flask_caching import Cache
 from sqlalchemy import Connection, Engine
 
 from dashboard.analytics.queries import data_version, snapshot
+from etl.store import config as settings_module
 from etl.store.config import get_settings
 
 CACHE_TIMEOUT_SECONDS = 24 * 60 * 60  # entries of an old data version just age out
@@ -80,9 +83,22 @@ def active_cache() -> BaseCache:
         return _standalone[redis_url]
 
 
+def _code_version() -> str:
+    """A digest of the code that computes and draws what the cache holds (the `dashboard` and `etl` packages):
+    during a rolling deploy each release reads only what it wrote itself, never another release's objects."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).resolve().parents[1], Path(settings_module.__file__).resolve().parents[1]):
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_VERSION = _code_version()
+
+
 def cache_key(database_url: str, name: str, parts: tuple[Any, ...], version: str) -> str:
-    """A short key for (database, what, arguments, data version); `parts` must have a stable repr."""
-    digest = hashlib.sha256(repr((database_url, name, parts, version)).encode("utf-8")).hexdigest()
+    """A short key for (code, database, what, arguments, data version); `parts` must have a stable repr."""
+    digest = hashlib.sha256(repr((CODE_VERSION, database_url, name, parts, version)).encode("utf-8")).hexdigest()
     return f"{name}:{digest[:40]}"
 
 
@@ -150,11 +166,15 @@ def cached(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[C
         return _single_flight(active_cache(), key, name, lambda: build(conn))
 
 
-def cached_view(engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[], T]) -> T:
+def cached_view(
+    engine: Engine, name: str, parts: tuple[Any, ...], build: Callable[[], T], version: str | None = None
+) -> T:
     """`build()` (which reads through the report functions), or its cached value for the data version it starts
-    on: for what is drawn from reports, such as a page's component tree. A data change while it builds only
-    means the entry holds slightly newer data under the older version, which no later request asks for."""
-    with snapshot(engine) as conn:
-        version = data_version(conn)
+    on (`version` when the caller has just read it): for what is drawn from reports, such as a page's component
+    tree. A data change while it builds only means the entry holds slightly newer data under the older version,
+    which no later request asks for."""
+    if version is None:
+        with snapshot(engine) as conn:
+            version = data_version(conn)
     key = cache_key(engine.url.render_as_string(hide_password=False), name, parts, version)
     return _single_flight(active_cache(), key, name, build, VIEW_TIMEOUT_SECONDS)

@@ -548,6 +548,7 @@ class Navigation:
     rounds: tuple[str, ...]  # oldest reference date first
     default_round: str | None  # the latest round with a return; the latest round when none has any
     demo: bool  # whether `raak demo` made this database
+    data_version: str  # the data version all of this was read at (queries.data_version)
 
 
 def navigation(engine: Engine) -> Navigation:
@@ -561,7 +562,7 @@ def navigation(engine: Engine) -> Navigation:
             national = history[(history["scope"] == NATIONAL) & (history["n_returns"] > 0)]
             chosen = str(national["round_label"].iloc[-1]) if not national.empty else labels[-1]
         demo = conn.scalar(select(m.AuditLog.id).where(m.AuditLog.action == data.DEMO_ACTION).limit(1)) is not None
-        return Navigation(labels, chosen, demo)
+        return Navigation(labels, chosen, demo, data.data_version(conn))
 
     return cached(engine, "navigation", (), build)
 

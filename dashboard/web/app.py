@@ -88,6 +88,7 @@ def make_view(engine: Engine, pathname: str | None, search: str | None, user: Pr
         rounds=state.rounds,
         round_label=params.get(ROUND_PARAM) or state.default_round,
         demo=state.demo,
+        data_version=state.data_version,
     )
 
 
@@ -159,7 +160,11 @@ def page_body(view: View, *, cache: bool = False) -> Any:
             return c.empty_state(view.t_for_role("empty.no_rounds"), element_id="no-rounds")
         if cache and page.cached:
             drawn = cached_view(
-                view.engine, "page.json", _page_key(view), lambda: _as_json(page.layout(view, **params))
+                view.engine,
+                "page.json",
+                _page_key(view),
+                lambda: _as_json(page.layout(view, **params)),
+                version=view.data_version,
             )
             return orjson.Fragment(drawn)  # sent as it is: Dash does not walk and encode the tree again
         return page.layout(view, **params)

@@ -41,6 +41,7 @@ class View:
     rounds: tuple[str, ...]
     round_label: str | None
     demo: bool = False
+    data_version: str | None = None  # the data version the view's navigation was read at
 
     @property
     def round(self) -> str:
