@@ -12,10 +12,13 @@ import asyncio
 import os
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine
@@ -41,14 +44,14 @@ from dashboard.exports.content import (
     RegionPart,
     _no_progress,
 )
-from dashboard.exports.formats import BY_NAME, FORMATS, ExportFormat, chosen
-from dashboard.figures import charts as figures
+from dashboard.exports.formats import BY_NAME, FORMATS, ExportFormat, Prepared, chosen
 from etl.reference.geography import REFERENCE_DIR
 
 IMAGE_FORMATS = tuple(fmt.name for fmt in FORMATS if fmt.per_chart)
 PRINT_WIDTH_PX = 800  # a chart's layout width: printed 17 cm wide, a 12 px label is about 7 pt
 PRINT_SCALE = 2.5  # 800 px × 2.5 = 2000 px over 17 cm ≈ 300 dpi
 MIN_RENDER_TABS = 2  # Chromium tabs drawing images side by side, at least (one waits on Python while one draws)
+FIRST_FORMAT = "png"  # drawn first: the PDF places the PNGs and is written while Chromium draws the SVGs
 RENDER_TIMEOUT_SECONDS = 120  # per image
 BROWSER_PATH_ENV = "BROWSER_PATH"
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
@@ -113,6 +116,8 @@ def collect(engine: Engine, request: ExportRequest) -> ExportContent:
 
 def national_charts(content: ExportContent) -> list[Chart]:
     """The national charts: trajectory, both maps, ranking, groups, continuum, weakest points, returns, change."""
+    from dashboard.figures import charts as figures  # plotly loads only when an export draws charts
+
     report, lang = content.report, content.request.lang
     label, weighting = report.round["label"], report.weighting
     kwargs: dict[str, Any] = {"round_label": label, "lang": lang}
@@ -163,6 +168,8 @@ def region_charts(content: ExportContent, part: RegionPart) -> list[Chart]:
     while the region has no returns (its line would only show zeros)."""
     if int(part.row["n_returns"]) == 0:
         return []
+    from dashboard.figures import charts as figures
+
     report, lang = content.report, content.request.lang
     kwargs: dict[str, Any] = {"round_label": report.round["label"], "lang": lang}
     return [
@@ -202,11 +209,12 @@ def export_charts(content: ExportContent) -> list[Chart]:
 # --- static images --------------------------------------------------------------------------------------------
 
 
-def render_tabs(jobs: int) -> int:
+def render_tabs(jobs: int | None = None) -> int:
     """How many Chromium tabs draw side by side: one per core this process may use (at least two), never more
-    than there are images."""
+    than there are images (when known)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(jobs, max(MIN_RENDER_TABS, cores)))
+    tabs = max(MIN_RENDER_TABS, cores)
+    return tabs if jobs is None else max(1, min(jobs, tabs))
 
 
 def _browser_class() -> type[Any]:
@@ -240,28 +248,105 @@ def image_size(chart: Chart) -> tuple[int, int]:
     return round(PRINT_WIDTH_PX * PRINT_SCALE), round(chart.height * PRINT_SCALE)
 
 
-async def _render(jobs: list[tuple[Chart, Path, str]], progress: Callable[[], None]) -> None:
-    from choreographer.errors import ChromeNotFoundError
+class ChartRenderer:
+    """One Chromium for all images of an export, on its own thread with its own event loop.
 
-    try:
-        browser = _browser_class()(n=render_tabs(len(jobs)), timeout=RENDER_TIMEOUT_SECONDS, mathjax=False)
-    except ChromeNotFoundError as exc:
-        raise ExportError(
-            f"no Chromium found for the chart images ({exc}); install chromium or set {BROWSER_PATH_ENV} "
-            "to a Chrome/Chromium binary"
-        ) from exc
-    # Each figure as a plain dict once, shared by its PNG and SVG (kaleido would copy a Figure once per image).
-    specs = {id(chart): chart.figure.to_dict() for chart, _path, _fmt in jobs}
-    async with browser:
+    Chromium starts as soon as the renderer is made (2-3 s), so it starts while Python gathers the numbers and
+    builds the figures; each image is asked for with `draw` and comes back as a future, so a chart is drawn while
+    the next one is built and the PDF is written while the last images are drawn. A missing Chromium is an
+    ExportError from the first image's future: an export without images never needs one. Leaving the `with`
+    block cancels the images not yet drawn and closes Chromium.
+    """
 
-        async def one(chart: Chart, path: Path, fmt: str) -> None:
-            scale = PRINT_SCALE if fmt == "png" else 1  # an SVG is vector: its nominal size is the layout size
-            opts = {"format": fmt, "width": PRINT_WIDTH_PX, "height": chart.height, "scale": scale}
-            spec = {"fig": specs[id(chart)], "path": path, "opts": opts}
-            await browser.write_fig_from_object(spec, cancel_on_error=True)
-            progress()
+    def __init__(self, tabs: int) -> None:
+        use_system_chromium()
+        self._tabs = tabs
+        self._loop = asyncio.new_event_loop()
+        self._opened = threading.Event()
+        self._browser: Any = None
+        self._error: BaseException | None = None
+        self._stop: asyncio.Event | None = None
+        self._drawing: set[asyncio.Task[Any]] = set()
+        self._thread = threading.Thread(target=self._run, name="raak-export-chromium", daemon=True)
+        self._thread.start()
 
-        await asyncio.gather(*(one(*job) for job in jobs))
+    def __enter__(self) -> ChartRenderer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        from choreographer.errors import ChromeNotFoundError
+
+        self._stop = asyncio.Event()
+        try:
+            browser = _browser_class()(n=self._tabs, timeout=RENDER_TIMEOUT_SECONDS, mathjax=False)
+        except ChromeNotFoundError as exc:
+            self._error = ExportError(
+                f"no Chromium found for the chart images ({exc}); install chromium or set {BROWSER_PATH_ENV} "
+                "to a Chrome/Chromium binary"
+            )
+            self._opened.set()
+            return
+        try:
+            async with browser:
+                self._browser = browser
+                self._opened.set()
+                await self._stop.wait()
+                await self._cancel_pending()
+        except Exception as exc:  # handed to every image's future instead of lost on this thread
+            self._error = self._error or exc
+        finally:
+            self._browser = None
+            self._opened.set()
+
+    async def _cancel_pending(self) -> None:
+        """Cancel the images still waiting or being drawn (only ours: kaleido's own tasks close Chromium)."""
+        pending = list(self._drawing)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _draw(self, spec: dict[str, Any]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._drawing.add(task)
+        try:
+            if not self._opened.is_set():
+                await asyncio.get_running_loop().run_in_executor(None, self._opened.wait)
+            if self._browser is None:
+                raise self._error or ExportError("Chromium stopped before the chart images were drawn")
+            await self._browser.write_fig_from_object(spec, cancel_on_error=True)
+        finally:
+            self._drawing.discard(task)
+
+    def draw(self, figure: dict[str, Any], height: int, path: Path, fmt: str) -> Future[None]:
+        """Draw `figure` (a figure dict, shared by its formats) at the print size into `path` as `fmt`."""
+        scale = PRINT_SCALE if fmt == "png" else 1  # an SVG is vector: its nominal size is the layout size
+        opts = {"format": fmt, "width": PRINT_WIDTH_PX, "height": height, "scale": scale}
+        return asyncio.run_coroutine_threadsafe(self._draw({"fig": figure, "path": path, "opts": opts}), self._loop)
+
+    def close(self) -> None:
+        """Cancel what is not drawn yet, close Chromium and end the thread."""
+        if self._thread.is_alive():
+            self._opened.wait()
+            if self._stop is not None:
+                self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join()
+
+
+def _image_path(chart: Chart, folder: Path, fmt: str, round_label: str) -> Path:
+    return folder / f"{chart.stem(round_label)}{BY_NAME[fmt].extension}"
 
 
 def render_images(
@@ -276,15 +361,19 @@ def render_images(
     """
     if not charts or not folders:
         return {}
-    use_system_chromium()
     written: dict[tuple[str, str], dict[str, Path]] = {}
-    jobs: list[tuple[Chart, Path, str]] = []
-    for chart in charts:
-        for fmt, folder in folders.items():
-            path = folder / f"{chart.stem(round_label)}{BY_NAME[fmt].extension}"
-            written.setdefault((chart.scope, chart.name), {})[fmt] = path
-            jobs.append((chart, path, fmt))
-    asyncio.run(_render(jobs, progress or (lambda: None)))
+    with ChartRenderer(render_tabs(len(charts) * len(folders))) as renderer:
+        futures: list[Future[None]] = []
+        for chart in charts:
+            figure = chart.figure.to_dict()  # once per chart, shared by its formats (kaleido copied per image)
+            for fmt, folder in folders.items():
+                path = _image_path(chart, folder, fmt, round_label)
+                written.setdefault((chart.scope, chart.name), {})[fmt] = path
+                futures.append(renderer.draw(figure, chart.height, path, fmt))
+                if progress is not None:
+                    futures[-1].add_done_callback(lambda _done: progress())
+        for future in futures:
+            future.result()
     return written
 
 
@@ -301,52 +390,102 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
     documents = [fmt for fmt in chosen(formats) if not fmt.per_chart]
     placed = {fmt.places for fmt in documents}
     image_formats = [fmt for fmt in IMAGE_FORMATS if fmt in formats or fmt in placed]
-    content = collect(engine, request)
-    charts = export_charts(content) if image_formats else []
-    total = 1 + len(charts) * len(image_formats) + len(documents)
-    done = 1
-    report_progress(done, total, STEP_NUMBERS)
+    image_formats.sort(key=lambda fmt: fmt != FIRST_FORMAT)
+    lock = threading.Lock()  # images report from Chromium's thread, documents from this one
+    done, total = 0, 0
 
-    def image_done() -> None:
+    def step(name: str) -> None:
         nonlocal done
-        done += 1
-        report_progress(done, total, STEP_IMAGES)
+        with lock:
+            done += 1
+            report_progress(done, total, name)
 
     out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    # A document that places no image (the workbook) is written on a second thread while Chromium draws (its
-    # processes do the drawing, so this thread mostly waits); the others after the images.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-document") as pool:
+    # Left in reverse order: Chromium first (cancelling the images not drawn yet), then the threads that wait on it.
+    with ExitStack() as stack:
+        preparing = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-png"))
+        writing = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-document"))
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="raak-export-")))
+        # Chromium starts now, while the numbers are gathered and the figures built.
+        renderer = stack.enter_context(ChartRenderer(render_tabs())) if image_formats else None
+        content = collect(engine, request)
+        charts = export_charts(content) if renderer else []
+        total = 1 + len(charts) * len(image_formats) + len(documents)
+        step(STEP_NUMBERS)
+        # A document that places no image (the workbook) is written on a second thread while Chromium draws (its
+        # processes do the drawing, so this thread mostly waits); the others once their images are drawn.
         early = {
-            fmt.name: pool.submit(_write, fmt, content, {}, out / fmt.filename(request.stem))
+            fmt.name: writing.submit(_write, fmt, content, {}, out / fmt.filename(request.stem), {})
             for fmt in documents
             if fmt.places is None
         }
-        with tempfile.TemporaryDirectory(prefix="raak-export-") as scratch:
-            folders = {fmt: out if fmt in formats else Path(scratch) for fmt in image_formats}
-            images = render_images(charts, folders, request.round_label, image_done)
-            for fmt in documents:
-                if fmt.places is not None:
-                    placed_images = {key: paths[fmt.places] for key, paths in images.items()}
-                    written[fmt.name] = _write(fmt, content, placed_images, out / fmt.filename(request.stem))
-                    done += 1
-                    report_progress(done, total, fmt.step)
+        folders = {fmt: out if fmt in formats else scratch for fmt in image_formats}
+        images: dict[tuple[str, str], dict[str, Path]] = {}
+        drawn: dict[str, list[Future[None]]] = {fmt: [] for fmt in folders}
+        prepared: dict[Path, Future[Any]] = {}
+        if renderer is not None and charts:
+            images, drawn, prepared = _draw_charts(charts, request.round_label, renderer, folders, preparing, step)
+        written: dict[str, Path] = {}
         for fmt in documents:
-            if fmt.name in early:
-                written[fmt.name] = early[fmt.name].result()
-                done += 1
-                report_progress(done, total, fmt.step)
+            if fmt.places is not None:
+                for image in drawn.get(fmt.places, []):
+                    image.result()
+                placed_images = {key: paths[fmt.places] for key, paths in images.items()}
+                written[fmt.name] = _write(fmt, content, placed_images, out / fmt.filename(request.stem), prepared)
+                step(fmt.step)
+        for images_drawn in drawn.values():
+            for image in images_drawn:
+                image.result()
+        for name, document in early.items():
+            written[name] = document.result()
+            step(BY_NAME[name].step)
     files = [written[fmt.name] for fmt in documents]
     files += [paths[fmt] for paths in images.values() for fmt in IMAGE_FORMATS if fmt in formats and fmt in paths]
     report_progress(total, total, STEP_DONE)
     return files
 
 
-def _write(fmt: ExportFormat, content: ExportContent, images: dict[tuple[str, str], Path], path: Path) -> Path:
+def _draw_charts(
+    charts: list[Chart],
+    round_label: str,
+    renderer: ChartRenderer,
+    folders: dict[str, Path],
+    preparing: ThreadPoolExecutor,
+    step: Callable[[str], None],
+) -> tuple[dict[tuple[str, str], dict[str, Path]], dict[str, list[Future[None]]], dict[Path, Future[Any]]]:
+    """Ask for every chart's images: the first format (PNG) of all charts before the others, since the PDF needs
+    only the PNGs and is written while Chromium draws the rest. Each PNG is prepared for the PDF on a worker thread
+    once drawn (`pdf.prepare_image`). Returns the files, the futures per format and the prepared PNGs."""
+    from dashboard.exports.pdf import prepare_image
+
+    images: dict[tuple[str, str], dict[str, Path]] = {}
+    drawn: dict[str, list[Future[None]]] = {fmt: [] for fmt in folders}
+    prepared: dict[Path, Future[Any]] = {}
+
+    def prepare(path: Path, future: Future[None]) -> Any:
+        future.result()
+        return prepare_image(path)
+
+    figures = [chart.figure.to_dict() for chart in charts]  # once per chart, shared by its formats
+    for fmt, folder in folders.items():
+        for chart, figure in zip(charts, figures, strict=True):
+            path = _image_path(chart, folder, fmt, round_label)
+            images.setdefault((chart.scope, chart.name), {})[fmt] = path
+            future = renderer.draw(figure, chart.height, path, fmt)
+            future.add_done_callback(lambda _done: step(STEP_IMAGES))
+            drawn[fmt].append(future)
+            if fmt == "png":
+                prepared[path] = preparing.submit(prepare, path, future)
+    return images, drawn, prepared
+
+
+def _write(
+    fmt: ExportFormat, content: ExportContent, images: dict[tuple[str, str], Path], path: Path, prepared: Prepared
+) -> Path:
     """One document format's file."""
     if fmt.write is None:
         raise ValueError(f"{fmt.name} is a chart format, drawn by render_images")
-    return fmt.write(content, images, path)
+    return fmt.write(content, images, path, prepared)
 
 
 def zip_files(files: list[Path], target: Path) -> Path:

@@ -8,14 +8,18 @@ format (`write` None) is one file per chart, all drawn together in one Chromium.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dashboard.exports.content import STEP_IMAGES, STEP_PDF, STEP_XLSX, ExportContent, ExportError
 
 Images = dict[tuple[str, str], Path]  # (scope, chart name) → image file
-DocumentWriter = Callable[[ExportContent, Images, Path], Path]
+# PNG → its stream for the PDF being prepared while Chromium draws (`pdf.prepare_image`); empty: none prepared
+Prepared = Mapping[Path, "Future[Any]"]
+DocumentWriter = Callable[[ExportContent, Images, Path, Prepared], Path]
 
 
 @dataclass(frozen=True)
@@ -40,13 +44,13 @@ class ExportFormat:
         return f"{stem}{self.suffix}{self.extension}"
 
 
-def _write_pdf(content: ExportContent, images: Images, path: Path) -> Path:
+def _write_pdf(content: ExportContent, images: Images, path: Path, prepared: Prepared) -> Path:
     from dashboard.exports.pdf import write_pdf  # reportlab loads only when a PDF is written
 
-    return write_pdf(content, images, path)
+    return write_pdf(content, images, path, prepared)
 
 
-def _write_xlsx(content: ExportContent, _images: Images, path: Path) -> Path:
+def _write_xlsx(content: ExportContent, _images: Images, path: Path, _prepared: Prepared) -> Path:
     from dashboard.exports.xlsx import write_workbook
 
     return write_workbook(content, path)

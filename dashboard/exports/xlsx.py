@@ -4,10 +4,15 @@ Each table sheet holds the rows of one table of `raak report --json` (same value
 percentages, dates as dates), with a header naming the unit. The "Kolommen"/"Columns" sheet describes every column
 and names its source and the charts it feeds. Text that a spreadsheet would run as a formula is neutralised with
 `dashboard.web.components.neutralise`, the same rule as the dashboard's downloads.
+
+The file is written as XML text by `etl.templates.xlsx` (the templates' writer) with this module's stylesheet: the
+same cells, number formats, header style, widths, frozen header and filters that openpyxl wrote, about ten times
+faster (openpyxl took ~2 s for the national workbook's 118,000 cells).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,22 +20,25 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.analytics.metrics import Lang
 from dashboard.analytics.report import jsonable
 from dashboard.exports.content import NATIONAL, ExportContent, safe_name
 from dashboard.exports.downloads import neutralise
 from dashboard.i18n import t
+from etl.templates.xlsx import Sheet, Stylesheet, Value, workbook_bytes
 
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
-HEADER_FONT = Font(bold=True)
+HEADER_FILL = "00D9D9D9"  # light grey behind the header row
 MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH = 8, 60
 WIDTH_SAMPLE_ROWS = 200  # rows looked at to size a column
 NUMBER_FORMATS = {"share": "0.0%", "count": "0", "days": "0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+HEADER = "header"
+# Excel's built-in number formats by code (id 1 is "0"); the others are defined in the stylesheet from id 164 on
+BUILTIN_FORMATS = {"0": 1}
+FIRST_CUSTOM_FORMAT = 164
+# Text that cannot be written in an XML file (ASCII control characters other than tab, newline, carriage return);
+# openpyxl refused such text the same way.
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # unit key → (short label for the header, explanation for the columns sheet), per language
 UNITS: dict[str, dict[Lang, tuple[str, str]]] = {
@@ -567,73 +575,117 @@ def cell_value(value: Any, unit: str) -> Any:
     return neutralise(value)
 
 
-def _style_header(sheet: Worksheet) -> None:
-    for cell in sheet[1]:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+def _stylesheet() -> Stylesheet:
+    """The workbook's styles: the default cell, the header (bold, grey, wrapped at the top) and one style per
+    number format (as openpyxl wrote them: Calibri 11, formats not built into Excel numbered from 164)."""
+    codes = list(dict.fromkeys(NUMBER_FORMATS.values()))
+    customs = [code for code in codes if code not in BUILTIN_FORMATS]
+    ids = BUILTIN_FORMATS | {code: FIRST_CUSTOM_FORMAT + n for n, code in enumerate(customs)}
+    custom = [f'<numFmt numFmtId="{ids[code]}" formatCode="{code}"/>' for code in customs]
+    plain = '<xf numFmtId="{}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<numFmts count="{len(custom)}">{"".join(custom)}</numFmts>'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+        '<font><b val="1"/></font></fonts>'
+        '<fills count="3"><fill><patternFill/></fill><fill><patternFill patternType="gray125"/></fill>'
+        f'<fill><patternFill patternType="solid"><fgColor rgb="{HEADER_FILL}"/></patternFill></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{2 + len(codes)}">'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" '
+        'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+        + "".join(plain.format(ids[code]) for code in codes)
+        + "</cellXfs>"
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    )
+    index = {"default": 0, HEADER: 1} | {code: 2 + n for n, code in enumerate(codes)}
+    return Stylesheet(xml, index)
 
 
-def _fit_columns(sheet: Worksheet) -> None:
-    for index, column in enumerate(sheet.iter_cols(max_row=WIDTH_SAMPLE_ROWS), start=1):
-        longest = max((len(str(cell.value)) for cell in column if cell.value is not None), default=0)
-        width = min(max(longest + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
-        sheet.column_dimensions[get_column_letter(index)].width = width
+STYLESHEET = _stylesheet()
 
 
-def _write_row(sheet: Worksheet, row: int, values: list[Any], units: list[str]) -> None:
-    """Row `row` of `sheet`, each value in the number format of its unit."""
-    for column, (value, unit) in enumerate(zip(values, units, strict=True), start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
-        if unit in NUMBER_FORMATS and value is not None:
-            cell.number_format = NUMBER_FORMATS[unit]
+class _TableWriter:
+    """One sheet being filled row by row: a frozen header with a filter, each value in its unit's number format,
+    and columns as wide as their longest text among the first WIDTH_SAMPLE_ROWS rows."""
+
+    def __init__(self, name: str, header_row: list[Any]) -> None:
+        self.sheet = Sheet(name, protected=False, frozen_rows=1, stylesheet=STYLESHEET, auto_filter=True)
+        self.longest = [0] * len(header_row)
+        self.row = 0
+        self.write(header_row, [""] * len(header_row), style=HEADER)
+
+    def write(self, values: list[Any], units: list[str], style: str | None = None) -> None:
+        """The next row; `style` for every cell, else each cell's number format (a blank stays unformatted)."""
+        self.row += 1
+        sample = self.row <= WIDTH_SAMPLE_ROWS
+        for column, (value, unit) in enumerate(zip(values, units, strict=True), start=1):
+            if value is None:
+                continue
+            if sample:
+                self.longest[column - 1] = max(self.longest[column - 1], len(str(value)))
+            cell_style = style or NUMBER_FORMATS.get(unit, "default")
+            self.sheet.set(self.row, column, _cell(value, self.sheet.name, self.row, column), cell_style)
+
+    def done(self) -> Sheet:
+        """The sheet with its column widths."""
+        self.sheet.widths = {
+            column: min(max(longest + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
+            for column, longest in enumerate(self.longest, start=1)
+        }
+        return self.sheet
+
+
+def _cell(value: Any, sheet: str, row: int, column: int) -> Value:
+    """A value as the writer takes it; empty text is an empty cell (as openpyxl wrote it)."""
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS.search(value):
+            raise ValueError(f"sheet {sheet!r}, row {row}, column {column}: text with a control character")
+        return value or None
+    if value is None or isinstance(value, bool | int | float | date):
+        return value
+    raise TypeError(f"sheet {sheet!r}, row {row}, column {column}: cannot write {type(value).__name__} to Excel")
 
 
 def _key_value_sheet(
-    book: Workbook, name: str, rows: list[tuple[str, str, Any, str]], source: str, lang: Lang
-) -> list[list[Any]]:
-    """A sheet of (label, unit, value, field) rows; returns its lines for the columns sheet."""
-    sheet = book.create_sheet(name)
-    sheet.append([_t(key, lang) for key in KEY_VALUE_FIELDS])
-    for row, (label, unit, value, path) in enumerate(rows, start=2):
+    name: str, rows: list[tuple[str, str, Any, str]], source: str, lang: Lang
+) -> tuple[Sheet, list[list[Any]]]:
+    """A sheet of (label, unit, value, field) rows, and its lines for the columns sheet."""
+    sheet = _TableWriter(name, [_t(key, lang) for key in KEY_VALUE_FIELDS])
+    for label, unit, value, path in rows:
         values = [neutralise(label), cell_value(value, unit), UNITS[unit][lang][1], path]
-        _write_row(sheet, row, values, ["text", unit, "", ""])
-    _style_header(sheet)
-    _fit_columns(sheet)
-    return [[name, _t(f, lang), f, "", _t(f"kv.{f}", lang), source, ""] for f in KEY_VALUE_FIELDS]
+        sheet.write(values, ["text", unit, "", ""])
+    lines = [[name, _t(f, lang), f, "", _t(f"kv.{f}", lang), source, ""] for f in KEY_VALUE_FIELDS]
+    return sheet.done(), lines
 
 
-def _table_sheet(book: Workbook, table: TableSheet, content: ExportContent) -> list[list[Any]]:
-    """A sheet of one table's rows under headers with units; returns its lines for the columns sheet."""
+def _table_sheet(table: TableSheet, content: ExportContent) -> tuple[Sheet, list[list[Any]]]:
+    """A sheet of one table's rows under headers with units, and its lines for the columns sheet."""
     lang = content.request.lang
     name = _pick(table.names, lang)
-    sheet = book.create_sheet(name)
     units = [COLUMNS[f][0] for f in table.columns]
-    sheet.append([header(f, lang) for f in table.columns])
-    for row, record in enumerate(table.rows(content), start=2):
-        values = [cell_value(record.get(f), u) for f, u in zip(table.columns, units, strict=True)]
-        _write_row(sheet, row, values, units)
-    _style_header(sheet)
-    _fit_columns(sheet)
+    sheet = _TableWriter(name, [header(f, lang) for f in table.columns])
+    for record in table.rows(content):
+        sheet.write([cell_value(record.get(f), u) for f, u in zip(table.columns, units, strict=True)], units)
     charts = ", ".join(f"{safe_name(content.request.round_label)}_{chart}" for chart in table.charts)
-    return [
+    lines = [
         [name, header(f, lang), f, UNITS[COLUMNS[f][0]][lang][1], _pick(COLUMNS[f][2], lang), table.source, charts]
         for f in table.columns
     ]
+    return sheet.done(), lines
 
 
-def _columns_sheet(book: Workbook, described: list[list[Any]], lang: Lang) -> None:
+def _columns_sheet(described: list[list[Any]], lang: Lang) -> Sheet:
     """The sheet describing every column of every sheet, itself included."""
     name = _pick(COLUMNS_SHEET, lang)
     own = [[name, _t(k, lang), k, "", _t(f"columns.{k}", lang), _t("source.about", lang), ""] for k in COLUMNS_FIELDS]
-    sheet = book.create_sheet(name)
-    sheet.append([_t(key, lang) for key in COLUMNS_FIELDS])
+    sheet = _TableWriter(name, [_t(key, lang) for key in COLUMNS_FIELDS])
     for row in [*described, *own]:
-        sheet.append([neutralise(value) for value in row])
-    _style_header(sheet)
-    _fit_columns(sheet)
+        sheet.write([neutralise(value) for value in row], [""] * len(row))
+    return sheet.done()
 
 
 def _about_rows(content: ExportContent, document: dict[str, Any], lang: Lang) -> list[tuple[str, str, Any, str]]:
@@ -653,15 +705,18 @@ def write_workbook(content: ExportContent, path: Path) -> Path:
     """Write the workbook of `content` to `path`: about, national, one sheet per table, then the columns sheet."""
     lang = content.request.lang
     document = content.report.to_dict()
-    book = Workbook()
-    book.remove(book.active)
     about, national = (_pick(names, lang) for names, _ in KEY_VALUE_SHEETS.values())
     national_rows = [(_pick(label, lang), unit, lookup(document, p), p) for p, (unit, label) in NATIONAL_ROWS.items()]
-    described = _key_value_sheet(book, about, _about_rows(content, document, lang), _t("source.about", lang), lang)
-    described += _key_value_sheet(book, national, national_rows, "raak report --json", lang)
-    for table in SHEETS:
-        if content.national or not table.national_only:
-            described += _table_sheet(book, table, content)
-    _columns_sheet(book, described, lang)
-    book.save(path)
+    sheets: list[Sheet] = []
+    described: list[list[Any]] = []
+    parts = [
+        _key_value_sheet(about, _about_rows(content, document, lang), _t("source.about", lang), lang),
+        _key_value_sheet(national, national_rows, "raak report --json", lang),
+    ]
+    parts += [_table_sheet(table, content) for table in SHEETS if content.national or not table.national_only]
+    for sheet, lines in parts:
+        sheets.append(sheet)
+        described += lines
+    sheets.append(_columns_sheet(described, lang))
+    path.write_bytes(workbook_bytes(sheets, created=content.made_at))
     return path

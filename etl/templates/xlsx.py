@@ -5,19 +5,22 @@ openpyxl hashes every style object of every cell and serialises through an eleme
 `raak demo` (118 workbooks) spend most of its time writing workbooks. This writer builds the same parts that
 openpyxl wrote (content types, workbook, styles, one worksheet per sheet with widths, heights, frozen header,
 protection, the Status dropdown, print setup) as strings, about 30× faster. Only what the templates use is
-supported: strings (inline), numbers, booleans and blanks, in the styles of :data:`STYLES`.
+supported: strings (inline), numbers, booleans, dates and blanks, in the styles of :data:`STYLES`.
+
+The steering-group export's workbook (`dashboard.exports.xlsx`) uses the same writer with its own
+:class:`Stylesheet` (number formats, a header style) and an autofilter over each table.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from xml.sax.saxutils import escape, quoteattr
 
-Value = str | int | float | bool | None
+Value = str | int | float | bool | date | datetime | None
 
 # name → index into cellXfs of STYLES_XML; "input" is the only unlocked style (the Status and Toelichting cells)
 STYLES = {"default": 0, "title": 1, "label": 2, "left": 3, "header": 4, "wrap": 5, "input": 6, "warning": 7}
@@ -56,6 +59,27 @@ STYLES_XML = (
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
 )
+EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system (serials from 1900-03-01 on are exact)
+SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class Stylesheet:
+    """A workbook's styles part and the cell styles it defines: name → index into its cellXfs."""
+
+    xml: str
+    index: Mapping[str, int]
+
+
+TEMPLATE_STYLES = Stylesheet(STYLES_XML, STYLES)
+
+
+def excel_serial(value: date | datetime) -> int | float:
+    """A date as Excel's day number (a datetime with the time as a fraction of a day), as openpyxl writes it."""
+    moment = value if isinstance(value, datetime) else datetime.combine(value, time())
+    day = (moment - EXCEL_EPOCH).days
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 10**6
+    return day + seconds / SECONDS_PER_DAY if isinstance(value, datetime) else day
 
 
 def column_letter(column: int) -> str:
@@ -93,10 +117,12 @@ class Sheet:
     heights: dict[int, float] = field(default_factory=dict)
     validations: list[ListValidation] = field(default_factory=list)
     cells: dict[int, dict[int, tuple[Value, str]]] = field(default_factory=dict)
+    stylesheet: Stylesheet = TEMPLATE_STYLES
+    auto_filter: bool = False  # a filter button on every column of the first row, over all rows
 
     def set(self, row: int, column: int, value: Value, style: str = "default") -> None:
-        """Put `value` in a cell with one of :data:`STYLES` (a blank with a style is an empty, styled cell)."""
-        if style not in STYLES:
+        """Put `value` in a cell with one of the stylesheet's styles (a blank with a style is an empty, styled cell)."""
+        if style not in self.stylesheet.index:
             raise ValueError(f"unknown style {style!r}")
         self.cells.setdefault(row, {})[column] = (value, style)
 
@@ -108,13 +134,17 @@ class Sheet:
         for column, value in enumerate(values, start=1):
             self.set(row, column, value)
 
+    def dimension(self) -> str:
+        """The range from A1 to the last row and column with a cell: "A1:K14631"."""
+        last_row = max(self.cells, default=1)
+        last_column = max((max(row) for row in self.cells.values() if row), default=1)
+        return f"A1:{column_letter(last_column)}{last_row}"
+
     def xml(self) -> str:
         parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}">']
         if self.fit_to_page_width:
             parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
-        last_row = max(self.cells, default=1)
-        last_column = max((max(row) for row in self.cells.values() if row), default=1)
-        parts.append(f'<dimension ref="A1:{column_letter(last_column)}{last_row}"/>')
+        parts.append(f'<dimension ref="{self.dimension()}"/>')
         if self.frozen_rows:
             top = f"A{self.frozen_rows + 1}"
             parts.append(
@@ -132,13 +162,16 @@ class Sheet:
             )
             parts.append("</cols>")
         parts.append("<sheetData>")
+        index = self.stylesheet.index
+        letters = {column: column_letter(column) for row in self.cells.values() for column in row}
         for row in sorted(self.cells):
             height = self.heights.get(row)
             size = f' ht="{height:g}" customHeight="1"' if height else ""
             parts.append(f'<row r="{row}"{size}>')
             cells = self.cells[row]
             for column in sorted(cells):
-                parts.append(_cell(f"{column_letter(column)}{row}", *cells[column]))
+                value, style = cells[column]
+                parts.append(_cell(f"{letters[column]}{row}", value, index[style]))
             parts.append("</row>")
         parts.append("</sheetData>")
         if self.protected:
@@ -147,6 +180,8 @@ class Sheet:
                 f'<sheetProtection sheet="1" objects="0" scenarios="0" formatColumns="{may_format}" '
                 f'formatRows="{may_format}" selectLockedCells="0" selectUnlockedCells="0"/>'
             )
+        if self.auto_filter:
+            parts.append(f'<autoFilter ref="{self.dimension()}"/>')
         if self.validations:
             parts.append(f'<dataValidations count="{len(self.validations)}">')
             for v in self.validations:
@@ -165,14 +200,23 @@ class Sheet:
         return "".join(parts)
 
 
-def _cell(ref: str, value: Value, style: str) -> str:
-    s = f' s="{STYLES[style]}"' if STYLES[style] else ""
+def _cell(ref: str, value: Value, style: int) -> str:
+    s = f' s="{style}"' if style else ""
     if value is None:
         return f'<c r="{ref}"{s}/>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    if isinstance(value, float):  # 16 significant digits, as openpyxl writes them (Excel shows 15)
+        return f'<c r="{ref}"{s}><v>{value:.16g}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"{s}><v>{value}</v></c>'
+    if isinstance(value, date):  # a datetime is a date too
+        serial = excel_serial(value)
+        return (
+            f'<c r="{ref}"{s}><v>{serial:.16g}</v></c>'
+            if isinstance(serial, float)
+            else f'<c r="{ref}"{s}><v>{serial}</v></c>'
+        )
     text = str(value)
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
@@ -182,6 +226,9 @@ def workbook_bytes(sheets: list[Sheet], *, created: datetime | None = None) -> b
     """The .xlsx file of `sheets`, in order; the first visible sheet is the active one."""
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
+    stylesheet = sheets[0].stylesheet
+    if any(sheet.stylesheet is not stylesheet for sheet in sheets):
+        raise ValueError("the sheets of one workbook share one stylesheet")
     created = created or datetime.now(UTC)
     count = len(sheets)
     overrides = "".join(
@@ -227,10 +274,17 @@ def workbook_bytes(sheets: list[Sheet], *, created: datetime | None = None) -> b
         f'<sheet name={quoteattr(sheet.name)} sheetId="{n}"{HIDDEN if sheet.hidden else ""} r:id="rId{n}"/>'
         for n, sheet in enumerate(sheets, start=1)
     )
+    filters = "".join(  # Excel keeps a filter's range as this hidden name of its sheet
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
+        f"{escape(_absolute(sheet.name, sheet.dimension()))}</definedName>"
+        for n, sheet in enumerate(sheets)
+        if sheet.auto_filter
+    )
+    names = f"<definedNames>{filters}</definedNames>" if filters else ""
     workbook = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
         f'<bookViews><workbookView firstSheet="0" activeTab="{active}"/></bookViews>'
-        f'<sheets>{entries}</sheets><calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
+        f'<sheets>{entries}</sheets>{names}<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
     )
     workbook_rels = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_PKG_REL}">'
@@ -248,7 +302,19 @@ def workbook_bytes(sheets: list[Sheet], *, created: datetime | None = None) -> b
         archive.writestr("docProps/app.xml", app)
         archive.writestr("xl/workbook.xml", workbook)
         archive.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
-        archive.writestr("xl/styles.xml", STYLES_XML)
+        archive.writestr("xl/styles.xml", stylesheet.xml)
         for n, sheet in enumerate(sheets, start=1):
             archive.writestr(f"xl/worksheets/sheet{n}.xml", sheet.xml())
     return out.getvalue()
+
+
+def _absolute(sheet: str, ref: str) -> str:
+    """`'Regio''s'!$A$1:$N$29`: a sheet's range as an absolute reference, the sheet name quoted."""
+    start, end = ref.split(":")
+    quoted = sheet.replace("'", "''")
+
+    def fixed(cell: str) -> str:
+        letters = cell.rstrip("0123456789")
+        return f"${letters}${cell[len(letters) :]}"
+
+    return f"'{quoted}'!{fixed(start)}:{fixed(end)}"
