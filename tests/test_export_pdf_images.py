@@ -27,7 +27,8 @@ def _png(path: Path, size: tuple[int, int], seed: int, mode: str = "RGBA") -> Pa
     draw = ImageDraw.Draw(image)
     for n in range(12):
         box = ((seed * 37 + n * 151) % size[0], (n * 89) % size[1])
-        draw.rectangle([box, (box[0] + 180, box[1] + 90)], fill=((seed * 50) % 256, n * 20, 200))
+        colour = ((seed * 50) % 256, n * 20, 200) if mode.startswith("RGB") else n * 20
+        draw.rectangle([box, (box[0] + 180, box[1] + 90)], fill=colour)
         draw.text((40, 40 + 30 * n), f"chart {seed} line {n}", fill="black")
     image.save(path)
     return path

@@ -400,7 +400,6 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
             done += 1
             report_progress(done, total, name)
 
-    out.mkdir(parents=True, exist_ok=True)
     # Left in reverse order: Chromium first (cancelling the images not drawn yet), then the threads that wait on it.
     with ExitStack() as stack:
         preparing = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-png"))
@@ -412,6 +411,7 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
         charts = export_charts(content) if renderer else []
         total = 1 + len(charts) * len(image_formats) + len(documents)
         step(STEP_NUMBERS)
+        out.mkdir(parents=True, exist_ok=True)  # only once the round and region are known to exist
         # A document that places no image (the workbook) is written on a second thread while Chromium draws (its
         # processes do the drawing, so this thread mostly waits); the others once their images are drawn.
         early = {
