@@ -681,9 +681,14 @@ def current_submissions(conn: Connection, round_id: int, municipality_codes: Seq
     return frame.drop(columns="submission_id")
 
 
+def demo_marked(conn: Connection) -> bool:
+    """Whether the audit log holds the entry `raak demo` leaves in a database it made."""
+    return conn.scalar(select(m.AuditLog.id).where(m.AuditLog.action == DEMO_ACTION).limit(1)) is not None
+
+
 def is_demo_database(engine: Engine) -> bool:
-    """Whether `raak demo` made this database (it leaves an audit entry saying so)."""
+    """Whether `raak demo` made this database (also for a database without tables yet)."""
     if not inspect(engine).has_table(m.AuditLog.__tablename__):
         return False
     with engine.connect() as conn:
-        return conn.scalar(select(m.AuditLog.id).where(m.AuditLog.action == DEMO_ACTION).limit(1)) is not None
+        return demo_marked(conn)

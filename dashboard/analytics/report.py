@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from dashboard.analytics import metrics
 from dashboard.analytics import queries as data
@@ -22,7 +22,6 @@ from dashboard.analytics.cache import cached
 from dashboard.analytics.metrics import Lang, Projection, Target, Weighting
 from dashboard.i18n import LANGUAGES
 from etl.reference.divisions import Change, crosswalk, predecessors
-from etl.store import models as m
 
 NATIONAL = "national"
 REGION = "region"
@@ -86,9 +85,8 @@ class RoundScores:
     weighting: Weighting
     population_year: int | None
     expected: pd.DataFrame
-    every_count: pd.DataFrame = field(
-        repr=False
-    )  # per municipality × level for the last round, per municipality before
+    # per municipality × level for the last round of a report, per municipality for the rounds before it
+    every_count: pd.DataFrame = field(repr=False)
     every_score: pd.DataFrame = field(repr=False)
 
     @property
@@ -261,13 +259,13 @@ def _history(per_round: list[RoundScores], target: Target, changes: list[Change]
     """
     last = per_round[-1]
     position = {item.round_id: i for i, item in enumerate(per_round)}
-    same = [item.round_id for item in per_round if int(item.round["division_year"]) == int(last.round["division_year"])]
+    same = {item.round_id for item in per_round if int(item.round["division_year"]) == int(last.round["division_year"])}
     shared = last.every_score
     kept = shared[shared["round_id"].isin(same)]
     mapped = [
         _on_division(item, last, changes).assign(_round=position[item.round_id])
         for item in per_round
-        if item.round_id not in set(same)
+        if item.round_id not in same
     ]
     kept = kept.assign(_round=kept["round_id"].map(position)).drop(columns="round_id")
     scores = pd.concat([kept, *mapped], ignore_index=True).sort_values("_round", kind="stable")
@@ -561,8 +559,7 @@ def navigation(engine: Engine) -> Navigation:
             history = round_report(engine, labels[-1]).history
             national = history[(history["scope"] == NATIONAL) & (history["n_returns"] > 0)]
             chosen = str(national["round_label"].iloc[-1]) if not national.empty else labels[-1]
-        demo = conn.scalar(select(m.AuditLog.id).where(m.AuditLog.action == data.DEMO_ACTION).limit(1)) is not None
-        return Navigation(labels, chosen, demo, data.data_version(conn))
+        return Navigation(labels, chosen, data.demo_marked(conn), data.data_version(conn))
 
     return cached(engine, "navigation", (), build)
 

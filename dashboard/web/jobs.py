@@ -151,6 +151,11 @@ def _build(engine: Engine, request: ExportRequest, store: Store, job_id: str) ->
         _write(store, JobStatus(job_id, FAILED, message_nl=FAILED_NL, message_en=FAILED_EN))
 
 
+def _engine(database_url: str | None) -> Engine:
+    """A task's database: the one the web process named, else the configured one."""
+    return engine_for(database_url) if database_url else get_engine()
+
+
 def run_export(job_id: str, database_url: str | None = None) -> None:
     """The queue's task: run export job `job_id` from its stored request (on the configured database unless
     `database_url` names another)."""
@@ -160,14 +165,14 @@ def run_export(job_id: str, database_url: str | None = None) -> None:
     except FileNotFoundError:
         log.warning("export job %s has no request (removed?)", job_id)
         return
-    _build(engine_for(database_url) if database_url else get_engine(), request, store, job_id)
+    _build(_engine(database_url), request, store, job_id)
 
 
 def run_upload(job_id: str, database_url: str | None = None) -> None:
     """The upload queue's task: process the job, then compute its round's reports once, here, so no web process
     computes them when the first page after the upload is asked for (a failure there costs speed, not the job)."""
     upload_jobs.run_job(job_id, database_url)
-    engine = engine_for(database_url) if database_url else get_engine()
+    engine = _engine(database_url)
     job = upload_jobs.job_view(engine, job_id, "", sees_all=True)
     files = job.files if job is not None else []
     changed = sorted({f.report.round for f in files if f.report and f.report.status == "accepted" and f.report.round})

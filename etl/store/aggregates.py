@@ -35,6 +35,7 @@ NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.a
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
 TOTALS = cast(Table, m.RoundTotal.__table__)  # per round × municipality: the sums of its aggregates
 COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
+TOTAL_COLUMNS = ("round_id", "municipality_code", *COUNT_COLUMNS)
 REFRESH_ACTION = "aggregates.refresh"
 KEY_COLUMNS = ("round_id", "municipality_code", "level_code", "group_code")
 
@@ -73,6 +74,21 @@ def _lock_rounds(session: Session, round_ids: Collection[int] | None) -> None:
         session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
 
 
+def _delete_stored(
+    session: Session, round_ids: Collection[int] | None, municipality_codes: Collection[str] | None
+) -> None:
+    """Lock the rounds (see `_lock_rounds`) and delete their stored aggregates and totals (None: every round; only
+    of `municipality_codes` if given), before they are written anew."""
+    _lock_rounds(session, round_ids)
+    for table in (AGGREGATES, TOTALS):
+        stmt = delete(table)
+        if round_ids is not None:
+            stmt = stmt.where(table.c.round_id.in_(list(round_ids)))
+        if municipality_codes is not None:
+            stmt = stmt.where(table.c.municipality_code.in_(list(municipality_codes)))
+        session.execute(stmt)
+
+
 def refresh(
     session: Session, round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None
 ) -> None:
@@ -83,22 +99,11 @@ def refresh(
     if municipality_codes is not None and not municipality_codes:
         return
     session.flush()  # the assessments the caller changed through the ORM must be visible to the INSERT … SELECT
-    _lock_rounds(session, round_ids)
-    for table in (AGGREGATES, TOTALS):
-        stmt = delete(table)
-        if round_ids is not None:
-            stmt = stmt.where(table.c.round_id.in_(list(round_ids)))
-        if municipality_codes is not None:
-            stmt = stmt.where(table.c.municipality_code.in_(list(municipality_codes)))
-        session.execute(stmt)
+    _delete_stored(session, round_ids, municipality_codes)
     session.execute(
         insert(AGGREGATES).from_select([*KEY_COLUMNS, *COUNT_COLUMNS], counts_query(round_ids, municipality_codes))
     )
-    session.execute(
-        insert(TOTALS).from_select(
-            ["round_id", "municipality_code", *COUNT_COLUMNS], totals_query(round_ids, municipality_codes)
-        )
-    )
+    session.execute(insert(TOTALS).from_select(list(TOTAL_COLUMNS), totals_query(round_ids, municipality_codes)))
 
 
 def totals_query(round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None) -> Any:
@@ -149,12 +154,7 @@ def store_counts(
         total = totals.setdefault(code, [0, 0, 0])
         for index, number in enumerate(numbers):
             total[index] += number
-    _lock_rounds(session, [round_id])
-    for table in (AGGREGATES, TOTALS):
-        key = table.c
-        session.execute(
-            delete(table).where(key.round_id == round_id, key.municipality_code.in_(list(municipality_codes)))
-        )
+    _delete_stored(session, [round_id], municipality_codes)
     insert_rows(
         session,
         AGGREGATES,
@@ -164,7 +164,7 @@ def store_counts(
     insert_rows(
         session,
         TOTALS,
-        ("round_id", "municipality_code", *COUNT_COLUMNS),
+        TOTAL_COLUMNS,
         [(round_id, code, *numbers) for code, numbers in totals.items()],
     )
 

@@ -9,12 +9,13 @@ import flask
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.analytics import Engine
 from dashboard.analytics.queries import NotFoundError
 from dashboard.analytics.report import municipality_detail, municipality_region
 from dashboard.figures import charts as figures
 from dashboard.i18n import normalize_language
 from dashboard.web import components as c
-from dashboard.web.auth import current_principal
+from dashboard.web.auth import Principal, current_principal
 from dashboard.web.pages.view import LANG_PARAM, Page, View
 
 ROUNDS_SHOWN = 8  # rounds drawn on the page (the chosen one and those before it); the rest is a download
@@ -22,11 +23,14 @@ HISTORY_ROUTE = "/gemeente/<code>/geschiedenis.<fmt>"
 ENGINE_EXTENSION = "raak_engine_municipality"
 
 
-def allowed(view: View, code: str) -> bool:
+def may_see(user: Principal, engine: Engine, code: str) -> bool:
     """Coordinators see the municipalities of their own regions only (an unknown code raises NotFoundError)."""
-    if view.user.role != "coordinator":
-        return True
-    return view.user.sees_region(municipality_region(view.engine, code))
+    return user.role != "coordinator" or user.sees_region(municipality_region(engine, code))
+
+
+def allowed(view: View, code: str) -> bool:
+    """The page's check: `may_see` for the viewer."""
+    return may_see(view.user, view.engine, code)
 
 
 def shown_rounds(labels: list[str], chosen: str | None, limit: int = ROUNDS_SHOWN) -> list[str]:
@@ -156,7 +160,7 @@ def send_history(code: str, fmt: str) -> flask.Response:
     engine = flask.current_app.extensions[ENGINE_EXTENSION]
     lang = normalize_language(flask.request.args.get(LANG_PARAM))
     try:
-        if user.role == "coordinator" and not user.sees_region(municipality_region(engine, code)):
+        if not may_see(user, engine, code):
             flask.abort(403)
         detail = municipality_detail(engine, code, lang=lang)
     except NotFoundError:
