@@ -8,7 +8,7 @@ municipalities × 35 points) or one municipality read individual assessments.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -507,12 +507,14 @@ def point_statuses(conn: Connection, round_id: int, municipality_codes: Sequence
 # --- rows for the detail views (one region, one municipality) --------------------------------------------------
 
 
-def region_assessments(conn: Connection, round_id: int, region_code: str) -> pd.DataFrame:
-    """The current assessments of one region's municipalities in one round (the region heatmap's cells)."""
+def region_assessments(conn: Connection, round_id: int, region_codes: Collection[str]) -> pd.DataFrame:
+    """The current assessments of some regions' municipalities in one round (the region heatmaps' cells), with
+    each municipality's region_code: one query for every region an export shows."""
     D, R = m.MunicipalityDivision, m.Round
     year = select(R.division_year).where(R.id == round_id).scalar_subquery()
     stmt = (
         select(
+            D.region_code,
             A.municipality_code,
             A.framework_version,
             A.point_number,
@@ -521,7 +523,7 @@ def region_assessments(conn: Connection, round_id: int, region_code: str) -> pd.
             A.comment,
         )
         .join(D, and_(D.municipality_code == A.municipality_code, D.year == year))
-        .where(A.is_current, A.round_id == round_id, D.region_code == region_code)
+        .where(A.is_current, A.round_id == round_id, D.region_code.in_(list(region_codes)))
         .order_by(A.municipality_code, A.point_number)
     )
     frame = _bool(_frame(conn, stmt), "not_applicable")

@@ -7,6 +7,7 @@ a dataclass of DataFrames and scalars (cached per data version), and `to_dict()`
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -42,7 +43,7 @@ MUNICIPALITY_ROUND_COLUMNS = (
 def jsonable(value: Any) -> Any:
     """`value` with DataFrames as lists of records, dates as ISO text, NaN as None and numpy scalars as Python."""
     if isinstance(value, pd.DataFrame):
-        return [jsonable(record) for record in value.to_dict(orient="records")]
+        return _records(value)
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -58,6 +59,25 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as `jsonable` records, converted a column at a time: numbers and flags in one step each, other
+    columns value by value (the export's largest table has half a million values)."""
+    if frame.columns.empty:
+        return [{} for _ in range(len(frame))]
+    keys = [str(name) for name in frame.columns]
+    columns = [_column(frame.iloc[:, position]) for position in range(len(keys))]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _column(series: pd.Series) -> list[Any]:
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else None
+    if kind in ("i", "u", "b"):
+        return series.tolist()
+    if kind == "f":
+        return [None if math.isnan(v) else v for v in series.tolist()]
+    return [jsonable(v) for v in series.tolist()]
 
 
 def json_dict(value: dict[str, Any]) -> dict[str, Any]:
@@ -591,9 +611,12 @@ class RegionDetail:
         return json_dict({k: v for k, v in self.__dict__.items() if k != "status_scale"})
 
 
-def _cells(conn: Connection, report: RoundReport, round_id: int, region_code: str, lang: Lang) -> pd.DataFrame:
-    """Municipality × point rows of one region with the point title, status key/label/colour and comment."""
-    rows = data.region_assessments(conn, round_id, region_code)
+def _cells(
+    conn: Connection, report: RoundReport, round_id: int, region_codes: Collection[str], lang: Lang
+) -> pd.DataFrame:
+    """Municipality × point rows of some regions with the point title, status key/label/colour and comment, and
+    each row's region_code."""
+    rows = data.region_assessments(conn, round_id, region_codes)
     titles = data.points(conn, report.round["framework_versions"]).assign(title=lambda f: _title(f, lang))[
         ["framework_version", "point_number", "level_code", "title"]
     ]
@@ -609,39 +632,61 @@ def _cells(conn: Connection, report: RoundReport, round_id: int, region_code: st
     return names.merge(rows, on="municipality_code", how="inner").reset_index(drop=True)
 
 
+def _by_region(table: pd.DataFrame, codes: Sequence[str], with_national: bool = False) -> dict[str, pd.DataFrame]:
+    """Each region's rows of `table` (with the national rows too: `with_national`), in the table's order; one
+    grouping for all regions instead of a scan of the whole table per region."""
+    positions = table.groupby("region_code", sort=False).indices
+    national = np.flatnonzero(table["scope"] == NATIONAL) if with_national else np.empty(0, dtype=np.intp)
+    none = np.empty(0, dtype=np.intp)
+    return {code: table.iloc[np.union1d(positions.get(code, none), national)].reset_index(drop=True) for code in codes}
+
+
 def region_detail(
     engine: Engine, round_label: str, region_code: str, *, target: Target | None = None, lang: Lang = "nl"
 ) -> RegionDetail:
     """Region `region_code` in round `round_label` (NotFoundError when either is unknown)."""
+    return region_details(engine, round_label, [region_code], target=target, lang=lang)[region_code]
+
+
+def region_details(
+    engine: Engine, round_label: str, region_codes: Sequence[str], *, target: Target | None = None, lang: Lang = "nl"
+) -> dict[str, RegionDetail]:
+    """Several regions of round `round_label` by code, read together (the export shows every region; one query
+    instead of one per region). A NotFoundError names the first unknown round or region."""
     target = target or Target.from_env()
     first = round_report(engine, round_label, target=target, lang=lang)
-    if region_code not in set(first.regions["region_code"]):
-        raise data.not_found("region", "regio", region_code, list(first.regions["region_code"]))
+    known = set(first.regions["region_code"])
+    for code in region_codes:
+        if code not in known:
+            raise data.not_found("region", "regio", code, list(first.regions["region_code"]))
 
-    def build(conn: Connection) -> RegionDetail:
+    def build(conn: Connection) -> dict[str, RegionDetail]:
         same_data = first.data_version == data.data_version(conn)  # else an ingest landed in between
         report = first if same_data else _build_round_report(conn, round_label, target, lang)
         round_id = int(data.find_round(data.rounds(conn), round_label)["id"])
+        cells = _cells(conn, report, round_id, region_codes, lang)
+        regions = _by_region(report.regions, region_codes)
+        municipalities = _by_region(report.municipalities, region_codes)
+        region_cells = _by_region(cells, region_codes)
+        levels = _by_region(report.levels, region_codes, with_national=True)
+        groups = _by_region(report.groups, region_codes, with_national=True)
+        changes = _by_region(report.changes_municipalities, region_codes)
+        return {
+            code: RegionDetail(
+                round_label=round_label,
+                region=regions[code].iloc[0].to_dict(),
+                national=report.national,
+                municipalities=municipalities[code],
+                cells=region_cells[code].drop(columns="region_code"),
+                levels=levels[code],
+                groups=groups[code],
+                changes=changes[code],
+                status_scale=report.status_scale,
+            )
+            for code in region_codes
+        }
 
-        def in_region(table: pd.DataFrame, with_national: bool = False) -> pd.DataFrame:
-            keep = table["region_code"] == region_code
-            if with_national:
-                keep |= table["scope"] == NATIONAL
-            return table[keep].reset_index(drop=True)
-
-        return RegionDetail(
-            round_label=round_label,
-            region=in_region(report.regions).iloc[0].to_dict(),
-            national=report.national,
-            municipalities=in_region(report.municipalities),
-            cells=_cells(conn, report, round_id, region_code, lang),
-            levels=in_region(report.levels, with_national=True),
-            groups=in_region(report.groups, with_national=True),
-            changes=in_region(report.changes_municipalities),
-            status_scale=report.status_scale,
-        )
-
-    return cached(engine, "region_detail", (round_label, region_code, target, lang), build)
+    return cached(engine, "region_details", (round_label, tuple(region_codes), target, lang), build)
 
 
 # --- one municipality ---------------------------------------------------------------------------------------

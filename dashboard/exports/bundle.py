@@ -26,9 +26,10 @@ from sqlalchemy import Engine
 from dashboard.analytics import queries as data
 from dashboard.analytics.queries import is_demo_database
 from dashboard.analytics.report import (
+    RegionDetail,
     RoundReport,
     completeness_table,
-    region_detail,
+    region_details,
     round_report,
 )
 from dashboard.exports.content import (
@@ -60,8 +61,7 @@ MAP_CREDIT = re.compile(r'Credit: "([^"]+)"')
 # --- gathering the numbers ------------------------------------------------------------------------------------
 
 
-def _region_part(engine: Engine, report: RoundReport, code: str) -> RegionPart:
-    detail = region_detail(engine, report.round["label"], code, target=report.target, lang=report.lang)
+def _region_part(report: RoundReport, code: str, detail: RegionDetail) -> RegionPart:
     changes = report.changes_regions[report.changes_regions["region_code"] == code]
     municipalities = detail.municipalities.sort_values("municipality_name")
     return RegionPart(
@@ -95,12 +95,13 @@ def collect(engine: Engine, request: ExportRequest) -> ExportContent:
     if request.region_code is not None and request.region_code not in codes:
         raise data.not_found("region", "regio", request.region_code, codes)
     chosen = [request.region_code] if request.region_code else codes
+    details = region_details(engine, request.round_label, chosen, target=report.target, lang=request.lang)
     with data.snapshot(engine) as conn:
         points = data.points(conn, report.round["framework_versions"])
     return ExportContent(
         request=request,
         report=report,
-        regions=[_region_part(engine, report, code) for code in chosen],
+        regions=[_region_part(report, code, details[code]) for code in chosen],
         completeness=completeness_table(engine, request.round_label),
         point_texts={
             (str(v), int(n)): str(t)
