@@ -56,6 +56,8 @@ FIRST_FORMAT = "png"  # drawn first: the PDF places the PNGs and is written whil
 RENDER_TIMEOUT_SECONDS = 120  # per image
 BROWSER_PATH_ENV = "BROWSER_PATH"
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+PRINTED_MAPS_SCRIPT = Path(__file__).with_name("printed_maps.js")  # geo maps without fetching a world outline
+NO_TOPOJSON_URL = PRINTED_MAPS_SCRIPT.parent.as_uri() + "/"  # never the CDN: a map needing it fails, not fetches
 MAP_CREDIT = re.compile(r'Credit: "([^"]+)"')
 
 # --- gathering the numbers ------------------------------------------------------------------------------------
@@ -131,9 +133,15 @@ def national_charts(content: ExportContent) -> list[Chart]:
         Chart(
             NATIONAL,
             "map_regions",
-            figures.region_map_figure(report.regions, report.municipalities, shapes, weighting=weighting, **kwargs),
+            figures.region_map_figure(
+                report.regions, report.municipalities, shapes, weighting=weighting, printed=True, **kwargs
+            ),
         ),
-        Chart(NATIONAL, "map_municipalities", figures.municipality_map_figure(report.municipalities, shapes, **kwargs)),
+        Chart(
+            NATIONAL,
+            "map_municipalities",
+            figures.municipality_map_figure(report.municipalities, shapes, printed=True, **kwargs),
+        ),
         Chart(
             NATIONAL,
             "ranking",
@@ -288,10 +296,12 @@ class ChartRenderer:
 
     async def _serve(self) -> None:
         from choreographer.errors import ChromeNotFoundError
+        from kaleido import PageGenerator
 
         self._stop = asyncio.Event()
+        page = PageGenerator(mathjax=False, others=[PRINTED_MAPS_SCRIPT.as_uri()])
         try:
-            browser = _browser_class()(n=self._tabs, timeout=RENDER_TIMEOUT_SECONDS, mathjax=False)
+            browser = _browser_class()(n=self._tabs, timeout=RENDER_TIMEOUT_SECONDS, page_generator=page)
         except ChromeNotFoundError as exc:
             self._error = ExportError(
                 f"no Chromium found for the chart images ({exc}); install chromium or set {BROWSER_PATH_ENV} "
@@ -335,7 +345,8 @@ class ChartRenderer:
         """Draw `figure` (a figure dict, shared by its formats) at the print size into `path` as `fmt`."""
         scale = PRINT_SCALE if fmt == "png" else 1  # an SVG is vector: its nominal size is the layout size
         opts = {"format": fmt, "width": PRINT_WIDTH_PX, "height": height, "scale": scale}
-        return asyncio.run_coroutine_threadsafe(self._draw({"fig": figure, "path": path, "opts": opts}), self._loop)
+        spec = {"fig": figure, "path": path, "opts": opts, "topojson": NO_TOPOJSON_URL}
+        return asyncio.run_coroutine_threadsafe(self._draw(spec), self._loop)
 
     def close(self) -> None:
         """Cancel what is not drawn yet, close Chromium and end the thread."""

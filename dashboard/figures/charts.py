@@ -332,17 +332,30 @@ def map_view(geojson: dict[str, Any]) -> tuple[dict[str, float], float]:
     return {"lon": (west + east) / 2, "lat": center_lat}, min(zoom_x, zoom_y) - MAP_PADDING_ZOOM
 
 
-def _map(fig: go.Figure, geojson: dict[str, Any], title: str, lang: Lang, round_label: str, subtitle: str) -> go.Figure:
-    center, zoom = map_view(geojson)
-    fig.update_layout(map={"style": MAP_STYLE, "center": center, "zoom": zoom})
+def _map(
+    fig: go.Figure, geojson: dict[str, Any], title: str, lang: Lang, round_label: str, subtitle: str, printed: bool
+) -> go.Figure:
+    if printed:  # the shapes alone, fitted to the plot area: no base map, no network
+        fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    else:
+        center, zoom = map_view(geojson)
+        fig.update_layout(map={"style": MAP_STYLE, "center": center, "zoom": zoom})
     _finish(
         fig, title, lang, round_label=round_label, subtitle=subtitle, height=MAP_HEIGHT_PX, bottom=MAP_MARGIN_BOTTOM_PX
     )
     return fig
 
 
-def _coverage_trace(frame: pd.DataFrame, geojson: dict[str, Any] | str, z: pd.Series, hover: str) -> go.Choroplethmap:
-    return go.Choroplethmap(
+def _shape_trace(printed: bool) -> type[go.Choropleth] | type[go.Choroplethmap]:
+    """Printed maps are SVG shapes (`Choropleth`: vector in an SVG, drawn in a fraction of the time); the
+    dashboard's are MapLibre's (`Choroplethmap`: smooth zooming and panning in the browser)."""
+    return go.Choropleth if printed else go.Choroplethmap
+
+
+def _coverage_trace(
+    frame: pd.DataFrame, geojson: dict[str, Any] | str, z: pd.Series, hover: str, printed: bool
+) -> go.Choropleth | go.Choroplethmap:
+    return _shape_trace(printed)(
         geojson=geojson,
         featureidkey="properties.statcode",
         locations=frame["municipality_code"],
@@ -367,11 +380,13 @@ def region_map_figure(
     weighting: str,
     lang: Lang = "nl",
     geojson_url: str | None = None,
+    printed: bool = False,
 ) -> go.Figure:
     """Municipality shapes coloured by their REGION's coverage, so any region division works without region shapes.
 
     With `geojson_url` the traces name the shapes by URL (the browser fetches and caches them once) instead of
-    carrying them; `geojson` still places the map. Static exports embed the shapes.
+    carrying them; `geojson` still places the map. `printed` (static exports) draws the shapes as SVG paths,
+    embedded in the figure.
 
     `regions`: region_code, region_name, coverage, completeness, on_track (RoundReport.regions); `municipalities`:
     municipality_code, region_code. customdata[0] is the region code (for click-through), [1] the municipality.
@@ -396,19 +411,19 @@ def region_map_figure(
     )
     frame.loc[~returned, ["_coverage", "_status"]] = [_t(lang, "no_return"), ""]
     source = geojson_url or shapes
-    fig = go.Figure(_coverage_trace(frame[returned], source, frame.loc[returned, "coverage"], hover))
-    _add_no_return_trace(fig, frame[~returned], source, hover, lang)
-    return _map(fig, shapes, title, lang, round_label, weighting_note(weighting, lang))
+    fig = go.Figure(_coverage_trace(frame[returned], source, frame.loc[returned, "coverage"], hover, printed))
+    _add_no_return_trace(fig, frame[~returned], source, hover, lang, printed)
+    return _map(fig, shapes, title, lang, round_label, weighting_note(weighting, lang), printed)
 
 
 def _add_no_return_trace(
-    fig: go.Figure, silent: pd.DataFrame, shapes: dict[str, Any] | str, hover: str, lang: Lang
+    fig: go.Figure, silent: pd.DataFrame, shapes: dict[str, Any] | str, hover: str, lang: Lang, printed: bool
 ) -> None:
     """Shapes without a return in NO_RETURN_COLOR, as their own legend entry: never coloured as 0 %."""
     if silent.empty:
         return
     fig.add_trace(
-        go.Choroplethmap(
+        _shape_trace(printed)(
             geojson=shapes,
             featureidkey="properties.statcode",
             locations=silent["municipality_code"],
@@ -436,9 +451,10 @@ def municipality_map_figure(
     round_label: str,
     lang: Lang = "nl",
     geojson_url: str | None = None,
+    printed: bool = False,
 ) -> go.Figure:
     """Municipality shapes coloured by their own coverage; municipalities without a return in light grey
-    (`geojson_url`: as in `region_map_figure`).
+    (`geojson_url`, `printed`: as in `region_map_figure`).
 
     `municipalities`: municipality_code, municipality_name, region_code, region_name, has_return, coverage
     (RoundReport.municipalities). customdata[0] is the region code, [1] the municipality code.
@@ -459,9 +475,10 @@ def municipality_map_figure(
     hover = f"<b>%{{customdata[2]}}</b><br>{_t(lang, 'coverage')}: %{{customdata[3]}}<extra></extra>"
     reported = frame[frame["has_return"]]
     source = geojson_url or shapes
-    fig = go.Figure(_coverage_trace(reported, source, reported["coverage"], hover))
-    _add_no_return_trace(fig, frame[~frame["has_return"]], source, hover, lang)
-    return _map(fig, shapes, title, lang, round_label, _t(lang, "no_return") + ": " + _t(lang, "no_return_color"))
+    fig = go.Figure(_coverage_trace(reported, source, reported["coverage"], hover, printed))
+    _add_no_return_trace(fig, frame[~frame["has_return"]], source, hover, lang, printed)
+    note = _t(lang, "no_return") + ": " + _t(lang, "no_return_color")
+    return _map(fig, shapes, title, lang, round_label, note, printed)
 
 
 # --- bars ---------------------------------------------------------------------------------------------------
