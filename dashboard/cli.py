@@ -34,3 +34,7 @@ def main() -> None:
 
 for command in COMMANDS:
     main.add_command(command)
+
+
+if __name__ == "__main__":  # `python -m dashboard.cli …` runs the same command as `raak …`
+    main()

@@ -6,14 +6,16 @@ The numbers come from `dashboard.analytics.report.round_report`, the same functi
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dashboard.analytics.report import RoundReport, round_labels, round_report
 from dashboard.i18n import Lang, percent, t
 from etl.store.issues import UserError
 from etl.store.models import WEIGHTINGS
+
+if TYPE_CHECKING:  # the report module (pandas, the queries) loads only when `raak report` runs
+    from dashboard.analytics.report import RoundReport
 
 
 class _Labels:
@@ -95,6 +97,7 @@ def summary(report: RoundReport) -> str:
 )
 def report(round_label: str | None, as_json: bool, lang: str, weighting: str | None) -> None:
     """Coverage, completeness, on-track flags and projections of one round, nationally and per region."""
+    from dashboard.analytics.report import round_labels, round_report
     from etl.store.db import get_engine
 
     engine = get_engine()

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, inspect, make_url, select
 from sqlalchemy.orm import Session
 
 from dashboard.analytics.queries import DEMO_ACTION, is_demo_database
+from dashboard.demo import DEFAULT_SEED
 from etl.admin.rounds import add_round, set_round_open
 from etl.admin.users import add_user, generate_password, reset_password
 from etl.ingest.pipeline import ingest
@@ -45,7 +46,6 @@ from etl.store.migrate import upgrade
 from etl.templates.template import TemplateContext, template_bytes
 from etl.workbook.layout import framework_versions
 
-DEFAULT_SEED = 2007
 WRITER_CHUNK = 4  # returns the writing process hands over at a time
 LOOPBACK_NAMES = ("localhost",)  # names that always mean this computer; addresses are checked with `ipaddress`
 DEMO_UPLOADER = "demo"

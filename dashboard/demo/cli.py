@@ -6,16 +6,7 @@ import time
 
 import click
 
-from dashboard.analytics.queries import is_demo_database
-from dashboard.demo.build import (
-    DEFAULT_SEED,
-    check_demo_host,
-    demo_engine,
-    demo_logins,
-    demo_secret_key,
-    has_data,
-    load_demo,
-)
+from dashboard.demo import DEFAULT_SEED
 from dashboard.web.settings import DEFAULT_HOST, DEFAULT_PORT
 from etl.store.config import get_settings
 
@@ -37,6 +28,9 @@ def demo(reset: bool, port: int, host: str, no_serve: bool, seed: int, allow_rem
     Rounds 2008-2011 with a return from every region (a few rejected, some municipalities missing), marked as
     synthetic demo data in the dashboard. A database that already holds data is served as it is.
     """
+    from dashboard.analytics.queries import is_demo_database
+    from dashboard.demo.build import check_demo_host, demo_engine, demo_logins, demo_secret_key, has_data, load_demo
+
     check_demo_host(host, allow_remote)
     engine = demo_engine(reset)
     if has_data(engine):

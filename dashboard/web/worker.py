@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dashboard.web import jobs
 from etl.store.config import get_settings
 from etl.store.issues import UserError
-
-TASKS = (jobs.run_upload, jobs.run_export)  # imported here, so each job's forked work horse starts warm
 
 
 def _redis_url() -> str:
@@ -26,6 +23,8 @@ def run_worker(burst: bool = False) -> bool:
     from redis import Redis
     from rq import Queue, Worker
 
+    from dashboard.web import jobs  # the tasks load before the first job, so each forked work horse starts warm
+
     connection = Redis.from_url(redis_url)
     queues = [Queue(name, connection=connection) for name in jobs.queue_names()]
     return Worker(queues, connection=connection).work(burst=burst, with_scheduler=False)
@@ -35,6 +34,8 @@ def run_worker(burst: bool = False) -> bool:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty instead of waiting for more work.")
 def worker(burst: bool) -> None:
     """Run uploads and exports queued by the web processes (needs REDIS_URL); start one or more per machine."""
+    from dashboard.web.jobs import queue_names
+
     _redis_url()
-    click.echo(f"RAAK worker on queues {', '.join(jobs.queue_names())} (Ctrl+C stops it)")
+    click.echo(f"RAAK worker on queues {', '.join(queue_names())} (Ctrl+C stops it)")
     run_worker(burst)
