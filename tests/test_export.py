@@ -126,9 +126,7 @@ def test_svgs_parse_and_carry_the_chart_titles(exported: Exported, charts: dict[
         assert title in "".join(root.itertext()), path.name
 
 
-def test_printed_maps_are_sharp_vector_shapes_one_per_municipality(
-    exported: Exported, charts: dict[str, Any]
-) -> None:
+def test_printed_maps_are_sharp_vector_shapes_one_per_municipality(exported: Exported, charts: dict[str, Any]) -> None:
     """The export's maps are SVG paths (sharp when printed or enlarged), not a picture of MapLibre's canvas; the
     export configures no map source, so drawing them needs no network (a fetch would fail the export)."""
     maps = {stem: chart for stem, chart in charts.items() if "_map_" in stem}

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import plotly.graph_objects as go
+import pytest
 from kaleido._kaleido_tab import _KaleidoTab
 
 from dashboard.exports.bundle import IMAGE_FORMATS, PRINT_SCALE, PRINT_WIDTH_PX, image_size, render_images
-from dashboard.exports.content import Chart
+from dashboard.exports.content import Chart, ExportError
 
 
 def _bar_chart(name: str, height: int) -> Chart:
@@ -46,3 +47,17 @@ def test_every_image_is_drawn_without_reloading_a_tab(tmp_path: Path, monkeypatc
         assert (width, height) == image_size(chart) == (round(PRINT_WIDTH_PX * PRINT_SCALE), round(chart.height * 2.5))
         text = svg.read_text(encoding="utf-8")
         assert text.startswith("<svg") and chart.name in text
+
+
+class _Unreadable(go.Figure):
+    """A figure whose JSON plotly.js cannot draw (no data, no layout)."""
+
+    def to_json(self, *args: object, **kwargs: object) -> str:
+        return "null"
+
+
+def test_a_chart_chromium_cannot_draw_fails_the_export_naming_its_files(tmp_path: Path) -> None:
+    chart = Chart("national", "broken", _Unreadable())
+    with pytest.raises(ExportError, match=r"could not draw 2011_national_broken\.png, 2011_national_broken\.svg"):
+        render_images([chart], {"png": tmp_path, "svg": tmp_path}, "2011")
+    assert list(tmp_path.iterdir()) == []

@@ -73,11 +73,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _column(series: pd.Series) -> list[Any]:
     kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else None
+    values: list[Any] = series.tolist()
     if kind in ("i", "u", "b"):
-        return series.tolist()
+        return values
     if kind == "f":
-        return [None if math.isnan(v) else v for v in series.tolist()]
-    return [jsonable(v) for v in series.tolist()]
+        return [None if math.isnan(v) else v for v in values]
+    return [jsonable(v) for v in values]
 
 
 def json_dict(value: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,16 @@
 """Steering-group export of one round: a PDF report, every chart as PNG and SVG, and the numbers as Excel.
 
 The numbers come from `dashboard.analytics.report` and the charts from `dashboard.figures.charts`, the functions the
-dashboard pages use, so an export shows exactly what the dashboard shows. Static images are drawn by kaleido in one
-headless
-Chromium session per export: the system Chromium through BROWSER_PATH (set to /usr/bin/chromium when unset).
+dashboard pages use, so an export shows exactly what the dashboard shows. Static images are drawn by plotly.js in one
+headless Chromium per export, started by kaleido: the system Chromium through BROWSER_PATH (set to /usr/bin/chromium
+when unset).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import re
 import tempfile
@@ -52,12 +54,10 @@ IMAGE_FORMATS = tuple(fmt.name for fmt in FORMATS if fmt.per_chart)
 PRINT_WIDTH_PX = 800  # a chart's layout width: printed 17 cm wide, a 12 px label is about 7 pt
 PRINT_SCALE = 2.5  # 800 px × 2.5 = 2000 px over 17 cm ≈ 300 dpi
 MIN_RENDER_TABS = 2  # Chromium tabs drawing images side by side, at least (one waits on Python while one draws)
-FIRST_FORMAT = "png"  # drawn first: the PDF places the PNGs and is written while Chromium draws the SVGs
-RENDER_TIMEOUT_SECONDS = 120  # per image
+RENDER_TIMEOUT_SECONDS = 120  # per chart
 BROWSER_PATH_ENV = "BROWSER_PATH"
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
-PRINTED_MAPS_SCRIPT = Path(__file__).with_name("printed_maps.js")  # geo maps without fetching a world outline
-NO_TOPOJSON_URL = PRINTED_MAPS_SCRIPT.parent.as_uri() + "/"  # never the CDN: a map needing it fails, not fetches
+DRAW_SCRIPT = Path(__file__).with_name("draw_charts.js")  # raakDraw: every format of a chart from one drawing
 MAP_CREDIT = re.compile(r'Credit: "([^"]+)"')
 
 # --- gathering the numbers ------------------------------------------------------------------------------------
@@ -226,26 +226,6 @@ def render_tabs(jobs: int | None = None) -> int:
     return tabs if jobs is None else max(1, min(jobs, tabs))
 
 
-def _browser_class() -> type[Any]:
-    """kaleido's browser, made to reuse a tab without reloading plotly.js after every image.
-
-    kaleido reloads a tab (parsing 4 MB of plotly.js again) after each image to start from a clean page; plotly's
-    `toImage` already draws every figure on a fresh element that it removes afterwards, so the reload only costs
-    time (more than half the drawing time of an export). An export stops at its first failed image, and its
-    browser with it, so no tab is reused after a failure. Should a future kaleido drop this hook, the override is
-    simply never called and every tab reloads as before.
-    """
-    import kaleido
-
-    class ReusingKaleido(kaleido.Kaleido):
-        """One Chromium for all charts of an export; a tab goes back to work right after its image."""
-
-        async def _return_kaleido_tab(self, tab: Any) -> None:
-            await self.tabs_ready.put(tab)
-
-    return ReusingKaleido
-
-
 def use_system_chromium() -> None:
     """Point kaleido at the system Chromium (BROWSER_PATH) unless the environment names another browser."""
     if not os.environ.get(BROWSER_PATH_ENV) and SYSTEM_CHROMIUM.exists():
@@ -261,10 +241,13 @@ class ChartRenderer:
     """One Chromium for all images of an export, on its own thread with its own event loop.
 
     Chromium starts as soon as the renderer is made (2-3 s), so it starts while Python gathers the numbers and
-    builds the figures; each image is asked for with `draw` and comes back as a future, so a chart is drawn while
-    the next one is built and the PDF is written while the last images are drawn. A missing Chromium is an
-    ExportError from the first image's future: an export without images never needs one. Leaving the `with`
-    block cancels the images not yet drawn and closes Chromium.
+    builds the figures; each chart is asked for with `draw` and comes back as a future, so a chart is drawn while
+    the next one is built and the PDF is written while the last images are drawn. kaleido starts Chromium and opens
+    a tab per core on a page with plotly.js and `draw_charts.js`; each chart is drawn once by that script's
+    `raakDraw`, which returns the SVG and the PNG rasterised from it (kaleido's own calls draw a chart again for
+    every format and reload the tab after every image). A missing Chromium is an ExportError from the first
+    chart's future: an export without images never needs one. Leaving the `with` block cancels the charts not
+    yet drawn and closes Chromium.
     """
 
     def __init__(self, tabs: int) -> None:
@@ -295,13 +278,13 @@ class ChartRenderer:
             self._loop.close()
 
     async def _serve(self) -> None:
+        import kaleido
         from choreographer.errors import ChromeNotFoundError
-        from kaleido import PageGenerator
 
         self._stop = asyncio.Event()
-        page = PageGenerator(mathjax=False, others=[PRINTED_MAPS_SCRIPT.as_uri()])
+        page = kaleido.PageGenerator(mathjax=False, others=[DRAW_SCRIPT.as_uri()])
         try:
-            browser = _browser_class()(n=self._tabs, timeout=RENDER_TIMEOUT_SECONDS, page_generator=page)
+            browser = kaleido.Kaleido(n=self._tabs, timeout=RENDER_TIMEOUT_SECONDS, page_generator=page)
         except ChromeNotFoundError as exc:
             self._error = ExportError(
                 f"no Chromium found for the chart images ({exc}); install chromium or set {BROWSER_PATH_ENV} "
@@ -328,7 +311,7 @@ class ChartRenderer:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _draw(self, spec: dict[str, Any]) -> None:
+    async def _draw(self, expression: str, paths: dict[str, Path]) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._drawing.add(task)
@@ -337,16 +320,25 @@ class ChartRenderer:
                 await asyncio.get_running_loop().run_in_executor(None, self._opened.wait)
             if self._browser is None:
                 raise self._error or ExportError("Chromium stopped before the chart images were drawn")
-            await self._browser.write_fig_from_object(spec, cancel_on_error=True)
+            tab = await self._browser.tabs_ready.get()
+            try:
+                params = {"expression": expression, "awaitPromise": True, "returnByValue": True}
+                answer = await asyncio.wait_for(
+                    tab.tab.send_command("Runtime.evaluate", params=params), RENDER_TIMEOUT_SECONDS
+                )
+            finally:
+                self._browser.tabs_ready.put_nowait(tab)
+            _write_images(answer, paths)
         finally:
             self._drawing.discard(task)
 
-    def draw(self, figure: dict[str, Any], height: int, path: Path, fmt: str) -> Future[None]:
-        """Draw `figure` (a figure dict, shared by its formats) at the print size into `path` as `fmt`."""
-        scale = PRINT_SCALE if fmt == "png" else 1  # an SVG is vector: its nominal size is the layout size
-        opts = {"format": fmt, "width": PRINT_WIDTH_PX, "height": height, "scale": scale}
-        spec = {"fig": figure, "path": path, "opts": opts, "topojson": NO_TOPOJSON_URL}
-        return asyncio.run_coroutine_threadsafe(self._draw(spec), self._loop)
+    def draw(self, chart: Chart, paths: dict[str, Path]) -> Future[None]:
+        """Draw `chart` once at the print size into `paths` (format → file): an SVG whose nominal size is the
+        layout size (it is vector) and a PNG at PRINT_SCALE times it."""
+        arguments = ", ".join(
+            [chart.figure.to_json(), str(PRINT_WIDTH_PX), str(chart.height), str(PRINT_SCALE), json.dumps(list(paths))]
+        )
+        return asyncio.run_coroutine_threadsafe(self._draw(f"raakDraw({arguments})", paths), self._loop)
 
     def close(self) -> None:
         """Cancel what is not drawn yet, close Chromium and end the thread."""
@@ -357,8 +349,42 @@ class ChartRenderer:
             self._thread.join()
 
 
+def _write_images(answer: dict[str, Any], paths: dict[str, Path]) -> None:
+    """Write the images of one `raakDraw` answer (Chromium's reply to Runtime.evaluate), or raise its error."""
+    reply = answer.get("result", {})
+    if "error" in answer or "exceptionDetails" in reply:
+        details = answer.get("error") or reply["exceptionDetails"].get("exception", reply["exceptionDetails"])
+        raise ExportError(f"Chromium could not draw {', '.join(p.name for p in paths.values())}: {details}")
+    images = json.loads(reply["result"]["value"])
+    for fmt, path in paths.items():
+        data = images[fmt]
+        path.write_bytes(data.encode("utf-8") if fmt == "svg" else base64.b64decode(data))
+
+
 def _image_path(chart: Chart, folder: Path, fmt: str, round_label: str) -> Path:
     return folder / f"{chart.stem(round_label)}{BY_NAME[fmt].extension}"
+
+
+def draw_charts(
+    charts: list[Chart],
+    folders: dict[str, Path],
+    round_label: str,
+    renderer: ChartRenderer,
+    on_image: Callable[[], None] | None = None,
+) -> tuple[dict[tuple[str, str], dict[str, Path]], list[Future[None]]]:
+    """Ask for every chart in each format of `folders` (format → folder); `on_image` is called once per image
+    written. Returns (scope, name) → format → file, and one future per chart."""
+    images: dict[tuple[str, str], dict[str, Path]] = {}
+    drawn: list[Future[None]] = []
+    for chart in charts:
+        paths = {fmt: _image_path(chart, folder, fmt, round_label) for fmt, folder in folders.items()}
+        images[(chart.scope, chart.name)] = paths
+        future = renderer.draw(chart, paths)
+        if on_image is not None:
+            for _ in paths:
+                future.add_done_callback(lambda _done: on_image())
+        drawn.append(future)
+    return images, drawn
 
 
 def render_images(
@@ -373,20 +399,11 @@ def render_images(
     """
     if not charts or not folders:
         return {}
-    written: dict[tuple[str, str], dict[str, Path]] = {}
-    with ChartRenderer(render_tabs(len(charts) * len(folders))) as renderer:
-        futures: list[Future[None]] = []
-        for chart in charts:
-            figure = chart.figure.to_dict()  # once per chart, shared by its formats (kaleido copied per image)
-            for fmt, folder in folders.items():
-                path = _image_path(chart, folder, fmt, round_label)
-                written.setdefault((chart.scope, chart.name), {})[fmt] = path
-                futures.append(renderer.draw(figure, chart.height, path, fmt))
-                if progress is not None:
-                    futures[-1].add_done_callback(lambda _done: progress())
-        for future in futures:
+    with ChartRenderer(render_tabs(len(charts))) as renderer:
+        images, drawn = draw_charts(charts, folders, round_label, renderer, progress)
+        for future in drawn:
             future.result()
-    return written
+    return images
 
 
 # --- the whole export -----------------------------------------------------------------------------------------
@@ -402,7 +419,6 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
     documents = [fmt for fmt in chosen(formats) if not fmt.per_chart]
     placed = {fmt.places for fmt in documents}
     image_formats = [fmt for fmt in IMAGE_FORMATS if fmt in formats or fmt in placed]
-    image_formats.sort(key=lambda fmt: fmt != FIRST_FORMAT)
     lock = threading.Lock()  # images report from Chromium's thread, documents from this one
     done, total = 0, 0
 
@@ -433,21 +449,18 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
         }
         folders = {fmt: out if fmt in formats else scratch for fmt in image_formats}
         images: dict[tuple[str, str], dict[str, Path]] = {}
-        drawn: dict[str, list[Future[None]]] = {fmt: [] for fmt in folders}
-        prepared: dict[Path, Future[Any]] = {}
+        drawn: list[Future[None]] = []
         if renderer is not None and charts:
-            images, drawn, prepared = _draw_charts(charts, request.round_label, renderer, folders, preparing, step)
+            images, drawn = draw_charts(charts, folders, request.round_label, renderer, lambda: step(STEP_IMAGES))
+        prepared = _prepare_pngs(images, drawn, preparing)
+        for chart_drawn in drawn:
+            chart_drawn.result()
         written: dict[str, Path] = {}
         for fmt in documents:
             if fmt.places is not None:
-                for image in drawn.get(fmt.places, []):
-                    image.result()
                 placed_images = {key: paths[fmt.places] for key, paths in images.items()}
                 written[fmt.name] = _write(fmt, content, placed_images, out / fmt.filename(request.stem), prepared)
                 step(fmt.step)
-        for images_drawn in drawn.values():
-            for image in images_drawn:
-                image.result()
         for name, document in early.items():
             written[name] = document.result()
             step(BY_NAME[name].step)
@@ -457,38 +470,21 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
     return files
 
 
-def _draw_charts(
-    charts: list[Chart],
-    round_label: str,
-    renderer: ChartRenderer,
-    folders: dict[str, Path],
-    preparing: ThreadPoolExecutor,
-    step: Callable[[str], None],
-) -> tuple[dict[tuple[str, str], dict[str, Path]], dict[str, list[Future[None]]], dict[Path, Future[Any]]]:
-    """Ask for every chart's images: the first format (PNG) of all charts before the others, since the PDF needs
-    only the PNGs and is written while Chromium draws the rest. Each PNG is prepared for the PDF on a worker thread
-    once drawn (`pdf.prepare_image`). Returns the files, the futures per format and the prepared PNGs."""
+def _prepare_pngs(
+    images: dict[tuple[str, str], dict[str, Path]], drawn: list[Future[None]], preparing: ThreadPoolExecutor
+) -> Prepared:
+    """Each chart's PNG made ready for the PDF (`pdf.prepare_image`) on a worker thread as soon as it is drawn."""
     from dashboard.exports.pdf import prepare_image
-
-    images: dict[tuple[str, str], dict[str, Path]] = {}
-    drawn: dict[str, list[Future[None]]] = {fmt: [] for fmt in folders}
-    prepared: dict[Path, Future[Any]] = {}
 
     def prepare(path: Path, future: Future[None]) -> Any:
         future.result()
         return prepare_image(path)
 
-    figures = [chart.figure.to_dict() for chart in charts]  # once per chart, shared by its formats
-    for fmt, folder in folders.items():
-        for chart, figure in zip(charts, figures, strict=True):
-            path = _image_path(chart, folder, fmt, round_label)
-            images.setdefault((chart.scope, chart.name), {})[fmt] = path
-            future = renderer.draw(figure, chart.height, path, fmt)
-            future.add_done_callback(lambda _done: step(STEP_IMAGES))
-            drawn[fmt].append(future)
-            if fmt == "png":
-                prepared[path] = preparing.submit(prepare, path, future)
-    return images, drawn, prepared
+    return {
+        paths["png"]: preparing.submit(prepare, paths["png"], future)
+        for paths, future in zip(images.values(), drawn, strict=True)
+        if "png" in paths
+    }
 
 
 def _write(

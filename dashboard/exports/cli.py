@@ -34,8 +34,8 @@ def export(round_label: str, out: Path, region_code: str | None, lang: str, form
     \b
     File names say what they are: 2011_national_report.pdf, 2011_national_tables.xlsx,
     2011_national_trajectory.png, 2011_GG3406_continuum.svg, ...
-    The chart images are drawn by kaleido in a headless Chromium: the one named by BROWSER_PATH, else
-    /usr/bin/chromium (Debian package `chromium`). A full national export takes about a minute.
+    The chart images are drawn by plotly.js in a headless Chromium: the one named by BROWSER_PATH, else
+    /usr/bin/chromium (Debian package `chromium`). A full national export takes less than half a minute.
     """
     from etl.store.db import get_engine
 
