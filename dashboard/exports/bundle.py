@@ -474,6 +474,8 @@ def _prepare_pngs(
     images: dict[tuple[str, str], dict[str, Path]], drawn: list[Future[None]], preparing: ThreadPoolExecutor
 ) -> Prepared:
     """Each chart's PNG made ready for the PDF (`pdf.prepare_image`) on a worker thread as soon as it is drawn."""
+    if not images:
+        return {}  # an export without charts never loads the PDF module (ReportLab, Dash's html for summaries)
     from dashboard.exports.pdf import prepare_image
 
     def prepare(path: Path, future: Future[None]) -> Any:
