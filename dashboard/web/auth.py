@@ -110,7 +110,7 @@ def load_principal(engine: Engine, user_id: str) -> Principal | None:
         return None
     with session_scope(engine) as session:
         user = session_user(session, int(number), token)
-        return _principal(session, user, token) if user is not None else None
+    return Principal(user.id, user.email, user.role, user.regions, token) if user is not None else None
 
 
 def login_actor(user: m.User | None, email: str, secret_key: str) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from etl.store.models import User, UserSession
+from etl.store.models import User, UserRegion, UserSession
 
 SESSION_LIFETIME = timedelta(hours=8)  # a working day after log-in; the cookie also ends with the browser session
 TOKEN_BYTES = 32
@@ -34,19 +35,36 @@ def open_session(session: Session, user_id: int, now: datetime | None = None) ->
     return token
 
 
-def session_user(session: Session, user_id: int, token: str, now: datetime | None = None) -> User | None:
-    """The active user whose live session `token` is, or None (logged out, ended by a user change, or expired)."""
+@dataclass(frozen=True)
+class SessionUser:
+    """What a request knows of the user whose live session it carries."""
+
+    id: int
+    email: str
+    role: str
+    regions: tuple[str, ...]  # sorted region codes (a coordinator's regions)
+
+
+def session_user(session: Session, user_id: int, token: str, now: datetime | None = None) -> SessionUser | None:
+    """The active user whose live session `token` is, with their regions, or None (logged out, ended by a user
+    change, or expired). One query: every request asks this."""
     now = now or datetime.now(UTC)
-    return session.scalar(
-        select(User)
+    rows = session.execute(
+        select(User.id, User.email, User.role, UserRegion.region_code)
         .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(UserRegion, UserRegion.user_id == User.id)
         .where(
             User.id == user_id,
             User.is_active.is_(True),
             UserSession.token_hash == _digest(token),
             UserSession.created_at > now - SESSION_LIFETIME,
         )
-    )
+        .order_by(UserRegion.region_code)
+    ).all()
+    if not rows:
+        return None
+    regions = tuple(row.region_code for row in rows if row.region_code is not None)
+    return SessionUser(rows[0].id, rows[0].email, rows[0].role, regions)
 
 
 def end_session(session: Session, token: str) -> None:
