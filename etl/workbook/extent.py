@@ -16,7 +16,7 @@ import posixpath
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Literal
 from xml.etree import ElementTree
@@ -279,18 +279,25 @@ def _quick_xlsx_extent(xml: bytes) -> tuple[int, int] | None:
     return max(map(int, rows)), column_index(last_letters.strip().decode()) + 1
 
 
-def scan_xlsx(archive: zipfile.ZipFile, limits: Limits, inspect: Callable[[str, bytes], None] | None = None) -> None:
+def scan_xlsx(
+    archive: zipfile.ZipFile,
+    limits: Limits,
+    inspect: Callable[[str, bytes], None] | None = None,
+    kept: Mapping[str, bytes] | None = None,
+) -> None:
     """Raise SheetTooLarge at the first value past the limits on any sheet of an .xlsx/.xlsm.
 
     The quick count settles a usual sheet within the limits; any other sheet is streamed element by element,
     which also finds the exact cell to name. `inspect(part, xml)` is given every sheet part read whole here (all
-    but the largest), so a caller that needs more from the XML does not decompress it again."""
+    but the largest), so a caller that needs more from the XML does not decompress it again. `kept`: parts the
+    caller read whole already (the same bytes `archive.read` gives), by part name."""
     meter = ExtentMeter(limits)
+    kept = kept or {}
     for name, part in xlsx_sheet_parts(archive):
         meter.start(name)
         quick = None
         if archive.getinfo(part).file_size <= QUICK_SCAN_BYTES:
-            xml = archive.read(part)
+            xml = kept[part] if part in kept else archive.read(part)
             quick = _quick_xlsx_extent(xml)
             if inspect is not None:
                 inspect(part, xml)
