@@ -14,26 +14,29 @@ from sqlalchemy.orm import Session
 
 from etl.ingest.validate import Validation
 from etl.store import models as m
-from etl.store.aggregates import refresh_round, store_counts
+from etl.store.aggregates import lock_rounds, refresh_round, store_counts
 from etl.store.audit import record
 from etl.store.bulk import insert_rows
+from etl.store.db import WRITE_FIRST_OPTION
 from etl.store.issues import Issue
 
 
 def take_write_lock(session: Session) -> None:
     """On SQLite, become the (single) writer before reading anything, so what we read stays true until commit.
 
-    A no-op UPDATE takes SQLite's write lock (waiting for another writer rather than failing later). PostgreSQL
-    locks rows instead: see :func:`lock_round`.
+    A no-op UPDATE takes SQLite's write lock (waiting for another writer rather than failing later), unless the
+    session began as the writer already (`session_scope(write_first=True)`: `BEGIN IMMEDIATE`, one statement
+    fewer). PostgreSQL locks rows instead: see :func:`lock_round`.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and not bind.get_execution_options().get(WRITE_FIRST_OPTION, False):
         session.execute(update(m.Round).where(false()).values(is_open=m.Round.is_open))
 
 
 def lock_round(session: Session, round_id: int) -> None:
-    """Serialise ingests of one round: `SELECT … FOR UPDATE` on PostgreSQL (SQLite holds its write lock already)."""
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(m.Round.id).where(m.Round.id == round_id).with_for_update())
+    """Serialise ingests of one round: `SELECT … FOR UPDATE` on PostgreSQL (SQLite holds its write lock already),
+    remembered for the transaction so the stored counts' refresh does not lock it a second time."""
+    lock_rounds(session, [round_id])
 
 
 def accepted_upload_with_hash(

@@ -184,7 +184,7 @@ def ingest_read(
     round, region = _argument(round), _argument(region)
     allowed = frozenset(code.strip().upper() for code in allowed_regions) if allowed_regions is not None else None
     with storage.Staging() as staging:  # a failed transaction leaves no stored file
-        with session_scope(engine) as session:
+        with session_scope(engine, write_first=True) as session:  # SQLite: the writer from BEGIN on
             report = _ingest(
                 session,
                 result.workbook,

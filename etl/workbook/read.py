@@ -393,7 +393,7 @@ def sniff_workbook(data: bytes, file: str, settings: Settings) -> Sniffed:
                 kind, detail = _zip_kind(archive)
                 if kind in ("xlsx", "xlsm"):
                     by_part: dict[str, frozenset[str]] = {}
-                    parts, kept = _sheet_parts(archive), {}
+                    parts, kept = _sheet_parts(archive), dict[str, bytes]()
                     issues = _check_ooxml_rows(archive, file, settings, parts, kept) or _check_zip_extent(
                         archive, kind, file, settings, by_part, kept
                     )
