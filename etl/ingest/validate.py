@@ -339,7 +339,8 @@ class ReferenceCache:
     def get(self, session: Session) -> ReferenceData:
         """The reference data, read in `session` unless what was read before is still what the database holds."""
         bind = session.get_bind()
-        key = (id(bind), bind.engine.url.render_as_string(hide_password=True), _generation[0])
+        # the pool, not the engine object: `session_scope(write_first=True)` makes a new one per transaction
+        key = (id(bind.engine.pool), bind.engine.url.render_as_string(hide_password=True), _generation[0])
         if self._data is None or key != self._key:
             self._data = ReferenceData.read(session)
             self._key = key
