@@ -8,8 +8,9 @@ its issues (rejected) and an audit entry.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, false, insert, select, update
+from sqlalchemy import CursorResult, bindparam, false, insert, select, update
 from sqlalchemy.orm import Session
 
 from etl.ingest.validate import Validation
@@ -251,11 +252,12 @@ def load_accepted(
     submission_ids = _insert_submissions(session, upload.id, rnd.id, validation.framework_version, codes)
     new_ids = dict(zip(codes, submission_ids, strict=True))
     _supersede(session, {old_id: new_ids[code] for code, old_id in previous.items()})
-    session.execute(
+    superseded = session.execute(
         update(m.Assessment)
         .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
         .values(is_current=False)
     )
+    replaced = cast("CursorResult[Any]", superseded).rowcount  # current assessments of these municipalities before
     rows = [
         (
             new_ids[r.code],
@@ -275,7 +277,9 @@ def load_accepted(
     if validation.counting is None:
         refresh_round(session, rnd.id, codes)
     else:  # the rows just written are the current assessments of these municipalities: count them here
-        store_counts(session, rnd.id, codes, ((row[2], row[4], row[5], row[6]) for row in rows), validation.counting)
+        current = ((row[2], row[4], row[5], row[6]) for row in rows)
+        # no current assessment was replaced: these municipalities have no stored counts to delete
+        store_counts(session, rnd.id, codes, current, validation.counting, replace=replaced != 0)
     record(
         session,
         "upload",

@@ -152,11 +152,17 @@ def store_counts(
     municipality_codes: Collection[str],
     current: Iterable[tuple[str, int, int | None, bool]],
     rules: CountingRules,
+    *,
+    replace: bool = True,
 ) -> None:
     """Replace the stored aggregates of `round_id` × `municipality_codes` by the counts of `current`, which must
     be every current assessment of those municipalities in that round as (municipality, point number, status,
     n.v.t.): what the loader has just written. The numbers `refresh` would compute, without its GROUP BY query
-    over the rows just inserted (a large part of an ingest's time on PostgreSQL)."""
+    over the rows just inserted (a large part of an ingest's time on PostgreSQL).
+
+    `replace=False`: the caller knows these municipalities had no current assessment before (so, as every writer
+    keeps the stored counts equal to the current assessments, no stored row): nothing is deleted first, and a
+    stored row there after all fails the insert on its primary key rather than being silently kept."""
     if not municipality_codes:
         return
     counts: dict[tuple[str, str, str], list[int]] = {}
@@ -171,7 +177,10 @@ def store_counts(
         total = totals.setdefault(code, [0, 0, 0])
         for index, number in enumerate(numbers):
             total[index] += number
-    _delete_stored(session, [round_id], municipality_codes)
+    if replace:
+        _delete_stored(session, [round_id], municipality_codes)
+    else:
+        lock_rounds(session, [round_id])
     insert_rows(
         session,
         AGGREGATES,
