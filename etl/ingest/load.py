@@ -95,24 +95,28 @@ def _upload(
     validation: Validation | None = None,
     region_code: str | None = None,
     stored_path: str | None = None,
-) -> m.Upload:
-    """The upload row, filed under `region_code` exactly (the caller decides which region may carry it)."""
+    earlier: m.Upload | None = None,
+) -> int:
+    """Insert the upload row, filed under `region_code` exactly (the caller decides which region may carry it); its
+    id. The versions are the validation's, or those of the `earlier` upload a duplicate repeats.
+
+    One Core INSERT … RETURNING: nothing reads the row back as an object, so the ORM's flush is not needed."""
     columns = m.Upload.__table__.c
-    upload = m.Upload(
-        round_id=round_id,
-        filename=m.shorten(file, m.column_length(columns.filename)),
-        sha256=sha,
-        size_bytes=size,
-        stored_path=stored_path,
-        uploader=m.fit_to_column(uploader, columns.uploader),
-        status=status,
-        region_code=m.fit_to_column(region_code, columns.region_code),
-        template_version=m.fit_to_column(validation.template_version if validation else None, columns.template_version),
-        framework_version=validation.framework_version if validation else None,
-    )
-    session.add(upload)
-    session.flush()
-    return upload
+    source = earlier if earlier is not None else validation
+    values = {
+        "round_id": round_id,
+        "filename": m.shorten(file, m.column_length(columns.filename)),
+        "sha256": sha,
+        "size_bytes": size,
+        "stored_path": stored_path,
+        "uploader": m.fit_to_column(uploader, columns.uploader),
+        "status": status,
+        "region_code": m.fit_to_column(region_code, columns.region_code),
+        "template_version": m.fit_to_column(source.template_version if source else None, columns.template_version),
+        "framework_version": source.framework_version if source else None,
+    }
+    upload_id: int = session.execute(insert(UPLOADS).returning(UPLOADS.c.id), values).scalar_one()
+    return upload_id
 
 
 def _issues(session: Session, upload_id: int, issues: Sequence[Issue]) -> None:
@@ -153,7 +157,7 @@ def record_rejection(
     `region_code` is the region the rejection is filed under: the caller passes one within the uploader's scope,
     so a rejected attempt never shows up in (or moves the counters of) a region the uploader may not submit for.
     """
-    upload = _upload(
+    upload_id = _upload(
         session,
         status="rejected",
         file=file,
@@ -164,16 +168,16 @@ def record_rejection(
         validation=validation,
         region_code=region_code,
     )
-    _issues(session, upload.id, issues)
+    _issues(session, upload_id, issues)
     errors = sorted({issue.code for issue in issues if issue.severity == "error"})
     record(
         session,
         "upload.rejected",
         actor=uploader,
-        detail={"upload_id": upload.id, "file": file, "errors": errors},
+        detail={"upload_id": upload_id, "file": file, "errors": errors},
         remote_addr=remote_addr,
     )
-    return upload.id
+    return upload_id
 
 
 def record_duplicate(
@@ -188,7 +192,7 @@ def record_duplicate(
     remote_addr: str | None = None,
 ) -> int:
     """The duplicate upload and one audit entry; nothing else."""
-    upload = _upload(
+    upload_id = _upload(
         session,
         status="duplicate",
         file=file,
@@ -197,17 +201,16 @@ def record_duplicate(
         round_id=round_id,
         uploader=uploader,
         region_code=earlier.region_code,
+        earlier=earlier,
     )
-    upload.template_version = earlier.template_version
-    upload.framework_version = earlier.framework_version
     record(
         session,
         "upload.duplicate",
         actor=uploader,
-        detail={"upload_id": upload.id, "file": file, "duplicate_of": earlier.id},
+        detail={"upload_id": upload_id, "file": file, "duplicate_of": earlier.id},
         remote_addr=remote_addr,
     )
-    return upload.id
+    return upload_id
 
 
 def load_accepted(
@@ -225,7 +228,7 @@ def load_accepted(
     rnd = validation.round
     if rnd is None or validation.framework_version is None or validation.has_errors:
         raise ValueError("only a file that passed validation is loaded")
-    upload = _upload(
+    upload_id = _upload(
         session,
         status="accepted",
         file=file,
@@ -237,7 +240,7 @@ def load_accepted(
         region_code=validation.region_code,
         stored_path=stored_path,
     )
-    _issues(session, upload.id, validation.issues)
+    _issues(session, upload_id, validation.issues)
     codes = [r.code for r in validation.returns]
     previous: dict[str, int] = {
         code: submission_id
@@ -249,7 +252,7 @@ def load_accepted(
             )
         )
     }
-    submission_ids = _insert_submissions(session, upload.id, rnd.id, validation.framework_version, codes)
+    submission_ids = _insert_submissions(session, upload_id, rnd.id, validation.framework_version, codes)
     new_ids = dict(zip(codes, submission_ids, strict=True))
     _supersede(session, {old_id: new_ids[code] for code, old_id in previous.items()})
     superseded = session.execute(
@@ -285,7 +288,7 @@ def load_accepted(
         "upload",
         actor=uploader,
         detail={
-            "upload_id": upload.id,
+            "upload_id": upload_id,
             "file": file,
             "round": rnd.label,
             "municipalities": codes,
@@ -293,9 +296,10 @@ def load_accepted(
         },
         remote_addr=remote_addr,
     )
-    return upload.id, submission_ids
+    return upload_id, submission_ids
 
 
+UPLOADS = m.Base.metadata.tables[m.Upload.__tablename__]
 SUBMISSIONS = m.Base.metadata.tables[m.Submission.__tablename__]  # the Table (`__table__` is typed as any FROM)
 ASSESSMENTS = m.Base.metadata.tables[m.Assessment.__tablename__]
 # The assessment columns every loader writes, in this order (the id comes from the database).
