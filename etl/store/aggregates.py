@@ -77,11 +77,17 @@ def lock_rounds(session: Session, round_ids: Collection[int] | None) -> None:
         return
     lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
     if round_ids is None:
-        locked = set(session.scalars(lock))
+        note_locked(session, set(session.scalars(lock)))
     else:
         session.execute(lock.where(m.Round.id.in_(list(round_ids))))
-        locked = set(round_ids)
-    session.info[LOCKED_ROUNDS_KEY] = (session.get_transaction(), held | locked)
+        note_locked(session, round_ids)
+
+
+def note_locked(session: Session, round_ids: Collection[int]) -> None:
+    """Record rounds the caller locked `FOR UPDATE` itself in this transaction (PostgreSQL), so that
+    :func:`lock_rounds` does not ask for them again."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.info[LOCKED_ROUNDS_KEY] = (session.get_transaction(), _locked_rounds(session) | set(round_ids))
 
 
 def _locked_rounds(session: Session) -> frozenset[int]:
