@@ -242,24 +242,12 @@ def load_accepted(
     )
     _issues(session, upload_id, validation.issues)
     codes = [r.code for r in validation.returns]
-    previous: dict[str, int] = {
-        code: submission_id
-        for code, submission_id in session.execute(
-            select(m.Submission.municipality_code, m.Submission.id).where(
-                m.Submission.round_id == rnd.id,
-                m.Submission.status == "accepted",
-                m.Submission.municipality_code.in_(codes),
-            )
-        )
-    }
+    in_file = {"round": rnd.id, "codes": codes}
+    previous: dict[str, int] = {code: submission_id for code, submission_id in session.execute(PREVIOUS, in_file)}
     submission_ids = _insert_submissions(session, upload_id, rnd.id, validation.framework_version, codes)
     new_ids = dict(zip(codes, submission_ids, strict=True))
     _supersede(session, {old_id: new_ids[code] for code, old_id in previous.items()})
-    superseded = session.execute(
-        update(m.Assessment)
-        .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
-        .values(is_current=False)
-    )
+    superseded = session.execute(RETIRE_CURRENT, in_file)
     replaced = cast("CursorResult[Any]", superseded).rowcount  # current assessments of these municipalities before
     rows = [
         (
@@ -302,6 +290,22 @@ def load_accepted(
 UPLOADS = m.Base.metadata.tables[m.Upload.__tablename__]
 SUBMISSIONS = m.Base.metadata.tables[m.Submission.__tablename__]  # the Table (`__table__` is typed as any FROM)
 ASSESSMENTS = m.Base.metadata.tables[m.Assessment.__tablename__]
+# Built once (a statement built per file cost more than running it): the accepted submissions of the file's
+# municipalities in its round, and their current assessments made history.
+PREVIOUS = select(SUBMISSIONS.c.municipality_code, SUBMISSIONS.c.id).where(
+    SUBMISSIONS.c.round_id == bindparam("round"),
+    SUBMISSIONS.c.status == "accepted",
+    SUBMISSIONS.c.municipality_code.in_(bindparam("codes", expanding=True)),
+)
+RETIRE_CURRENT = (
+    update(ASSESSMENTS)
+    .where(
+        ASSESSMENTS.c.round_id == bindparam("round"),
+        ASSESSMENTS.c.municipality_code.in_(bindparam("codes", expanding=True)),
+        ASSESSMENTS.c.is_current,
+    )
+    .values(is_current=False)
+)
 # The assessment columns every loader writes, in this order (the id comes from the database).
 ASSESSMENT_COLUMNS = (
     "submission_id",
