@@ -607,7 +607,8 @@ def test_raak_ingest_on_a_folder_without_workbooks_is_a_usage_error(use_database
 def test_the_original_is_written_in_full_before_the_commit_that_names_it(
     engine: Engine, returns_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The original is staged in the background while the rows go in; the commit waits for it (slowed down here)."""
+    """The staged original is written (and synced) in full when the transaction commits, even when writing it is
+    slow; it gets its final name only after the commit."""
     import time
 
     from sqlalchemy import event

@@ -266,9 +266,8 @@ def _ingest(
         )
         label = rnd.label if rnd else None
         return IngestReport(received.name, "rejected", label, upload_id, [], municipalities, findings.issues)
-    stored_path = staging.add(received.data)  # written and synced in the background while the rows go in
+    stored_path = staging.add(received.data)
     upload_id, submission_ids = load_accepted(session, validation, **facts, stored_path=stored_path)
-    staging.wait()  # the original is durable before the commit that names it (a failed write rolls back)
     label = validation.round.label if validation.round else None
     return IngestReport(received.name, "accepted", label, upload_id, submission_ids, municipalities, findings.issues)
 

@@ -16,7 +16,6 @@ import hashlib
 import os
 import secrets
 import tempfile
-import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -204,30 +203,17 @@ def _write_staged(data: bytes, sha: str, folder: Path) -> Path:
 
 
 @dataclass
-class _Write:
-    """One original being staged in a thread of its own (writing and fsync release the GIL, so the transaction's
-    work goes on meanwhile): where it goes, and when done the staged name or the error."""
-
-    target: str
-    thread: threading.Thread | None = None
-    staged: str | None = None
-    error: BaseException | None = None
-
-
-@dataclass
 class Staging:
     """Originals written during a transaction and given their final name only after it commits.
 
-    Use as `with Staging() as staging:` around the transaction; call :meth:`wait` before the commit (each original
-    is written and synced in the background meanwhile) and :meth:`promote` after it. Leaving the block by an
-    exception (or without promoting) removes every staged file, so nothing unreferenced stays behind.
+    Use as `with Staging() as staging:` around the transaction; call :meth:`promote` after the commit. Leaving the
+    block by an exception (or without promoting) removes every staged file, so nothing unreferenced stays behind.
     `root` is a store, a folder or a URL; None means the configured returns store.
     """
 
     root: Store | Path | str | None = None
     _staged: list[tuple[str, str]] = field(default_factory=list)
     _store: Store | None = None
-    _writing: list[_Write] = field(default_factory=list)
 
     @property
     def store(self) -> Store:
@@ -236,54 +222,21 @@ class Staging:
         return self._store
 
     def add(self, data: bytes) -> str:
-        """Start staging `data` (unless identical bytes are stored already) and return the relative path to record."""
+        """Stage `data` (unless identical bytes are stored already) and return the relative path to record."""
         sha = sha256(data)
         stored_path = relative_path(sha)
         if not self.store.present(stored_path, len(data)):
-            write = _Write(stored_path)
-            write.thread = threading.Thread(
-                target=self._stage, args=(write, data, sha), name="raak-staging", daemon=True
-            )
-            self._writing.append(write)
-            write.thread.start()
+            self._staged.append((self.store.stage(data, sha, stored_path.rsplit("/", 1)[0]), stored_path))
         return stored_path
 
-    def _stage(self, write: _Write, data: bytes, sha: str) -> None:
-        """The thread's work: write `data` under a staged name (synced on disk), keeping the name or the error."""
-        try:
-            write.staged = self.store.stage(data, sha, write.target.rsplit("/", 1)[0])
-        except BaseException as error:  # handed to the transaction's thread by wait()
-            write.error = error
-
-    def wait(self) -> None:
-        """Block until every original added is written in full and synced, raising the first write's error. Call
-        before the commit: an original is durable before the row that names it."""
-        while self._writing:
-            write = self._writing[0]
-            assert write.thread is not None
-            write.thread.join()
-            self._writing.pop(0)
-            if write.error is not None:
-                raise write.error
-            assert write.staged is not None
-            self._staged.append((write.staged, write.target))
-
     def promote(self) -> None:
-        """Give every staged file its final name (call only after the transaction committed, after :meth:`wait`)."""
-        if self._writing:
-            raise RuntimeError("promote() before wait(): an original was still being written at the commit")
+        """Give every staged file its final name (call only after the transaction committed)."""
         while self._staged:
             staged, target = self._staged.pop(0)
             self.store.move(staged, target)
 
     def discard(self) -> None:
-        """Remove every staged file that was not promoted (waiting for any still being written)."""
-        while self._writing:
-            write = self._writing.pop()
-            if write.thread is not None:
-                write.thread.join()
-            if write.staged is not None:
-                self.store.delete(write.staged)
+        """Remove every staged file that was not promoted."""
         while self._staged:
             staged, _target = self._staged.pop()
             self.store.delete(staged)
