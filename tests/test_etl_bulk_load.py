@@ -111,3 +111,35 @@ def test_bulk_insert_round_trips_awkward_text_and_nulls(engine: Engine, tmp_path
         insert_assessments(session, rows)
     stored = [row for row in _assessment_rows(engine) if not row[8]]
     assert [(*row[:6], bool(row[6]), row[7], bool(row[8])) for row in stored] == sorted(rows, key=lambda r: r[4])
+
+
+def test_an_accepted_file_takes_its_locks_once(engine: Engine, tmp_path: Path) -> None:
+    """The round is locked `FOR UPDATE` once per file on PostgreSQL (the stored counts' refresh used to lock it a
+    second time), and on SQLite the transaction begins as the writer instead of running a no-op UPDATE. A first
+    return of its municipalities replaces no current assessment, so there are no stored counts to delete. The
+    submissions go in by one statement (SQLite ran one per municipality when their ids had to come back in order)."""
+    from sqlalchemy import event
+
+    add_rounds(engine, "2009")
+    codes = region_municipalities(engine, SMALL_REGION)
+    data = filled(engine, SMALL_REGION, "2009", tmp_path, random_statuses(codes, seed=5))
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = ingest(data, "locks.xlsx", engine=engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+    assert report.status == "accepted", [issue.line() for issue in report.issues]
+    assert not any(statement.startswith("DELETE") for statement in statements)
+    assert len(codes) > 1 and sum(statement.startswith("INSERT INTO SUBMISSIONS") for statement in statements) == 1
+    if engine.dialect.name == "postgresql":  # taken as the round is read by its label
+        locks = [statement for statement in statements if "FOR UPDATE" in statement]
+        assert len(locks) == 1 and "ROUNDS.LABEL =" in locks[0]
+    else:
+        assert statements[0] == "BEGIN IMMEDIATE"
+        assert not any(statement.startswith("UPDATE ROUNDS") for statement in statements)

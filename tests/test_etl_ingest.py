@@ -599,3 +599,61 @@ def test_raak_ingest_on_a_folder_without_workbooks_is_a_usage_error(use_database
     result = CliRunner().invoke(main, ["ingest", str(tmp_path)])
     assert result.exit_code == USAGE_ERROR_EXIT
     assert "no workbooks" in result.output
+
+
+# --- the stored original -------------------------------------------------------------------------------------
+
+
+def test_the_original_is_written_in_full_before_the_commit_that_names_it(
+    engine: Engine, returns_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staged original is written (and synced) in full when the transaction commits, even when writing it is
+    slow; it gets its final name only after the commit."""
+    import time
+
+    from sqlalchemy import event
+
+    add_rounds(engine, "2009")
+    write = storage._write_staged
+
+    def slow(data: bytes, sha: str, folder: Path) -> Path:
+        time.sleep(0.3)
+        return write(data, sha, folder)
+
+    monkeypatch.setattr(storage, "_write_staged", slow)
+    staged_at_commit: list[list[str]] = []
+
+    def committing(_connection: object) -> None:
+        staged_at_commit.append([path.name for path in returns_dir.rglob(f"{storage.STAGED_PREFIX}*")])
+
+    data = _one_sheet()
+    event.listen(engine, "commit", committing)
+    try:
+        report = ingest(data, "slow.xlsx", engine=engine)
+    finally:
+        event.remove(engine, "commit", committing)
+
+    assert report.status == "accepted", [issue.line() for issue in report.issues]
+    assert len(staged_at_commit[-1]) == 1  # written (and synced) when the transaction committed, promoted after
+    with session_scope(engine) as session:
+        upload = session.get(m.Upload, report.upload_id)
+        assert upload is not None and upload.stored_path is not None
+        assert storage.read(upload.stored_path, returns_dir) == data
+    assert not list(returns_dir.rglob(f"{storage.STAGED_PREFIX}*"))
+
+
+def test_an_original_that_cannot_be_written_rolls_the_file_back(
+    engine: Engine, returns_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_rounds(engine, "2009")
+
+    def full_disk(data: bytes, sha: str, folder: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "_write_staged", full_disk)
+    audit_before = count(engine, m.AuditLog)
+    with pytest.raises(OSError, match="No space left"):
+        ingest(_one_sheet(), "full.xlsx", engine=engine)
+
+    assert (count(engine, m.Upload), count(engine, m.Assessment), count(engine, m.AuditLog)) == (0, 0, audit_before)
+    assert not returns_dir.exists() or not [path for path in returns_dir.rglob("*") if path.is_file()]

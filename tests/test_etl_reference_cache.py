@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from etl.admin.rounds import add_round
 from etl.ingest.pipeline import ingest
-from etl.ingest.validate import ReferenceCache
+from etl.ingest.validate import ReferenceCache, ReferenceData
 from etl.store import models as m
 from etl.store.db import session_scope
 
@@ -47,6 +47,27 @@ def test_the_cache_reads_once_and_again_after_a_reference_write(engine: Engine) 
         again = cache.get(session)
     assert again is not first
     assert "GG9999" in again.regions and "GG9999" not in first.regions
+
+
+def test_the_cache_reads_once_for_a_batch_whose_files_begin_as_the_writer(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file's transaction runs on an engine with the writer option (`session_scope(write_first=True)`: a
+    new engine object each time, on the same pool): still the same database, so the batch reads once."""
+    reads: list[ReferenceData] = []
+    read = ReferenceData.read.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[ReferenceData], session: Session) -> ReferenceData:
+        reads.append(read(cls, session))
+        return reads[-1]
+
+    monkeypatch.setattr(ReferenceData, "read", classmethod(counted))
+    add_rounds(engine, "2009")
+    cache = ReferenceCache()
+    for first_status in (1, 2, 3):
+        report = ingest(_return(DEN_HAAG, first_status), f"{first_status}.xlsx", engine=engine, reference=cache)
+        assert report.status == "accepted", [issue.line() for issue in report.issues]
+    assert len(reads) == 1
 
 
 @pytest.mark.parametrize("move", [_move_by_orm, _move_by_core], ids=["orm", "core"])

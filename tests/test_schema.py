@@ -24,6 +24,23 @@ def test_migrations_upgrade_and_downgrade_cleanly(empty_db_url: str) -> None:
     assert set(m.Base.metadata.tables) <= set(inspect(engine).get_table_names())
 
 
+def _assessment_indexes(engine: Engine) -> set[str]:
+    return {index["name"] or "" for index in inspect(engine).get_indexes(m.Assessment.__tablename__)}
+
+
+def test_migration_0008_drops_the_round_index_the_composite_one_covers_and_restores_it(empty_db_url: str) -> None:
+    """ix_assessments_round_id duplicated the leading column of ix_assessments_round_municipality_point: every
+    inserted assessment paid for an index no query needs. The migrated schema has the model's indexes only."""
+    engine = engine_for(empty_db_url)
+    model_indexes = {index.name or "" for index in m.Assessment.__table__.indexes}
+    assert "ix_assessments_round_id" not in model_indexes
+    assert _assessment_indexes(engine) == model_indexes
+    downgrade(engine, "0007_round_totals")
+    assert _assessment_indexes(engine) == model_indexes | {"ix_assessments_round_id"}
+    upgrade(engine)
+    assert _assessment_indexes(engine) == model_indexes
+
+
 def _submission(engine: Engine) -> tuple[int, int]:
     """A round and an accepted submission for GM0363 to hang assessments on."""
     with session_scope(engine) as session:

@@ -8,32 +8,36 @@ its issues (rejected) and an audit entry.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, false, insert, select, update
+from sqlalchemy import CursorResult, bindparam, false, insert, select, update
 from sqlalchemy.orm import Session
 
 from etl.ingest.validate import Validation
 from etl.store import models as m
-from etl.store.aggregates import refresh_round, store_counts
+from etl.store.aggregates import lock_rounds, refresh_round, store_counts
 from etl.store.audit import record
 from etl.store.bulk import insert_rows
+from etl.store.db import WRITE_FIRST_OPTION
 from etl.store.issues import Issue
 
 
 def take_write_lock(session: Session) -> None:
     """On SQLite, become the (single) writer before reading anything, so what we read stays true until commit.
 
-    A no-op UPDATE takes SQLite's write lock (waiting for another writer rather than failing later). PostgreSQL
-    locks rows instead: see :func:`lock_round`.
+    A no-op UPDATE takes SQLite's write lock (waiting for another writer rather than failing later), unless the
+    session began as the writer already (`session_scope(write_first=True)`: `BEGIN IMMEDIATE`, one statement
+    fewer). PostgreSQL locks rows instead: see :func:`lock_round`.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and not bind.get_execution_options().get(WRITE_FIRST_OPTION, False):
         session.execute(update(m.Round).where(false()).values(is_open=m.Round.is_open))
 
 
 def lock_round(session: Session, round_id: int) -> None:
-    """Serialise ingests of one round: `SELECT … FOR UPDATE` on PostgreSQL (SQLite holds its write lock already)."""
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(m.Round.id).where(m.Round.id == round_id).with_for_update())
+    """Serialise ingests of one round: `SELECT … FOR UPDATE` on PostgreSQL (SQLite holds its write lock already),
+    remembered for the transaction so the stored counts' refresh does not lock it a second time."""
+    lock_rounds(session, [round_id])
 
 
 def accepted_upload_with_hash(
@@ -91,24 +95,28 @@ def _upload(
     validation: Validation | None = None,
     region_code: str | None = None,
     stored_path: str | None = None,
-) -> m.Upload:
-    """The upload row, filed under `region_code` exactly (the caller decides which region may carry it)."""
+    earlier: m.Upload | None = None,
+) -> int:
+    """Insert the upload row, filed under `region_code` exactly (the caller decides which region may carry it); its
+    id. The versions are the validation's, or those of the `earlier` upload a duplicate repeats.
+
+    One Core INSERT … RETURNING: nothing reads the row back as an object, so the ORM's flush is not needed."""
     columns = m.Upload.__table__.c
-    upload = m.Upload(
-        round_id=round_id,
-        filename=m.shorten(file, m.column_length(columns.filename)),
-        sha256=sha,
-        size_bytes=size,
-        stored_path=stored_path,
-        uploader=m.fit_to_column(uploader, columns.uploader),
-        status=status,
-        region_code=m.fit_to_column(region_code, columns.region_code),
-        template_version=m.fit_to_column(validation.template_version if validation else None, columns.template_version),
-        framework_version=validation.framework_version if validation else None,
-    )
-    session.add(upload)
-    session.flush()
-    return upload
+    source = earlier if earlier is not None else validation
+    values = {
+        "round_id": round_id,
+        "filename": m.shorten(file, m.column_length(columns.filename)),
+        "sha256": sha,
+        "size_bytes": size,
+        "stored_path": stored_path,
+        "uploader": m.fit_to_column(uploader, columns.uploader),
+        "status": status,
+        "region_code": m.fit_to_column(region_code, columns.region_code),
+        "template_version": m.fit_to_column(source.template_version if source else None, columns.template_version),
+        "framework_version": source.framework_version if source else None,
+    }
+    upload_id: int = session.execute(insert(UPLOADS).returning(UPLOADS.c.id), values).scalar_one()
+    return upload_id
 
 
 def _issues(session: Session, upload_id: int, issues: Sequence[Issue]) -> None:
@@ -149,7 +157,7 @@ def record_rejection(
     `region_code` is the region the rejection is filed under: the caller passes one within the uploader's scope,
     so a rejected attempt never shows up in (or moves the counters of) a region the uploader may not submit for.
     """
-    upload = _upload(
+    upload_id = _upload(
         session,
         status="rejected",
         file=file,
@@ -160,16 +168,16 @@ def record_rejection(
         validation=validation,
         region_code=region_code,
     )
-    _issues(session, upload.id, issues)
+    _issues(session, upload_id, issues)
     errors = sorted({issue.code for issue in issues if issue.severity == "error"})
     record(
         session,
         "upload.rejected",
         actor=uploader,
-        detail={"upload_id": upload.id, "file": file, "errors": errors},
+        detail={"upload_id": upload_id, "file": file, "errors": errors},
         remote_addr=remote_addr,
     )
-    return upload.id
+    return upload_id
 
 
 def record_duplicate(
@@ -184,7 +192,7 @@ def record_duplicate(
     remote_addr: str | None = None,
 ) -> int:
     """The duplicate upload and one audit entry; nothing else."""
-    upload = _upload(
+    upload_id = _upload(
         session,
         status="duplicate",
         file=file,
@@ -193,17 +201,16 @@ def record_duplicate(
         round_id=round_id,
         uploader=uploader,
         region_code=earlier.region_code,
+        earlier=earlier,
     )
-    upload.template_version = earlier.template_version
-    upload.framework_version = earlier.framework_version
     record(
         session,
         "upload.duplicate",
         actor=uploader,
-        detail={"upload_id": upload.id, "file": file, "duplicate_of": earlier.id},
+        detail={"upload_id": upload_id, "file": file, "duplicate_of": earlier.id},
         remote_addr=remote_addr,
     )
-    return upload.id
+    return upload_id
 
 
 def load_accepted(
@@ -221,7 +228,7 @@ def load_accepted(
     rnd = validation.round
     if rnd is None or validation.framework_version is None or validation.has_errors:
         raise ValueError("only a file that passed validation is loaded")
-    upload = _upload(
+    upload_id = _upload(
         session,
         status="accepted",
         file=file,
@@ -233,26 +240,15 @@ def load_accepted(
         region_code=validation.region_code,
         stored_path=stored_path,
     )
-    _issues(session, upload.id, validation.issues)
+    _issues(session, upload_id, validation.issues)
     codes = [r.code for r in validation.returns]
-    previous: dict[str, int] = {
-        code: submission_id
-        for code, submission_id in session.execute(
-            select(m.Submission.municipality_code, m.Submission.id).where(
-                m.Submission.round_id == rnd.id,
-                m.Submission.status == "accepted",
-                m.Submission.municipality_code.in_(codes),
-            )
-        )
-    }
-    submission_ids = _insert_submissions(session, upload.id, rnd.id, validation.framework_version, codes)
+    in_file = {"round": rnd.id, "codes": codes}
+    previous: dict[str, int] = {code: submission_id for code, submission_id in session.execute(PREVIOUS, in_file)}
+    submission_ids = _insert_submissions(session, upload_id, rnd.id, validation.framework_version, codes)
     new_ids = dict(zip(codes, submission_ids, strict=True))
     _supersede(session, {old_id: new_ids[code] for code, old_id in previous.items()})
-    session.execute(
-        update(m.Assessment)
-        .where(m.Assessment.round_id == rnd.id, m.Assessment.municipality_code.in_(codes), m.Assessment.is_current)
-        .values(is_current=False)
-    )
+    superseded = session.execute(RETIRE_CURRENT, in_file)
+    replaced = cast("CursorResult[Any]", superseded).rowcount  # current assessments of these municipalities before
     rows = [
         (
             new_ids[r.code],
@@ -272,13 +268,15 @@ def load_accepted(
     if validation.counting is None:
         refresh_round(session, rnd.id, codes)
     else:  # the rows just written are the current assessments of these municipalities: count them here
-        store_counts(session, rnd.id, codes, ((row[2], row[4], row[5], row[6]) for row in rows), validation.counting)
+        current = ((row[2], row[4], row[5], row[6]) for row in rows)
+        # no current assessment was replaced: these municipalities have no stored counts to delete
+        store_counts(session, rnd.id, codes, current, validation.counting, replace=replaced != 0)
     record(
         session,
         "upload",
         actor=uploader,
         detail={
-            "upload_id": upload.id,
+            "upload_id": upload_id,
             "file": file,
             "round": rnd.label,
             "municipalities": codes,
@@ -286,11 +284,28 @@ def load_accepted(
         },
         remote_addr=remote_addr,
     )
-    return upload.id, submission_ids
+    return upload_id, submission_ids
 
 
+UPLOADS = m.Base.metadata.tables[m.Upload.__tablename__]
 SUBMISSIONS = m.Base.metadata.tables[m.Submission.__tablename__]  # the Table (`__table__` is typed as any FROM)
 ASSESSMENTS = m.Base.metadata.tables[m.Assessment.__tablename__]
+# Built once (a statement built per file cost more than running it): the accepted submissions of the file's
+# municipalities in its round, and their current assessments made history.
+PREVIOUS = select(SUBMISSIONS.c.municipality_code, SUBMISSIONS.c.id).where(
+    SUBMISSIONS.c.round_id == bindparam("round"),
+    SUBMISSIONS.c.status == "accepted",
+    SUBMISSIONS.c.municipality_code.in_(bindparam("codes", expanding=True)),
+)
+RETIRE_CURRENT = (
+    update(ASSESSMENTS)
+    .where(
+        ASSESSMENTS.c.round_id == bindparam("round"),
+        ASSESSMENTS.c.municipality_code.in_(bindparam("codes", expanding=True)),
+        ASSESSMENTS.c.is_current,
+    )
+    .values(is_current=False)
+)
 # The assessment columns every loader writes, in this order (the id comes from the database).
 ASSESSMENT_COLUMNS = (
     "submission_id",
@@ -308,9 +323,14 @@ ASSESSMENT_COLUMNS = (
 def _insert_submissions(
     session: Session, upload_id: int, round_id: int, framework_version: str, codes: Sequence[str]
 ) -> list[int]:
-    """One accepted submission per municipality, in one statement; their ids in the order of `codes`."""
+    """One accepted submission per municipality, in one statement; their ids in the order of `codes`.
+
+    Each id comes back with its municipality rather than in parameter order: asking for that order made SQLite
+    run one INSERT per municipality (418 statements in a national round) instead of one per file."""
     if not codes:
         return []
+    if len(set(codes)) != len(codes):
+        raise ValueError("a municipality occurs twice in one upload")
     rows = [
         {
             "upload_id": upload_id,
@@ -321,8 +341,9 @@ def _insert_submissions(
         }
         for code in codes
     ]
-    statement = insert(SUBMISSIONS).returning(SUBMISSIONS.c.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    statement = insert(SUBMISSIONS).returning(SUBMISSIONS.c.municipality_code, SUBMISSIONS.c.id)
+    ids: dict[str, int] = {code: submission_id for code, submission_id in session.execute(statement, rows)}
+    return [ids[code] for code in codes]
 
 
 def _supersede(session: Session, replaced_by: dict[int, int]) -> None:

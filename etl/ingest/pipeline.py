@@ -184,7 +184,7 @@ def ingest_read(
     round, region = _argument(round), _argument(region)
     allowed = frozenset(code.strip().upper() for code in allowed_regions) if allowed_regions is not None else None
     with storage.Staging() as staging:  # a failed transaction leaves no stored file
-        with session_scope(engine) as session:
+        with session_scope(engine, write_first=True) as session:  # SQLite: the writer from BEGIN on
             report = _ingest(
                 session,
                 result.workbook,
@@ -228,7 +228,7 @@ def _ingest(
         rnd = session.scalar(select(m.Round).where(m.Round.label == round_label)) if round_label else None
     else:
         meta_sheet = workbook.meta_sheet.name if workbook.meta_sheet else ""
-        rnd = resolve_round(session, workbook_meta(workbook), round_label, findings, meta_sheet)
+        rnd = resolve_round(session, workbook_meta(workbook), round_label, findings, meta_sheet, lock=True)
     facts: UploadFacts = {
         "file": received.name,
         "sha": received.sha,
@@ -238,6 +238,7 @@ def _ingest(
     }
     if rnd is not None:
         lock_round(session, rnd.id)  # from here on, what we read about this round stays true until commit
+        # (a round named by its label was locked as it was read, and is not asked for again)
         earlier = None
         if workbook is not None:  # only an earlier file the uploader may see counts: see accepted_upload_with_hash
             earlier = accepted_upload_with_hash(session, rnd.id, received.sha, allowed_regions)

@@ -21,7 +21,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from etl.i18n import both_languages
 from etl.reference.status import InvalidStatus, StatusParser, default_parser
 from etl.store import models as m
-from etl.store.aggregates import NO_LEVEL, CountingRules
+from etl.store.aggregates import NO_LEVEL, CountingRules, note_locked
 from etl.store.issues import Issue, Severity
 from etl.workbook.layout import TEMPLATE_VERSION, version_order
 from etl.workbook.read import (
@@ -150,11 +150,18 @@ def workbook_meta(workbook: Workbook | None) -> dict[str, tuple[str, str]]:
 
 
 def resolve_round(
-    session: Session, meta: Mapping[str, tuple[str, str]], given: str | None, findings: Findings, meta_sheet: str
+    session: Session,
+    meta: Mapping[str, tuple[str, str]],
+    given: str | None,
+    findings: Findings,
+    meta_sheet: str,
+    *,
+    lock: bool = False,
 ) -> m.Round | None:
     """The round from `_meta` and/or the caller; the single open round when neither states one.
 
-    A closed round is returned too: the caller reports `round_closed` unless the file is a duplicate.
+    A closed round is returned too: the caller reports `round_closed` unless the file is a duplicate. `lock`: a
+    round named by its label is read `FOR UPDATE` on PostgreSQL (the ingest's round lock, in the same round trip).
     """
     stated = meta.get("round")
     label = stated[0] if stated and stated[0] else None
@@ -170,7 +177,10 @@ def resolve_round(
             return None
         findings.add("round_assumed", round=open_rounds[0].label)
         return open_rounds[0]
-    found = session.scalar(select(m.Round).where(m.Round.label == label))
+    by_label = select(m.Round).where(m.Round.label == label)
+    found = session.scalar(by_label.with_for_update() if lock else by_label)
+    if found is not None and lock:
+        note_locked(session, [found.id])
     if found is None:
         known = list(session.scalars(select(m.Round.label).order_by(m.Round.reference_date)))
         cell = stated[1] if stated else None
@@ -339,7 +349,8 @@ class ReferenceCache:
     def get(self, session: Session) -> ReferenceData:
         """The reference data, read in `session` unless what was read before is still what the database holds."""
         bind = session.get_bind()
-        key = (id(bind), bind.engine.url.render_as_string(hide_password=True), _generation[0])
+        # the pool, not the engine object: `session_scope(write_first=True)` makes a new one per transaction
+        key = (id(bind.engine.pool), bind.engine.url.render_as_string(hide_password=True), _generation[0])
         if self._data is None or key != self._key:
             self._data = ReferenceData.read(session)
             self._key = key

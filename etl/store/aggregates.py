@@ -38,6 +38,7 @@ COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
 TOTAL_COLUMNS = ("round_id", "municipality_code", *COUNT_COLUMNS)
 REFRESH_ACTION = "aggregates.refresh"
 KEY_COLUMNS = ("round_id", "municipality_code", "level_code", "group_code")
+LOCKED_ROUNDS_KEY = "raak_locked_rounds"  # Session.info: (transaction, the rounds it holds `FOR UPDATE`)
 
 
 def counts_query(round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None) -> Any:
@@ -66,20 +67,42 @@ def counts_query(round_ids: Collection[int] | None = None, municipality_codes: C
     return stmt
 
 
-def _lock_rounds(session: Session, round_ids: Collection[int] | None) -> None:
-    """One refresher per round at a time: `SELECT … FOR UPDATE` of the rounds (None: all) on PostgreSQL (SQLite
-    has one writer)."""
+def lock_rounds(session: Session, round_ids: Collection[int] | None) -> None:
+    """One writer per round at a time: `SELECT … FOR UPDATE` of the rounds (None: all) on PostgreSQL (SQLite
+    has one writer). Rounds this transaction locked already are not asked for again (a round trip per file)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    held = _locked_rounds(session)
+    if round_ids is not None and held.issuperset(round_ids):
+        return
+    lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
+    if round_ids is None:
+        note_locked(session, set(session.scalars(lock)))
+    else:
+        session.execute(lock.where(m.Round.id.in_(list(round_ids))))
+        note_locked(session, round_ids)
+
+
+def note_locked(session: Session, round_ids: Collection[int]) -> None:
+    """Record rounds the caller locked `FOR UPDATE` itself in this transaction (PostgreSQL), so that
+    :func:`lock_rounds` does not ask for them again."""
     if session.get_bind().dialect.name == "postgresql":
-        lock = select(m.Round.id).order_by(m.Round.id).with_for_update()
-        session.execute(lock if round_ids is None else lock.where(m.Round.id.in_(list(round_ids))))
+        session.info[LOCKED_ROUNDS_KEY] = (session.get_transaction(), _locked_rounds(session) | set(round_ids))
+
+
+def _locked_rounds(session: Session) -> frozenset[int]:
+    """The rounds :func:`lock_rounds` locked in the session's current transaction (a lock ends with it)."""
+    transaction, held = session.info.get(LOCKED_ROUNDS_KEY, (None, frozenset()))
+    current = session.get_transaction()
+    return frozenset(held) if current is not None and transaction is current else frozenset()
 
 
 def _delete_stored(
     session: Session, round_ids: Collection[int] | None, municipality_codes: Collection[str] | None
 ) -> None:
-    """Lock the rounds (see `_lock_rounds`) and delete their stored aggregates and totals (None: every round; only
+    """Lock the rounds (see `lock_rounds`) and delete their stored aggregates and totals (None: every round; only
     of `municipality_codes` if given), before they are written anew."""
-    _lock_rounds(session, round_ids)
+    lock_rounds(session, round_ids)
     for table in (AGGREGATES, TOTALS):
         stmt = delete(table)
         if round_ids is not None:
@@ -135,11 +158,17 @@ def store_counts(
     municipality_codes: Collection[str],
     current: Iterable[tuple[str, int, int | None, bool]],
     rules: CountingRules,
+    *,
+    replace: bool = True,
 ) -> None:
     """Replace the stored aggregates of `round_id` × `municipality_codes` by the counts of `current`, which must
     be every current assessment of those municipalities in that round as (municipality, point number, status,
     n.v.t.): what the loader has just written. The numbers `refresh` would compute, without its GROUP BY query
-    over the rows just inserted (a large part of an ingest's time on PostgreSQL)."""
+    over the rows just inserted (a large part of an ingest's time on PostgreSQL).
+
+    `replace=False`: the caller knows these municipalities had no current assessment before (so, as every writer
+    keeps the stored counts equal to the current assessments, no stored row): nothing is deleted first, and a
+    stored row there after all fails the insert on its primary key rather than being silently kept."""
     if not municipality_codes:
         return
     counts: dict[tuple[str, str, str], list[int]] = {}
@@ -154,7 +183,10 @@ def store_counts(
         total = totals.setdefault(code, [0, 0, 0])
         for index, number in enumerate(numbers):
             total[index] += number
-    _delete_stored(session, [round_id], municipality_codes)
+    if replace:
+        _delete_stored(session, [round_id], municipality_codes)
+    else:
+        lock_rounds(session, [round_id])
     insert_rows(
         session,
         AGGREGATES,

@@ -308,7 +308,8 @@ class Assessment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    # no index of its own: ix_assessments_round_municipality_point leads with it (migration 0008 dropped one)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
     framework_version: Mapped[str] = mapped_column(String(32))
     point_number: Mapped[int] = mapped_column(Integer)

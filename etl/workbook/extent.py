@@ -16,7 +16,7 @@ import posixpath
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Literal
 from xml.etree import ElementTree
@@ -160,6 +160,9 @@ QUICK_SCAN_BYTES = 4 * 1024 * 1024  # sheet parts up to this size are counted wh
 # A whole `<c>` start tag: `r` first, then attributes named by one or two lower-case letters but never `r`.
 _PLAIN_CELL_TAG = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: [a-qs-z][a-z]?="[^"<]*")* ?/?>')
 _ANY_CELL_TAG = re.compile(rb"<c[\s/>]")
+# Either of the two above in one pass: a usual tag with its address, or any other `<c` start tag (empty groups).
+_CELL_TAG = re.compile(_PLAIN_CELL_TAG.pattern + b"|" + _ANY_CELL_TAG.pattern)
+_OTHER_CELL_TAG = (b"", b"")  # what `_CELL_TAG.findall` gives for a start tag written otherwise
 _PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # `<x:c …>`, or text that looks like it: left to the streaming scan
 _TAG_NAME_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
 # A prefixed `<x:c>`, or an `r` attribute written other than ` r="`: left to the streaming scan.
@@ -268,9 +271,10 @@ def _quick_xlsx_extent(xml: bytes) -> tuple[int, int] | None:
 
     Sound for the limits: every `<c` start tag must be one of the counted ones, so a second `r` (the reader takes
     the last), an `x:c` prefix, other spacing or a cell without address is never missed; empty cells count too,
-    an over-estimate. Two regular expressions, not a parser, because this runs on every sheet of every upload."""
-    refs = _PLAIN_CELL_TAG.findall(xml)
-    if len(refs) != len(_ANY_CELL_TAG.findall(xml)) or _PREFIXED_CELL_TAG.search(xml):
+    an over-estimate. Regular expressions, not a parser, because this runs on every sheet of every upload: one
+    pass finds both kinds of tag (no tag holds a `<`, so each `<c` starts a match in either pattern alike)."""
+    refs = _CELL_TAG.findall(xml)
+    if _OTHER_CELL_TAG in refs or _PREFIXED_CELL_TAG.search(xml):
         return None
     if not refs:
         return 0, 0
@@ -279,18 +283,25 @@ def _quick_xlsx_extent(xml: bytes) -> tuple[int, int] | None:
     return max(map(int, rows)), column_index(last_letters.strip().decode()) + 1
 
 
-def scan_xlsx(archive: zipfile.ZipFile, limits: Limits, inspect: Callable[[str, bytes], None] | None = None) -> None:
+def scan_xlsx(
+    archive: zipfile.ZipFile,
+    limits: Limits,
+    inspect: Callable[[str, bytes], None] | None = None,
+    kept: Mapping[str, bytes] | None = None,
+) -> None:
     """Raise SheetTooLarge at the first value past the limits on any sheet of an .xlsx/.xlsm.
 
     The quick count settles a usual sheet within the limits; any other sheet is streamed element by element,
     which also finds the exact cell to name. `inspect(part, xml)` is given every sheet part read whole here (all
-    but the largest), so a caller that needs more from the XML does not decompress it again."""
+    but the largest), so a caller that needs more from the XML does not decompress it again. `kept`: parts the
+    caller read whole already (the same bytes `archive.read` gives), by part name."""
     meter = ExtentMeter(limits)
+    kept = kept or {}
     for name, part in xlsx_sheet_parts(archive):
         meter.start(name)
         quick = None
         if archive.getinfo(part).file_size <= QUICK_SCAN_BYTES:
-            xml = archive.read(part)
+            xml = kept[part] if part in kept else archive.read(part)
             quick = _quick_xlsx_extent(xml)
             if inspect is not None:
                 inspect(part, xml)

@@ -42,6 +42,7 @@ SNIFF_BYTES = 2048
 XLS_READER_MEMORY_BYTES = 2 * 1024**3  # address-space cap of the .xls reader process
 XLS_READER_TIMEOUT_SECONDS = 60
 DIMENSION_SNIFF_BYTES = 4096
+KEPT_SHEET_XML_BYTES = 16 * 1024**2  # sheet XML read once by sniff and kept for its extent scan, per file
 
 CODE_LABELS = frozenset({"gemeentecode", "municipalitycode"})
 NUMBER_LABELS = ("nr", "nummer", "punt", "point")  # priority order when a header holds more than one
@@ -318,9 +319,10 @@ def _check_zip_extent(
     file: str,
     settings: Settings,
     formulas: dict[str, frozenset[str]] | None = None,
+    kept: Mapping[str, bytes] | None = None,
 ) -> list[Issue]:
     """The real extent of every sheet of an .xlsx/.xlsm/.ods, streamed before any reader builds a dense grid; the
-    formula cells of each .xlsx sheet part go into `formulas` when given."""
+    formula cells of each .xlsx sheet part go into `formulas` when given; `kept`: sheet parts read whole already."""
     names = archive.namelist()
     if len(set(names)) != len(names):  # two parts of one name: a reader might take the one we did not scan
         return [read_issue("corrupt_file", file, detail="zip: a part name occurs twice")]
@@ -329,7 +331,7 @@ def _check_zip_extent(
             extent.scan_ods(archive, extent_limits(settings))
         else:
             inspect = _formula_scanner(formulas) if formulas is not None else None
-            extent.scan_xlsx(archive, extent_limits(settings), inspect)
+            extent.scan_xlsx(archive, extent_limits(settings), inspect, kept)
     except extent.SheetTooLarge as too_large:
         return [sheet_too_large(file, too_large.breach, settings)]
     return []
@@ -391,10 +393,11 @@ def sniff_workbook(data: bytes, file: str, settings: Settings) -> Sniffed:
                 kind, detail = _zip_kind(archive)
                 if kind in ("xlsx", "xlsm"):
                     by_part: dict[str, frozenset[str]] = {}
-                    issues = _check_ooxml_rows(archive, file, settings) or _check_zip_extent(
-                        archive, kind, file, settings, by_part
+                    parts, kept = _sheet_parts(archive), dict[str, bytes]()
+                    issues = _check_ooxml_rows(archive, file, settings, parts, kept) or _check_zip_extent(
+                        archive, kind, file, settings, by_part, kept
                     )
-                    formulas = None if issues else _formulas_by_sheet(archive, by_part)
+                    formulas = None if issues else _formulas_by_sheet(archive, by_part, parts)
                 elif kind == "ods":
                     issues = _check_zip_extent(archive, kind, file, settings)
                 if issues:
@@ -421,13 +424,14 @@ def _formula_scanner(found: dict[str, frozenset[str]]) -> Callable[[str, bytes],
 
 
 def _formulas_by_sheet(
-    archive: zipfile.ZipFile, by_part: dict[str, frozenset[str]]
+    archive: zipfile.ZipFile, by_part: dict[str, frozenset[str]], parts: Mapping[str, str]
 ) -> dict[str, frozenset[str]] | None:
-    """The formula cells by sheet name, as :meth:`Workbook._formulas` finds them, when the extent scan saw every
-    sheet part; None when one was left out (a part too large to read whole, or named differently)."""
+    """The formula cells by sheet name (`parts`: as :func:`_sheet_parts` lists them), as
+    :meth:`Workbook._formulas` finds them, when the extent scan saw every sheet part; None when one was left out
+    (a part too large to read whole, or named differently)."""
     names = set(archive.namelist())
     found: dict[str, frozenset[str]] = {}
-    for name, part in _sheet_parts(archive).items():
+    for name, part in parts.items():
         if part in by_part:
             found[name] = by_part[part]
         elif part in names:
@@ -453,22 +457,50 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _check_ooxml_rows(archive: zipfile.ZipFile, file: str, settings: Settings) -> list[Issue]:
-    """Sheet count and the row count each sheet declares (`<dimension>`), before anything is parsed."""
-    parts = _sheet_parts(archive)
+def _check_ooxml_rows(
+    archive: zipfile.ZipFile,
+    file: str,
+    settings: Settings,
+    parts: Mapping[str, str] | None = None,
+    kept: dict[str, bytes] | None = None,
+) -> list[Issue]:
+    """Sheet count and the row count each sheet declares (`<dimension>`), before anything is parsed.
+
+    `parts`: the sheet parts as :func:`_sheet_parts` gives them (read here when None). `kept`: sheet parts the
+    extent scan would read whole are read whole here and kept in it (up to KEPT_SHEET_XML_BYTES in all), so their
+    start is not decompressed twice; any other part only as far as `DIMENSION_SNIFF_BYTES`."""
+    parts = _sheet_parts(archive) if parts is None else parts
     if len(parts) > settings.max_sheets:
         return [read_issue("too_many_sheets", file, count=len(parts), limit=settings.max_sheets)]
     names = set(archive.namelist())
+    budget = KEPT_SHEET_XML_BYTES
     for name, part in parts.items():
         if part not in names:
             continue
-        with archive.open(part) as stream:
-            match = _DIMENSION.search(stream.read(DIMENSION_SNIFF_BYTES))
+        head = kept.get(part) if kept is not None else None
+        if kept is not None and head is None:
+            size = archive.getinfo(part).file_size
+            if size <= min(budget, extent.QUICK_SCAN_BYTES):
+                head = _read_whole(archive, part)
+                if head is not None:
+                    kept[part], budget = head, budget - size
+        if head is None:
+            with archive.open(part) as stream:
+                head = stream.read(DIMENSION_SNIFF_BYTES)
+        match = _DIMENSION.search(head[:DIMENSION_SNIFF_BYTES])
         if match and int(match.group(1)) > settings.max_rows_per_sheet:
             return [
                 read_issue("too_many_rows", file, name, count=int(match.group(1)), limit=settings.max_rows_per_sheet)
             ]
     return []
+
+
+def _read_whole(archive: zipfile.ZipFile, part: str) -> bytes | None:
+    """The part's bytes, or None when it cannot be read whole (the extent scan then meets the error, as before)."""
+    try:
+        return archive.read(part)
+    except ZIP_ERRORS:
+        return None
 
 
 def _has_formula_tag(xml: bytes) -> bool:
