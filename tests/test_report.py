@@ -483,3 +483,26 @@ def test_an_unreadable_file_is_listed_as_rejected_and_counts_as_no_return(engine
     assert list(table.rejected["filename"]) == ["kapot.xlsx"]
     assert table.rejected["n_issues"].iloc[0] >= 1
     assert report.round_report(engine, "2010").national["n_returns"] == 0
+
+
+def _records_value_by_value(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """What `jsonable` made of a DataFrame before it converted a column at a time: each record's values in turn."""
+    return [report.jsonable(dict(record)) for record in frame.to_dict(orient="records")]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame(),
+        pd.DataFrame(index=[0, 1]),
+        pd.DataFrame({"n": [1, 2], "share": [0.5, float("nan")], "flag": [True, False], "name": ["a", None]}),
+        pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "text": pd.array(["x", None], dtype="string")}),
+        pd.DataFrame({"day": pd.to_datetime(["2011-12-31", None]), "at": pd.to_datetime(["2011-01-01T10:00Z", None])}),
+        pd.DataFrame({"mixed": [float("nan"), date(2011, 1, 1), 3, "x"], 7: [1, 2, 3, 4]}),
+        pd.DataFrame({"kind": pd.Categorical(["a", None])}),
+    ],
+)
+def test_frames_become_the_same_records_a_column_at_a_time(frame: pd.DataFrame) -> None:
+    converted = report.jsonable(frame)
+    assert converted == _records_value_by_value(frame)
+    assert json.dumps(converted) == json.dumps(_records_value_by_value(frame))

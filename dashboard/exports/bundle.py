@@ -242,7 +242,7 @@ class ChartRenderer:
 
     Chromium starts as soon as the renderer is made (2-3 s), so it starts while Python gathers the numbers and
     builds the figures; each chart is asked for with `draw` and comes back as a future, so a chart is drawn while
-    the next one is built and the PDF is written while the last images are drawn. kaleido starts Chromium and opens
+    the next one is built and the workbook is written while the charts are drawn. kaleido starts Chromium and opens
     a tab per core on a page with plotly.js and `draw_charts.js`; each chart is drawn once by that script's
     `raakDraw`, which returns the SVG and the PNG rasterised from it (kaleido's own calls draw a chart again for
     every format and reload the tab after every image). A missing Chromium is an ExportError from the first
