@@ -100,6 +100,13 @@ def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
     assert not differ, f"placeholders differ between nl and en: {differ}"
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_prose_writes_percentages_as_the_labels_do(lang: str) -> None:
+    """"0%" and "≥ 50%" in sentences, as every label, axis and table writes "59,6%" (Babel's percent format)."""
+    spaced = [key for key, text in _po_entries(lang) if re.search(r"\d %", text)]
+    assert not spaced, spaced
+
+
 def test_no_message_id_appears_twice_in_a_catalogue() -> None:
     for lang in LANGUAGES:
         ids = re.findall(r'^msgid "(.+)"$', catalogue_path(lang).read_text(encoding="utf-8"), flags=re.MULTILINE)
