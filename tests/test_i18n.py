@@ -102,7 +102,7 @@ def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_prose_writes_percentages_as_the_labels_do(lang: str) -> None:
-    """"0%" and "≥ 50%" in sentences, as every label, axis and table writes "59,6%" (Babel's percent format)."""
+    """Sentences write "0%" and "≥ 50%", as every label, axis and table writes "59,6%" (Babel's percent format)."""
     spaced = [key for key, text in _po_entries(lang) if re.search(r"\d %", text)]
     assert not spaced, spaced
 
