@@ -15,8 +15,9 @@ import dash
 import pytest
 from click.testing import CliRunner
 from corpus.builders import sqlite_only
+from corpus.sql import recorded_statements
 from corpus.web import PASSWORD, SECRET_KEY, TOKEN_FIELD, USERS, Client, add_users, logged_in, prop
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 
 from dashboard.cli import USAGE_ERROR_EXIT, main
 from dashboard.demo.build import demo_secret_key
@@ -213,16 +214,8 @@ def test_every_request_finds_its_user_and_regions_in_one_query(app: dash.Dash, e
     """Each request looks its session up (so an ended session ends at once), in one round trip: the user, the
     live session and the coordinator's regions together."""
     client = logged_in(app, USERS["coordinator"][0])
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(engine) as statements:
         assert client.route("/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     lookups = [s for s in statements if "user_sessions" in s or "user_regions" in s]
     assert len(lookups) == 1, lookups
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from corpus.builders import SMALL_REGION, add_rounds, expected, filled, random_statuses, region_municipalities
+from corpus.sql import recorded_statements
 from sqlalchemy import Engine, select
 
 from etl.ingest.load import ASSESSMENT_COLUMNS, insert_assessments
@@ -118,21 +119,12 @@ def test_an_accepted_file_takes_its_locks_once(engine: Engine, tmp_path: Path) -
     second time), and on SQLite the transaction begins as the writer instead of running a no-op UPDATE. A first
     return of its municipalities replaces no current assessment, so there are no stored counts to delete. The
     submissions go in by one statement (SQLite ran one per municipality when their ids had to come back in order)."""
-    from sqlalchemy import event
-
     add_rounds(engine, "2009")
     codes = region_municipalities(engine, SMALL_REGION)
     data = filled(engine, SMALL_REGION, "2009", tmp_path, random_statuses(codes, seed=5))
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(" ".join(statement.split()).upper())
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements(engine) as sent:
         report = ingest(data, "locks.xlsx", engine=engine)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    statements = [statement.upper() for statement in sent]
 
     assert report.status == "accepted", [issue.line() for issue in report.issues]
     assert not any(statement.startswith("DELETE") for statement in statements)

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import BACKENDS, PG_URL_ENV
 from corpus.builders import ONE_MUNICIPALITY_REGION, SMALL_REGION, add_rounds, filled, region_municipalities
+from corpus.sql import recorded_statements
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from dashboard.analytics import report
 from dashboard.analytics.cache import active_cache, cache, cache_config, cache_key, init_cache
@@ -210,16 +211,8 @@ def test_a_custom_target_changes_trajectory_and_on_track(scenario):
 
 def test_report_reads_assessments_only_through_group_by(scenario):
     engine, _ = scenario
-    statements: list[str] = []
-
-    def remember(_conn, _cursor, statement, _parameters, _context, _many) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with recorded_statements(engine) as statements:
         report.round_report(engine, "2010", target=Target(value=0.9))  # a target not asked before: not cached
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
     reading_assessments = [s for s in statements if "FROM assessments" in s]
     assert reading_assessments
     assert all("GROUP BY" in s for s in reading_assessments)
