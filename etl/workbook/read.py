@@ -458,18 +458,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _check_ooxml_rows(
-    archive: zipfile.ZipFile,
-    file: str,
-    settings: Settings,
-    parts: Mapping[str, str] | None = None,
-    kept: dict[str, bytes] | None = None,
+    archive: zipfile.ZipFile, file: str, settings: Settings, parts: Mapping[str, str], kept: dict[str, bytes]
 ) -> list[Issue]:
     """Sheet count and the row count each sheet declares (`<dimension>`), before anything is parsed.
 
-    `parts`: the sheet parts as :func:`_sheet_parts` gives them (read here when None). `kept`: sheet parts the
-    extent scan would read whole are read whole here and kept in it (up to KEPT_SHEET_XML_BYTES in all), so their
-    start is not decompressed twice; any other part only as far as `DIMENSION_SNIFF_BYTES`."""
-    parts = _sheet_parts(archive) if parts is None else parts
+    `parts`: the sheet parts as :func:`_sheet_parts` gives them. `kept`: sheet parts the extent scan would read
+    whole are read whole here and kept in it (up to KEPT_SHEET_XML_BYTES in all), so their start is not
+    decompressed twice; any other part only as far as `DIMENSION_SNIFF_BYTES`."""
     if len(parts) > settings.max_sheets:
         return [read_issue("too_many_sheets", file, count=len(parts), limit=settings.max_sheets)]
     names = set(archive.namelist())
@@ -477,8 +472,8 @@ def _check_ooxml_rows(
     for name, part in parts.items():
         if part not in names:
             continue
-        head = kept.get(part) if kept is not None else None
-        if kept is not None and head is None:
+        head = kept.get(part)  # two sheet names may share a part
+        if head is None:
             size = archive.getinfo(part).file_size
             if size <= min(budget, extent.QUICK_SCAN_BYTES):
                 head = _read_whole(archive, part)
