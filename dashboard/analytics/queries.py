@@ -399,6 +399,36 @@ def coverage_counts(
     return frame
 
 
+def round_serials(conn: Connection, round_ids: Sequence[int]) -> dict[int, int]:
+    """Each round's data serial (raised by every change to what its coverage is computed from)."""
+    R = m.Round
+    return dict(conn.execute(select(R.id, R.data_serial).where(R.id.in_(list(round_ids)))).tuples().all())
+
+
+def stored_coverage(conn: Connection, round_ids: Sequence[int], weighting: str) -> pd.DataFrame:
+    """The stored national and regional coverage of `round_ids` for `weighting` ('' = each round's own) that is
+    still current (computed at the round's present data serial): round_id, position, region_code ('' national),
+    region_name and the numbers of `metrics.aggregate`, in the history's order."""
+    C, R = m.RoundCoverage, m.Round
+    stmt = (
+        select(
+            C.round_id,
+            C.position,
+            C.region_code,
+            C.region_name,
+            C.n_expected,
+            C.n_returns,
+            C.coverage,
+            C.coverage_reporting,
+            C.completeness,
+        )
+        .join(R, and_(R.id == C.round_id, R.data_serial == C.data_serial))
+        .where(C.weighting == weighting, C.round_id.in_(list(round_ids)))
+        .order_by(C.round_id, C.position)
+    )
+    return _frame(conn, stmt)
+
+
 def point_status_counts(conn: Connection, round_id: int, division_year: int) -> pd.DataFrame:
     """How often each answer was given per point: framework_version, point_number, status, not_applicable, n."""
     stmt = (

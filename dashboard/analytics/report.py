@@ -7,7 +7,7 @@ a dataclass of DataFrames and scalars (cached per data version), and `to_dict()`
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -23,6 +23,7 @@ from dashboard.analytics.cache import cached
 from dashboard.analytics.metrics import Lang, Projection, Target, Weighting
 from dashboard.i18n import LANGUAGES
 from etl.reference.divisions import Change, crosswalk, predecessors
+from etl.store.aggregates import store_coverage
 
 NATIONAL = "national"
 REGION = "region"
@@ -271,15 +272,19 @@ def _on_division(item: RoundScores, later: RoundScores, changes: list[Change]) -
     return metrics.map_scores(item.scores, walk, later.expected)
 
 
-def _history(per_round: list[RoundScores], target: Target, changes: list[Change]) -> pd.DataFrame:
-    """National and regional coverage per round: scope, region_code, round_label, reference_date, numbers, target.
+def _history(
+    chosen: pd.DataFrame, per_round: list[RoundScores], stored: pd.DataFrame, target: Target, changes: list[Change]
+) -> pd.DataFrame:
+    """National and regional coverage per round of `chosen`: scope, region_code, region_name, round_label,
+    reference_date, numbers, target.
 
-    Earlier rounds are mapped onto the last round's division first, so every region compares like with like.
-    All rounds are aggregated at once (two group-bys, not two per round); rounds on the last round's division
-    are taken from the report's shared scores frame as they are.
+    Rounds in `per_round` are aggregated here (all at once: two group-bys, not two per round), those on another
+    division than the last one first mapped onto it, so every region compares like with like; the others come
+    from `stored` (rows of `queries.stored_coverage`, on the last round's division). Per round: the national row,
+    then its regions in the order they first appear among its municipalities.
     """
     last = per_round[-1]
-    position = {item.round_id: i for i, item in enumerate(per_round)}
+    position = {int(rid): i for i, rid in enumerate(chosen["id"])}
     same = {item.round_id for item in per_round if int(item.round["division_year"]) == int(last.round["division_year"])}
     shared = last.every_score
     kept = shared[shared["round_id"].isin(same)]
@@ -292,12 +297,18 @@ def _history(per_round: list[RoundScores], target: Target, changes: list[Change]
     scores = pd.concat([kept, *mapped], ignore_index=True).sort_values("_round", kind="stable")
     national = metrics.aggregate(scores, ["_round"]).assign(scope=NATIONAL, region_code=None, region_name=None)
     regional = metrics.aggregate(scores, ["_round", "region_code", "region_name"]).assign(scope=REGION)
-    # per round: the national row, then its regions in the order they first appear (as one round at a time gave)
-    frame = pd.concat([national, regional], ignore_index=True).sort_values("_round", kind="stable")
+    national_stored = stored["position"] == 0
+    from_store = stored.drop(columns="position").assign(
+        _round=stored["round_id"].map(position),
+        scope=np.where(national_stored, NATIONAL, REGION),
+        region_code=stored["region_code"].where(~national_stored, None),
+        region_name=stored["region_name"].where(~national_stored, None),
+    )
+    frame = pd.concat([national, regional, from_store.drop(columns="round_id")], ignore_index=True)
+    frame = frame.sort_values("_round", kind="stable")
     rounds = frame["_round"].tolist()
     frame = frame.drop(columns="_round").reset_index(drop=True)
-    labels = [item.round["label"] for item in per_round]
-    dates = [item.round["reference_date"] for item in per_round]
+    labels, dates = chosen["label"].tolist(), chosen["reference_date"].tolist()
     targets = [target.at(day) for day in dates]
     frame["round_label"] = [labels[i] for i in rounds]
     frame["reference_date"] = [dates[i] for i in rounds]
@@ -305,6 +316,35 @@ def _history(per_round: list[RoundScores], target: Target, changes: list[Change]
     frame["on_track"] = [metrics.on_track(c, t) for c, t in zip(frame["coverage"], frame["target"], strict=True)]
     columns = ["scope", "region_code", "region_name", "round_label", "reference_date"]
     return frame[columns + [c for c in frame.columns if c not in columns]]
+
+
+def _coverage_to_store(
+    history: pd.DataFrame, chosen: pd.DataFrame, computed: Collection[int], serials: dict[int, int], weighting: str
+) -> list[tuple[Any, ...]]:
+    """The history rows of the rounds computed here (on the report's division), as `round_coverage` rows."""
+    ids = {label: int(rid) for label, rid in zip(chosen["label"], chosen["id"], strict=True)}
+    places: dict[int, int] = {}
+    rows = []
+    for row in history.itertuples(index=False):
+        rid = ids[row.round_label]
+        if rid not in computed:
+            continue
+        places[rid] = places.get(rid, -1) + 1
+        rows.append(
+            (
+                rid,
+                weighting,
+                places[rid],
+                serials[rid],
+                row.region_code or "",
+                row.region_name or "",
+                int(row.n_expected),
+                int(row.n_returns),
+                *(None if pd.isna(value) else float(value) for value in (row.coverage, row.coverage_reporting)),
+                float(row.completeness),
+            )
+        )
+    return rows
 
 
 def _trajectory(history: pd.DataFrame, projection: Projection, target: Target) -> pd.DataFrame:
@@ -380,25 +420,28 @@ def _points(
 
 
 def _changes(
-    conn: Connection, per_round: list[RoundScores], changes: list[Change]
+    conn: Connection, chosen: pd.DataFrame, per_round: list[RoundScores], changes: list[Change]
 ) -> tuple[str | None, dict[str, int], pd.DataFrame, pd.DataFrame]:
     """Change since the previous round (the latest reference date before this one): national, regions, munis.
 
     Across a division change, a municipality formed from others is compared with its predecessors' weighted
     mean status per point (docs/metrics.md, "Trends across mergers"); the others are paired in SQL as before.
+    A previous round on another division is always among the rounds computed for the report (`per_round`).
     """
     current = per_round[-1]
-    earlier = [item for item in per_round[:-1] if item.round["reference_date"] < current.round["reference_date"]]
+    earlier = chosen.iloc[:-1]
+    earlier = earlier[earlier["reference_date"] < current.round["reference_date"]]
     columns = ["municipality_code", *metrics.CHANGE_COLUMNS]
-    if not earlier:
+    if earlier.empty:
         changes_frame = pd.DataFrame({column: pd.Series(dtype=int) for column in columns})
         previous = None
     else:
-        before = earlier[-1]
-        previous = str(before.round["label"])
-        changes_frame = data.change_counts(conn, int(current.round["id"]), int(before.round["id"]))
-        from_year, to_year = int(before.round["division_year"]), int(current.round["division_year"])
+        before_row = earlier.iloc[-1]
+        previous = str(before_row["label"])
+        changes_frame = data.change_counts(conn, current.round_id, int(before_row["id"]))
+        from_year, to_year = int(before_row["division_year"]), int(current.round["division_year"])
         if from_year != to_year:
+            before = next(item for item in per_round if item.round_id == int(before_row["id"]))
             walk = crosswalk(before.scores["municipality_code"], changes, from_year, to_year)
             merged = {new: olds for new, olds in predecessors(walk).items() if olds != {new: 1.0}}
             paired = changes_frame[~changes_frame["municipality_code"].isin(merged)]
@@ -448,14 +491,26 @@ def _build_round_report(
     lang: Lang,
     weighting: str | None = None,
     from_assessments: bool = False,
+    keep: Callable[[list[tuple[Any, ...]]], None] | None = None,
 ) -> RoundReport:
+    """Round `label`'s report. Earlier rounds on its division whose coverage is stored and current are read, the
+    others computed; `keep` receives the computed ones as `round_coverage` rows, to store after this snapshot
+    (`from_assessments`: everything recounted from the assessments, nothing read from or handed to the store)."""
     all_rounds = data.rounds(conn)
     current_row = data.find_round(all_rounds, label)
     changes = data.municipal_changes(conn)
-    # this round and every earlier one
-    per_round = _scores_per_round(conn, all_rounds.loc[: current_row.name], weighting, changes, from_assessments)
+    chosen = all_rounds.loc[: current_row.name]  # this round and every earlier one
+    storable = chosen[chosen["division_year"] == current_row["division_year"]]
+    stored_ids = [int(i) for i in storable["id"].iloc[:-1]] if not from_assessments else []
+    stored = data.stored_coverage(conn, stored_ids, weighting or "")
+    computing = chosen[~chosen["id"].isin(set(stored["round_id"]))]
+    per_round = _scores_per_round(conn, computing, weighting, changes, from_assessments)
     current = per_round[-1]
-    history = _history(per_round, target, changes)
+    history = _history(chosen, per_round, stored, target, changes)
+    if keep is not None:
+        computed = {int(i) for i in computing["id"]} & {int(i) for i in storable["id"]}
+        serials = data.round_serials(conn, sorted(computed))
+        keep(_coverage_to_store(history, chosen, computed, serials, weighting or ""))
     projections = _projections(history, target)
     now = history[history["round_label"] == label]
     reference_date = current_row["reference_date"]
@@ -508,7 +563,7 @@ def _build_round_report(
         table["target"] = national["target"]
         table["gap_trajectory"] = metrics.gaps(table["coverage"], national["target"])
     points, point_status, weakest = _points(conn, current, scale, lang, versions)
-    previous, changes_national, changes_regions, changes_municipalities = _changes(conn, per_round, changes)
+    previous, changes_national, changes_regions, changes_municipalities = _changes(conn, chosen, per_round, changes)
     return RoundReport(
         round=_round_dict(current_row, versions),
         lang=lang,
@@ -545,12 +600,16 @@ def round_report(
     """The numbers of round `round_label` (NotFoundError when unknown); target defaults to the environment's and
     the weighting to the round's own setting."""
     target = target or Target.from_env()
-    return cached(
+    computed: list[list[tuple[Any, ...]]] = []
+    found = cached(
         engine,
         "round_report",
         (round_label, target, lang) + ((weighting,) if weighting else ()),
-        lambda conn: _build_round_report(conn, round_label, target, lang, weighting),
+        lambda conn: _build_round_report(conn, round_label, target, lang, weighting, keep=computed.append),
     )
+    if computed:  # after the snapshot has ended: SQLite lets a connection write only when no read holds it back
+        store_coverage(engine, weighting or "", computed[0])
+    return found
 
 
 def warm_round(engine: Engine, round_label: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from etl.reference.geography import division_year_for
+from etl.store.aggregates import mark_changed
 from etl.store.audit import record
 from etl.store.db import session_scope
 from etl.store.issues import UserError
@@ -119,6 +120,7 @@ def set_weighting(session: Session, label: str, weighting: str, *, actor: str | 
     """Change how a round's region and national coverage weigh municipalities (docs/metrics.md, "Weights")."""
     found = get_round(session, label)
     found.weighting = _weighting(weighting)
+    mark_changed(session, [found.id])
     record(session, "round.weighting", actor=actor, detail={"round": label, "weighting": weighting})
     return found
 

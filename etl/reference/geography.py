@@ -24,7 +24,7 @@ from etl.reference.divisions import Change, apply_changes, crosswalk, main_succe
 from etl.reference.framework import Framework, load_framework, load_status_scale
 from etl.reference.framework import available_frameworks as framework_files
 from etl.store import models as m
-from etl.store.aggregates import counting_rules, refresh_if_rules_changed
+from etl.store.aggregates import counting_rules, mark_changed, refresh_if_rules_changed
 from etl.store.audit import record
 from etl.store.issues import InputRejected, Issue
 
@@ -564,6 +564,7 @@ def load_reference(
                 "population": population_file and population_file.name,
             },
         )
+    mark_changed(session)  # names, divisions, population or framework may have changed: no stored coverage holds
     return reference_counts(session)
 
 

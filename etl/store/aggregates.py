@@ -16,15 +16,23 @@ earlier round needs), written by the same `refresh`.
 
 Population and the region division are not in these counts (weights and the regions a municipality counts
 towards are applied when a report reads them), so loading them changes no stored aggregate.
+
+`round_coverage` holds what those counts, the weights and the division give per round × region: a report writes
+it when it first computes a round (`store_coverage`), and it is read only while the round's `data_serial` is the
+one it was computed at. Every change to what it depends on raises the serial in its own transaction
+(`mark_changed`): a write of the counts above, a round's weighting, a reference load. So an upload makes one
+round's coverage stale, and a report over hundreds of rounds computes that one round, not all of them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Engine, Table, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from etl.store import models as m
@@ -34,11 +42,15 @@ from etl.store.bulk import insert_rows
 NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
 TOTALS = cast(Table, m.RoundTotal.__table__)  # per round × municipality: the sums of its aggregates
+COVERAGE = cast(Table, m.RoundCoverage.__table__)  # per round × region, valid at the round's data serial
+COVERAGE_COLUMNS = tuple(column.name for column in COVERAGE.columns)
 COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
 TOTAL_COLUMNS = ("round_id", "municipality_code", *COUNT_COLUMNS)
 REFRESH_ACTION = "aggregates.refresh"
 KEY_COLUMNS = ("round_id", "municipality_code", "level_code", "group_code")
 LOCKED_ROUNDS_KEY = "raak_locked_rounds"  # Session.info: (transaction, the rounds it holds `FOR UPDATE`)
+
+log = logging.getLogger(__name__)
 
 
 def counts_query(round_ids: Collection[int] | None = None, municipality_codes: Collection[str] | None = None) -> Any:
@@ -97,6 +109,33 @@ def _locked_rounds(session: Session) -> frozenset[int]:
     return frozenset(held) if current is not None and transaction is current else frozenset()
 
 
+def mark_changed(session: Session, round_ids: Collection[int] | None = None) -> None:
+    """Raise the data serial of `round_ids` (None: every round) in the caller's transaction: their stored coverage
+    is stale from the moment the change commits, and never read again."""
+    stmt = update(m.Round).values(data_serial=m.Round.data_serial + 1)
+    if round_ids is not None:
+        stmt = stmt.where(m.Round.id.in_(list(round_ids)))
+    session.execute(stmt.execution_options(synchronize_session=False))
+
+
+def store_coverage(engine: Engine, weighting: str, rows: list[tuple[Any, ...]]) -> None:
+    """Keep rounds' coverage for `weighting` ('' = each round's own): rows of `round_coverage` in COVERAGE_COLUMNS
+    order, each with the data serial it was computed at, replacing what those rounds held, in a transaction of
+    its own. Only an optimisation for later reports: when it cannot be stored now (another writer holds the
+    database, a concurrent report stored the same rounds) that is logged and a later report computes it again."""
+    if not rows:
+        return
+    round_ids = sorted({row[COVERAGE_COLUMNS.index("round_id")] for row in rows})
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(
+                delete(COVERAGE).where(COVERAGE.c.weighting == weighting, COVERAGE.c.round_id.in_(round_ids))
+            )
+            session.execute(insert(COVERAGE), [dict(zip(COVERAGE_COLUMNS, row, strict=True)) for row in rows])
+    except SQLAlchemyError:
+        log.info("round coverage not stored this time; a later report computes it again", exc_info=True)
+
+
 def _delete_stored(
     session: Session, round_ids: Collection[int] | None, municipality_codes: Collection[str] | None
 ) -> None:
@@ -123,6 +162,7 @@ def refresh(
         return
     session.flush()  # the assessments the caller changed through the ORM must be visible to the INSERT … SELECT
     _delete_stored(session, round_ids, municipality_codes)
+    mark_changed(session, round_ids)
     session.execute(
         insert(AGGREGATES).from_select([*KEY_COLUMNS, *COUNT_COLUMNS], counts_query(round_ids, municipality_codes))
     )
@@ -187,6 +227,7 @@ def store_counts(
         _delete_stored(session, [round_id], municipality_codes)
     else:
         lock_rounds(session, [round_id])
+    mark_changed(session, [round_id])
     insert_rows(
         session,
         AGGREGATES,

@@ -237,6 +237,9 @@ class Round(Base):
     division_year: Mapped[int] = mapped_column(Integer)
     weighting: Mapped[str] = mapped_column(String(16), default=DEFAULT_WEIGHTING, server_default=DEFAULT_WEIGHTING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # raised by the ETL in every transaction that changes what the round's coverage is computed from (its counts,
+    # its weighting, the reference data): a `round_coverage` row of an older serial is never read
+    data_serial: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Upload(Base):
@@ -352,6 +355,26 @@ class RoundTotal(Base):
     n_points: Mapped[int] = mapped_column(Integer)
     n_not_applicable: Mapped[int] = mapped_column(Integer)
     n_implemented: Mapped[int] = mapped_column(Integer)
+
+
+class RoundCoverage(Base):
+    """A round's national (position 0, region_code '') and regional coverage on its own division, as the history
+    of every later report shows it: written when a report first computes it, valid while the round's
+    `data_serial` is the one it was computed at (see etl.store.aggregates)."""
+
+    __tablename__ = "round_coverage"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    weighting: Mapped[str] = mapped_column(String(16), primary_key=True)  # '' = the round's own setting
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the history's row order within the round
+    data_serial: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(String(16))  # '' for the national row
+    region_name: Mapped[str] = mapped_column(String(200))
+    n_expected: Mapped[int] = mapped_column(Integer)
+    n_returns: Mapped[int] = mapped_column(Integer)
+    coverage: Mapped[float | None] = mapped_column(Float)
+    coverage_reporting: Mapped[float | None] = mapped_column(Float)
+    completeness: Mapped[float] = mapped_column(Float)
 
 
 class ValidationIssue(Base):
