@@ -54,8 +54,7 @@ def run_all(argv: list[str]) -> None:
         rows.append(("openpyxl ÷ calamine, CPU time, median of per-run", name, f"{medians['cpu_ratio']:.2f}×"))
         print(f"== report functions, {name}", flush=True)
         for timing in report.measure(scales, url, args.report_repeat):
-            cache = "cached" if timing.cached else "uncached"
-            what = f"{timing.what}, {timing.scale}x, {cache}: median / p95"
+            what = f"{timing.what}, {timing.scale}x, {timing.state}: median / p95"
             rows.append((what, name, f"{timing.median * 1e3:.1f} / {timing.p95 * 1e3:.1f} ms"))
         for scale_ in scales:
             print(f"== load test {scale_}x, {name}", flush=True)

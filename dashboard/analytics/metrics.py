@@ -89,9 +89,10 @@ class Target:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "value": self.value}
 
 
-def on_track(coverage: float, trajectory: float) -> bool:
-    """A coverage is on track when it is at least the trajectory's value at the same date."""
-    return bool(coverage >= trajectory - TOLERANCE)
+def on_track(coverage: pd.Series, trajectory: pd.Series) -> pd.Series:
+    """A coverage is on track when it is at least the trajectory's value at the same date (per row; an undefined
+    coverage is not on track)."""
+    return coverage >= trajectory - TOLERANCE
 
 
 def gap(coverage: float | None, goal: float) -> float:
@@ -339,9 +340,9 @@ def project(series: pd.DataFrame, target: Target) -> Projection:
     completeness = ordered["completeness"].to_numpy(dtype=float)
     coverage = ordered["coverage"].to_numpy(dtype=float)
     keep = (completeness >= MIN_COMPLETENESS_FOR_PROJECTION) & ~np.isnan(coverage)
-    dates = [day for day, kept in zip(ordered["reference_date"], keep, strict=True) if kept]
+    dates = [day for day, kept in zip(ordered["reference_date"].tolist(), keep, strict=True) if kept]
     values = coverage[keep]
-    labels = tuple(str(label) for label, kept in zip(ordered["round_label"], keep, strict=True) if kept)
+    labels = tuple(str(label) for label, kept in zip(ordered["round_label"].tolist(), keep, strict=True) if kept)
     if len(completeness) and not completeness[-1] > 0:
         return Projection("insufficient_data", rounds_used=labels)  # nothing returned in the latest round
     reached = values >= target.value - TOLERANCE
@@ -452,22 +453,23 @@ def status_distribution(status_counts: pd.DataFrame, scale: pd.DataFrame) -> pd.
     `scale` holds one row per status (value, key) plus one row for n.v.t. with value NaN; every point gets every
     answer, zeros included, in scale order.
     """
-    keyed = status_counts.assign(
-        key=status_counts["status"].map(scale.dropna(subset=["value"]).set_index("value")["key"])
-    )
+    keys = ["framework_version", "point_number"]
+    key = status_counts["status"].map(scale.dropna(subset=["value"]).set_index("value")["key"])
     not_applicable_key = scale.loc[scale["value"].isna(), "key"]
     if len(not_applicable_key):
-        keyed.loc[keyed["not_applicable"].astype(bool), "key"] = not_applicable_key.iloc[0]
-    keys = ["framework_version", "point_number"]
-    sums = keyed.groupby([*keys, "key"])["n"].sum()
-    grid = pd.MultiIndex.from_product(
-        [keyed[keys].drop_duplicates().itertuples(index=False, name=None), list(scale["key"])],
-        names=["_point", "key"],
+        key = key.where(~status_counts["not_applicable"].astype(bool), not_applicable_key.iloc[0])
+    sums = status_counts.assign(key=key).groupby([*keys, "key"])["n"].sum()
+    points = status_counts[keys].drop_duplicates()
+    answers = list(scale["key"])
+    frame = pd.DataFrame(
+        {
+            "key": answers * len(points),
+            "framework_version": np.repeat(points["framework_version"].to_numpy(), len(answers)),
+            "point_number": np.repeat(points["point_number"].to_numpy(), len(answers)),
+        }
     )
-    frame = pd.DataFrame(index=grid).reset_index()
-    frame[keys] = pd.DataFrame(frame["_point"].tolist(), index=frame.index, columns=keys)
-    frame = frame.drop(columns="_point").merge(sums.reset_index(), on=[*keys, "key"], how="left")
-    frame["n"] = frame["n"].fillna(0).astype(int)
+    found = sums.reindex(pd.MultiIndex.from_frame(frame[[*keys, "key"]]))
+    frame["n"] = found.fillna(0).astype(int).to_numpy()
     totals = frame.groupby(keys)["n"].transform("sum")
     frame["share"] = frame["n"] / totals.where(totals > 0)
     return frame

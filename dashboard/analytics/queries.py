@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import pandas as pd
 from sqlalchemy import Connection, Engine, Select, and_, case, func, inspect, literal, or_, select
 
@@ -79,6 +80,12 @@ def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame
 
+
+# What `round_coverage.regions` holds per region (the national row first, region_code ''): metrics.aggregate's numbers.
+COVERAGE_COLUMNS = ("region_code", "n_expected", "n_returns", "coverage", "coverage_reporting", "completeness")
+STORED_COVERAGE_TYPES = {"round_id": int, "position": int, "n_expected": int, "n_returns": int} | {
+    name: float for name in ("coverage", "coverage_reporting", "completeness")
+}
 
 # Audit actions about sessions and people, which change no number: a log-in must not empty every cached report.
 SESSION_ACTION_PREFIXES = ("login", "logout", "access.", "user.")
@@ -407,26 +414,25 @@ def round_serials(conn: Connection, round_ids: Sequence[int]) -> dict[int, int]:
 
 def stored_coverage(conn: Connection, round_ids: Sequence[int], weighting: str) -> pd.DataFrame:
     """The stored national and regional coverage of `round_ids` for `weighting` ('' = each round's own) that is
-    still current (computed at the round's present data serial): round_id, position, region_code ('' national),
-    region_name and the numbers of `metrics.aggregate`, in the history's order."""
+    still current (computed at the round's present data serial): round_id, position (0: the national row),
+    region_code ('' national) and the numbers of `metrics.aggregate`, in the history's order."""
     C, R = m.RoundCoverage, m.Round
     stmt = (
-        select(
-            C.round_id,
-            C.position,
-            C.region_code,
-            C.region_name,
-            C.n_expected,
-            C.n_returns,
-            C.coverage,
-            C.coverage_reporting,
-            C.completeness,
-        )
+        select(C.round_id, C.regions)
         .join(R, and_(R.id == C.round_id, R.data_serial == C.data_serial))
         .where(C.weighting == weighting, C.round_id.in_(list(round_ids)))
-        .order_by(C.round_id, C.position)
+        .order_by(C.round_id)
     )
-    return _frame(conn, stmt)
+    columns: dict[str, list[Any]] = {"round_id": [], "position": [], **{name: [] for name in COVERAGE_COLUMNS}}
+    for round_id, regions in conn.execute(stmt).tuples():
+        table = orjson.loads(regions)
+        size = len(table["region_code"])
+        columns["round_id"] += [round_id] * size
+        columns["position"] += range(size)
+        for name in COVERAGE_COLUMNS:
+            columns[name] += table[name]
+    # the report's own dtypes, also for no rows or a column of nulls (no coverage: NaN)
+    return pd.DataFrame(columns).astype(STORED_COVERAGE_TYPES)
 
 
 def point_status_counts(conn: Connection, round_id: int, division_year: int) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
@@ -298,11 +299,12 @@ def _history(
     national = metrics.aggregate(scores, ["_round"]).assign(scope=NATIONAL, region_code=None, region_name=None)
     regional = metrics.aggregate(scores, ["_round", "region_code", "region_name"]).assign(scope=REGION)
     national_stored = stored["position"] == 0
+    names = last.expected.drop_duplicates("region_code").set_index("region_code")["region_name"]
     from_store = stored.drop(columns="position").assign(
         _round=stored["round_id"].map(position),
         scope=np.where(national_stored, NATIONAL, REGION),
         region_code=stored["region_code"].where(~national_stored, None),
-        region_name=stored["region_name"].where(~national_stored, None),
+        region_name=stored["region_code"].map(names).where(~national_stored, None),
     )
     frame = pd.concat([national, regional, from_store.drop(columns="round_id")], ignore_index=True)
     frame = frame.sort_values("_round", kind="stable")
@@ -313,37 +315,25 @@ def _history(
     frame["round_label"] = [labels[i] for i in rounds]
     frame["reference_date"] = [dates[i] for i in rounds]
     frame["target"] = [targets[i] for i in rounds]
-    frame["on_track"] = [metrics.on_track(c, t) for c, t in zip(frame["coverage"], frame["target"], strict=True)]
+    frame["on_track"] = metrics.on_track(frame["coverage"], frame["target"])
     columns = ["scope", "region_code", "region_name", "round_label", "reference_date"]
     return frame[columns + [c for c in frame.columns if c not in columns]]
 
 
 def _coverage_to_store(
-    history: pd.DataFrame, chosen: pd.DataFrame, computed: Collection[int], serials: dict[int, int], weighting: str
-) -> list[tuple[Any, ...]]:
-    """The history rows of the rounds computed here (on the report's division), as `round_coverage` rows."""
-    ids = {label: int(rid) for label, rid in zip(chosen["label"], chosen["id"], strict=True)}
-    places: dict[int, int] = {}
+    history: pd.DataFrame, chosen: pd.DataFrame, computed: Collection[int], serials: dict[int, int]
+) -> list[tuple[int, int, str]]:
+    """The history rows of the rounds computed here (on the report's division) as `round_coverage` keeps them:
+    (round id, data serial, its regions as one JSON document)."""
+    ids = {label: int(rid) for label, rid in zip(chosen["label"], chosen["id"], strict=True) if int(rid) in computed}
     rows = []
-    for row in history.itertuples(index=False):
-        rid = ids[row.round_label]
-        if rid not in computed:
-            continue
-        places[rid] = places.get(rid, -1) + 1
-        rows.append(
-            (
-                rid,
-                weighting,
-                places[rid],
-                serials[rid],
-                row.region_code or "",
-                row.region_name or "",
-                int(row.n_expected),
-                int(row.n_returns),
-                *(None if pd.isna(value) else float(value) for value in (row.coverage, row.coverage_reporting)),
-                float(row.completeness),
-            )
-        )
+    for label, own in history[history["round_label"].isin(list(ids))].groupby("round_label", sort=False):
+        table = {
+            "region_code": own["region_code"].fillna("").tolist(),
+            **{name: own[name].astype(float).tolist() for name in ("coverage", "coverage_reporting", "completeness")},
+            **{name: own[name].astype(int).tolist() for name in ("n_expected", "n_returns")},
+        }
+        rows.append((ids[str(label)], serials[ids[str(label)]], orjson.dumps(table).decode()))
     return rows
 
 
@@ -491,7 +481,7 @@ def _build_round_report(
     lang: Lang,
     weighting: str | None = None,
     from_assessments: bool = False,
-    keep: Callable[[list[tuple[Any, ...]]], None] | None = None,
+    keep: Callable[[list[tuple[int, int, str]]], None] | None = None,
 ) -> RoundReport:
     """Round `label`'s report. Earlier rounds on its division whose coverage is stored and current are read, the
     others computed; `keep` receives the computed ones as `round_coverage` rows, to store after this snapshot
@@ -510,7 +500,7 @@ def _build_round_report(
     if keep is not None:
         computed = {int(i) for i in computing["id"]} & {int(i) for i in storable["id"]}
         serials = data.round_serials(conn, sorted(computed))
-        keep(_coverage_to_store(history, chosen, computed, serials, weighting or ""))
+        keep(_coverage_to_store(history, chosen, computed, serials))
     projections = _projections(history, target)
     now = history[history["round_label"] == label]
     reference_date = current_row["reference_date"]
@@ -600,7 +590,7 @@ def round_report(
     """The numbers of round `round_label` (NotFoundError when unknown); target defaults to the environment's and
     the weighting to the round's own setting."""
     target = target or Target.from_env()
-    computed: list[list[tuple[Any, ...]]] = []
+    computed: list[list[tuple[int, int, str]]] = []
     found = cached(
         engine,
         "round_report",

@@ -43,7 +43,6 @@ NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.a
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
 TOTALS = cast(Table, m.RoundTotal.__table__)  # per round × municipality: the sums of its aggregates
 COVERAGE = cast(Table, m.RoundCoverage.__table__)  # per round × region, valid at the round's data serial
-COVERAGE_COLUMNS = tuple(column.name for column in COVERAGE.columns)
 COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
 TOTAL_COLUMNS = ("round_id", "municipality_code", *COUNT_COLUMNS)
 REFRESH_ACTION = "aggregates.refresh"
@@ -118,20 +117,26 @@ def mark_changed(session: Session, round_ids: Collection[int] | None = None) -> 
     session.execute(stmt.execution_options(synchronize_session=False))
 
 
-def store_coverage(engine: Engine, weighting: str, rows: list[tuple[Any, ...]]) -> None:
-    """Keep rounds' coverage for `weighting` ('' = each round's own): rows of `round_coverage` in COVERAGE_COLUMNS
-    order, each with the data serial it was computed at, replacing what those rounds held, in a transaction of
+def store_coverage(engine: Engine, weighting: str, rows: list[tuple[int, int, str]]) -> None:
+    """Keep rounds' coverage for `weighting` ('' = each round's own): (round id, the data serial it was computed
+    at, its regions as `round_coverage.regions` holds them), replacing what those rounds held, in a transaction of
     its own. Only an optimisation for later reports: when it cannot be stored now (another writer holds the
     database, a concurrent report stored the same rounds) that is logged and a later report computes it again."""
     if not rows:
         return
-    round_ids = sorted({row[COVERAGE_COLUMNS.index("round_id")] for row in rows})
+    round_ids = sorted({round_id for round_id, _, _ in rows})
     try:
         with Session(engine) as session, session.begin():
             session.execute(
                 delete(COVERAGE).where(COVERAGE.c.weighting == weighting, COVERAGE.c.round_id.in_(round_ids))
             )
-            session.execute(insert(COVERAGE), [dict(zip(COVERAGE_COLUMNS, row, strict=True)) for row in rows])
+            session.execute(
+                insert(COVERAGE),
+                [
+                    {"round_id": round_id, "weighting": weighting, "data_serial": serial, "regions": regions}
+                    for round_id, serial, regions in rows
+                ],
+            )
     except SQLAlchemyError:
         log.info("round coverage not stored this time; a later report computes it again", exc_info=True)
 

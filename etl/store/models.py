@@ -358,23 +358,18 @@ class RoundTotal(Base):
 
 
 class RoundCoverage(Base):
-    """A round's national (position 0, region_code '') and regional coverage on its own division, as the history
-    of every later report shows it: written when a report first computes it, valid while the round's
-    `data_serial` is the one it was computed at (see etl.store.aggregates)."""
+    """A round's national and regional coverage on its own division, as the history of every later report shows it:
+    written when a report first computes it, valid while the round's `data_serial` is the one it was computed at
+    (see etl.store.aggregates). `regions` is one JSON document per round (columns of equal length: region_code, ''
+    for the national row first, n_expected, n_returns, coverage, coverage_reporting, completeness), so a report
+    over hundreds of rounds reads one row per round."""
 
     __tablename__ = "round_coverage"
 
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
     weighting: Mapped[str] = mapped_column(String(16), primary_key=True)  # '' = the round's own setting
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the history's row order within the round
     data_serial: Mapped[int] = mapped_column(Integer)
-    region_code: Mapped[str] = mapped_column(String(16))  # '' for the national row
-    region_name: Mapped[str] = mapped_column(String(200))
-    n_expected: Mapped[int] = mapped_column(Integer)
-    n_returns: Mapped[int] = mapped_column(Integer)
-    coverage: Mapped[float | None] = mapped_column(Float)
-    coverage_reporting: Mapped[float | None] = mapped_column(Float)
-    completeness: Mapped[float] = mapped_column(Float)
+    regions: Mapped[str] = mapped_column(Text)
 
 
 class ValidationIssue(Base):

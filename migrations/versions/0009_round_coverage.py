@@ -23,19 +23,12 @@ def upgrade() -> None:
         "round_coverage",
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("weighting", sa.String(length=16), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("data_serial", sa.Integer(), nullable=False),
-        sa.Column("region_code", sa.String(length=16), nullable=False),
-        sa.Column("region_name", sa.String(length=200), nullable=False),
-        sa.Column("n_expected", sa.Integer(), nullable=False),
-        sa.Column("n_returns", sa.Integer(), nullable=False),
-        sa.Column("coverage", sa.Float(), nullable=True),
-        sa.Column("coverage_reporting", sa.Float(), nullable=True),
-        sa.Column("completeness", sa.Float(), nullable=False),
+        sa.Column("regions", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["round_id"], ["rounds.id"], name=op.f("fk_round_coverage_round_id_rounds"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("round_id", "weighting", "position", name=op.f("pk_round_coverage")),
+        sa.PrimaryKeyConstraint("round_id", "weighting", name=op.f("pk_round_coverage")),
     )
 
 
