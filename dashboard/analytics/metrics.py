@@ -268,18 +268,16 @@ def aggregate(scores: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     group-by.
     """
     keys = list(by) or ["_all"]
-    weights = scores["weight"].astype(float)
-    parts = {key: scores[key] for key in by} if by else {"_all": np.zeros(len(scores), dtype=int)}
+    weights = scores["weight"].to_numpy(dtype=float)
+    parts = {key: scores[key].to_numpy() for key in by} if by else {"_all": np.zeros(len(scores), dtype=int)}
     for name, column in (("coverage", "headline"), ("coverage_reporting", "coverage")):
-        values = scores[column].astype(float)
-        parts[f"{name}_num"] = weights * values.fillna(0.0)
-        parts[f"{name}_den"] = weights.where(values.notna(), 0.0)
-    sums = (
-        pd.DataFrame(parts, index=scores.index)
-        .assign(n_expected=1, n_returns=scores["has_return"].astype(int))
-        .groupby(keys, sort=False)
-        .sum()
-    )
+        values = scores[column].to_numpy(dtype=float)
+        defined = ~np.isnan(values)
+        parts[f"{name}_num"] = weights * np.where(defined, values, 0.0)
+        parts[f"{name}_den"] = np.where(defined, weights, 0.0)
+    parts["n_expected"] = np.ones(len(scores), dtype=np.int64)
+    parts["n_returns"] = scores["has_return"].to_numpy(dtype=np.int64)
+    sums = pd.DataFrame(parts).groupby(keys, sort=False).sum()
     result = pd.DataFrame({"n_expected": sums["n_expected"], "n_returns": sums["n_returns"]})
     for name in ("coverage", "coverage_reporting"):
         denominator = sums[f"{name}_den"]
@@ -336,7 +334,9 @@ def project(series: pd.DataFrame, target: Target) -> Projection:
     Uses rounds with completeness ≥ MIN_COMPLETENESS_FOR_PROJECTION, at least MIN_ROUNDS_FOR_PROJECTION of them
     on different dates; x is years since `target.start`.
     """
-    ordered = series.sort_values("reference_date", kind="stable")  # rounds on one date keep their order
+    ordered = series  # a history is in date order already; rounds on one date keep their order
+    if not series["reference_date"].is_monotonic_increasing:
+        ordered = series.sort_values("reference_date", kind="stable")
     completeness = ordered["completeness"].to_numpy(dtype=float)
     coverage = ordered["coverage"].to_numpy(dtype=float)
     keep = (completeness >= MIN_COMPLETENESS_FOR_PROJECTION) & ~np.isnan(coverage)
