@@ -70,11 +70,15 @@ def _history(text: str) -> list[dict[str, Any]]:
 def _stored(engine: Engine) -> dict[tuple[str, str], int]:
     """Rows (national + regions) stored per (round label, weighting) that are current (at the round's serial)."""
     C, R = m.RoundCoverage, m.Round
-    with session_scope(engine) as session:
-        rows = session.execute(
-            select(R.label, C.weighting, C.regions).join(R, (R.id == C.round_id) & (R.data_serial == C.data_serial))
-        )
-        return {(label, weighting): len(json.loads(regions)["region_code"]) for label, weighting, regions in rows}
+    with data.snapshot(engine) as conn:
+        rows = conn.execute(select(R.id, R.label, C.weighting, C.data_serial, C.regions).join(R, R.id == C.round_id))
+        stored = list(rows)
+        serials = data.round_serials(conn, [row.id for row in stored])
+    return {
+        (row.label, row.weighting): len(json.loads(row.regions)["region_code"])
+        for row in stored
+        if row.data_serial == serials[row.id]
+    }
 
 
 @pytest.fixture

@@ -407,24 +407,30 @@ def coverage_counts(
 
 
 def round_serials(conn: Connection, round_ids: Sequence[int]) -> dict[int, int]:
-    """Each round's data serial (raised by every change to what its coverage is computed from)."""
-    R = m.Round
-    return dict(conn.execute(select(R.id, R.data_serial).where(R.id.in_(list(round_ids)))).tuples().all())
+    """Each round's data serial: the id of its newest `round_changes` row or of the newest one for every round
+    (a reference load), whichever is later; 0 before any."""
+    C = m.RoundChange
+    every = conn.scalar(select(func.max(C.id)).where(C.round_id.is_(None))) or 0
+    newest = select(C.round_id, func.max(C.id)).where(C.round_id.in_(list(round_ids))).group_by(C.round_id)
+    own = dict(conn.execute(newest).tuples().all())
+    return {round_id: max(own.get(round_id, 0), every) for round_id in round_ids}
 
 
 def stored_coverage(conn: Connection, round_ids: Sequence[int], weighting: str) -> pd.DataFrame:
     """The stored national and regional coverage of `round_ids` for `weighting` ('' = each round's own) that is
     still current (computed at the round's present data serial): round_id, position (0: the national row),
     region_code ('' national) and the numbers of `metrics.aggregate`, in the history's order."""
-    C, R = m.RoundCoverage, m.Round
+    C = m.RoundCoverage
     stmt = (
-        select(C.round_id, C.regions)
-        .join(R, and_(R.id == C.round_id, R.data_serial == C.data_serial))
+        select(C.round_id, C.data_serial, C.regions)
         .where(C.weighting == weighting, C.round_id.in_(list(round_ids)))
         .order_by(C.round_id)
     )
+    serials = round_serials(conn, round_ids)
     columns: dict[str, list[Any]] = {"round_id": [], "position": [], **{name: [] for name in COVERAGE_COLUMNS}}
-    for round_id, regions in conn.execute(stmt).tuples():
+    for round_id, serial, regions in conn.execute(stmt).tuples():
+        if serial != serials[round_id]:
+            continue  # computed before the round's data last changed
         table = orjson.loads(regions)
         size = len(table["region_code"])
         columns["round_id"] += [round_id] * size

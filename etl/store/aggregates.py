@@ -18,10 +18,11 @@ Population and the region division are not in these counts (weights and the regi
 towards are applied when a report reads them), so loading them changes no stored aggregate.
 
 `round_coverage` holds what those counts, the weights and the division give per round × region: a report writes
-it when it first computes a round (`store_coverage`), and it is read only while the round's `data_serial` is the
-one it was computed at. Every change to what it depends on raises the serial in its own transaction
-(`mark_changed`): a write of the counts above, a round's weighting, a reference load. So an upload makes one
-round's coverage stale, and a report over hundreds of rounds computes that one round, not all of them.
+it when it first computes a round (`store_coverage`), and it is read only while the round's data serial is the
+one it was computed at. Every change to what it depends on adds a `round_changes` row in its own transaction,
+which raises the serial (`mark_changed`): a write of the counts above, a round's weighting, a reference load
+(every round). So an upload makes one round's coverage stale, and a report over hundreds of rounds computes that
+one round, not all of them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import Engine, Table, and_, case, delete, func, insert, literal, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,8 @@ from etl.store.bulk import insert_rows
 NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
 TOTALS = cast(Table, m.RoundTotal.__table__)  # per round × municipality: the sums of its aggregates
-COVERAGE = cast(Table, m.RoundCoverage.__table__)  # per round × region, valid at the round's data serial
+COVERAGE = cast(Table, m.RoundCoverage.__table__)
+CHANGES = cast(Table, m.RoundChange.__table__)  # per round × region, valid at the round's data serial
 COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
 TOTAL_COLUMNS = ("round_id", "municipality_code", *COUNT_COLUMNS)
 REFRESH_ACTION = "aggregates.refresh"
@@ -109,12 +111,11 @@ def _locked_rounds(session: Session) -> frozenset[int]:
 
 
 def mark_changed(session: Session, round_ids: Collection[int] | None = None) -> None:
-    """Raise the data serial of `round_ids` (None: every round) in the caller's transaction: their stored coverage
-    is stale from the moment the change commits, and never read again."""
-    stmt = update(m.Round).values(data_serial=m.Round.data_serial + 1)
-    if round_ids is not None:
-        stmt = stmt.where(m.Round.id.in_(list(round_ids)))
-    session.execute(stmt.execution_options(synchronize_session=False))
+    """Record a change to what the coverage of `round_ids` (None: every round) is computed from, in the caller's
+    transaction: their stored coverage is stale from the moment the change commits, and never read again. An
+    INSERT, not an UPDATE of the rounds, which every ingest's foreign-key checks lock."""
+    ids: list[int | None] = [None] if round_ids is None else [*sorted(set(round_ids))]
+    session.execute(insert(CHANGES), [{"round_id": round_id} for round_id in ids])
 
 
 def store_coverage(engine: Engine, weighting: str, rows: list[tuple[int, int, str]]) -> None:

@@ -237,9 +237,6 @@ class Round(Base):
     division_year: Mapped[int] = mapped_column(Integer)
     weighting: Mapped[str] = mapped_column(String(16), default=DEFAULT_WEIGHTING, server_default=DEFAULT_WEIGHTING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # raised by the ETL in every transaction that changes what the round's coverage is computed from (its counts,
-    # its weighting, the reference data): a `round_coverage` row of an older serial is never read
-    data_serial: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Upload(Base):
@@ -357,12 +354,24 @@ class RoundTotal(Base):
     n_implemented: Mapped[int] = mapped_column(Integer)
 
 
+class RoundChange(Base):
+    """A change to what a round's coverage is computed from (its counts, its weighting; round_id NULL: the reference
+    data, so every round), written by the ETL in the transaction that makes it. Only ever inserted: a round's
+    *data serial* is the id of its newest change or of the newest change to every round, whichever is later."""
+
+    __tablename__ = "round_changes"
+    __table_args__ = (Index("ix_round_changes_round_id_id", "round_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+
+
 class RoundCoverage(Base):
     """A round's national and regional coverage on its own division, as the history of every later report shows it:
-    written when a report first computes it, valid while the round's `data_serial` is the one it was computed at
-    (see etl.store.aggregates). `regions` is one JSON document per round (columns of equal length: region_code, ''
-    for the national row first, n_expected, n_returns, coverage, coverage_reporting, completeness), so a report
-    over hundreds of rounds reads one row per round."""
+    written when a report first computes it, valid while the round's data serial (see `RoundChange`) is the one it
+    was computed at. `regions` is one JSON document per round (columns of equal length: region_code, '' for the
+    national row first, n_expected, n_returns, coverage, coverage_reporting, completeness), so a report over
+    hundreds of rounds reads one row per round."""
 
     __tablename__ = "round_coverage"
 

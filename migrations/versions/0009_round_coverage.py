@@ -1,4 +1,5 @@
-"""stored coverage per round × region (round_coverage) and the round's data serial that says whether it is current
+"""stored coverage per round × region (round_coverage) and the changes that tell whether it is still current
+(round_changes)
 
 Revision ID: 0009_round_coverage
 Revises: 0008_assessments_index
@@ -17,8 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # plain ALTER TABLE on both backends: a batch copy of `rounds` on SQLite would break the foreign keys to it
-    op.execute("ALTER TABLE rounds ADD COLUMN data_serial INTEGER DEFAULT 0 NOT NULL")
+    op.create_table(
+        "round_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["round_id"], ["rounds.id"], name=op.f("fk_round_changes_round_id_rounds"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_round_changes")),
+    )
+    op.create_index("ix_round_changes_round_id_id", "round_changes", ["round_id", "id"], unique=False)
     op.create_table(
         "round_coverage",
         sa.Column("round_id", sa.Integer(), nullable=False),
@@ -34,4 +43,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("round_coverage")
-    op.execute("ALTER TABLE rounds DROP COLUMN data_serial")  # SQLite 3.35 and later drop a column in place
+    op.drop_index("ix_round_changes_round_id_id", table_name="round_changes")
+    op.drop_table("round_changes")
