@@ -49,3 +49,4 @@ def test_map_figures_refer_to_the_shapes_without_copying_or_changing_them():
         assert shapes[0]["features"] and all(id(feature) in originals for feature in shapes[0]["features"])
         assert json.loads(fig.to_json())["data"][0]["geojson"] == json.loads(json.dumps(shapes[0]))
     assert geojson == before
+    assert municipality_geojson(2011) is geojson  # parsed once per process, which is safe only because of the above

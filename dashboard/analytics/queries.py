@@ -335,9 +335,14 @@ def _shapes_on_division(geojson: dict[str, Any], from_year: int, to_year: int) -
     return {"type": "FeatureCollection", "features": list(merged.values())}
 
 
+@lru_cache(maxsize=8)
 def municipality_geojson(year: int) -> dict[str, Any]:
     """Municipality shapes of a division year; a year without shapes of its own gets the previous shipped year's
-    regrouped by the municipal changes. Key properties.statcode."""
+    regrouped by the municipal changes. Key properties.statcode.
+
+    Parsed once per process (a few MB of shipped GeoJSON took longer to parse than the rest of the national page
+    took to draw) and shared by every caller: read it, never change it (figures refer to its features, see
+    `dashboard.figures.charts.SharedShapes`)."""
     shapes: dict[str, Any] = json.loads(_geojson_text(year))
     return shapes
 

@@ -23,6 +23,7 @@ LANGUAGES: tuple[Lang, ...] = ("nl", "en")
 DEFAULT_LANGUAGE: Lang = "nl"
 BABEL_LOCALES: dict[Lang, str] = {"nl": "nl_NL", "en": "en_GB"}
 MISSING = "–"  # an undefined number or date
+FORMATTED_NUMBERS_KEPT = 16_384  # formatted shares kept per process (a few MB at most)
 DOMAIN = "raak"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
@@ -76,6 +77,12 @@ def percent(value: float | None, lang: Lang, digits: int = 1) -> str:
     """A share as text: 0.635 → "63,5%" (nl_NL) / "63.5%" (en_GB); "–" when undefined."""
     if value is None or _undefined(value):
         return MISSING
+    return _percent(float(value), lang, digits)
+
+
+@lru_cache(maxsize=FORMATTED_NUMBERS_KEPT)
+def _percent(value: float, lang: Lang, digits: int) -> str:
+    """Babel's formatting, kept per value: a page shows the same few hundred shares (k of 35 points) many times."""
     from babel.numbers import format_percent
 
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
