@@ -95,14 +95,14 @@ def computed_rounds(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return calls
 
 
-def test_a_report_stores_its_rounds_coverage_and_the_next_one_computes_only_its_own_round(
+def test_a_report_stores_the_earlier_rounds_coverage_and_the_next_one_computes_only_its_own_round(
     engine: Engine, tmp_path: Path, computed_rounds: list[list[str]]
 ) -> None:
     _two_rounds(engine, tmp_path)
     first = _shown(engine)
     assert computed_rounds == [[EARLIER, LATER]]
     regions = 1 + len({row["region_code"] for row in _history(first) if row["region_code"]})
-    assert _stored(engine) == {(EARLIER, ""): regions, (LATER, ""): regions}  # national + each region
+    assert _stored(engine) == {(EARLIER, ""): regions}  # national + each region; the chosen round is computed
     assert _shown(engine) == first
     assert computed_rounds == [[EARLIER, LATER], [LATER]]  # the earlier round read, not recomputed
     assert first == _recounted(engine)
@@ -205,7 +205,7 @@ def test_coverage_computed_before_a_change_and_stored_after_it_is_never_read(eng
         report._build_round_report(conn, LATER, Target.from_env(), "nl", keep=late.append)
     _ingest_into_earlier(engine, codes, tmp_path)
     store_coverage(engine, "", late[0])  # the slow report finishes after the ingest
-    assert set(_stored(engine)) == {(LATER, "")}  # the earlier round's row is stale
+    assert _stored(engine) == {}  # the earlier round's row is stale
     assert _shown(engine) == _recounted(engine)
 
 

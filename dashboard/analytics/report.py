@@ -484,8 +484,8 @@ def _build_round_report(
     keep: Callable[[list[tuple[int, int, str]]], None] | None = None,
 ) -> RoundReport:
     """Round `label`'s report. Earlier rounds on its division whose coverage is stored and current are read, the
-    others computed; `keep` receives the computed ones as `round_coverage` rows, to store after this snapshot
-    (`from_assessments`: everything recounted from the assessments, nothing read from or handed to the store)."""
+    others computed; `keep` receives the earlier ones computed as `round_coverage` rows, to store after this
+    snapshot (`from_assessments`: everything recounted from the assessments, nothing read from the store)."""
     all_rounds = data.rounds(conn)
     current_row = data.find_round(all_rounds, label)
     changes = data.municipal_changes(conn)
@@ -497,10 +497,11 @@ def _build_round_report(
     per_round = _scores_per_round(conn, computing, weighting, changes, from_assessments)
     current = per_round[-1]
     history = _history(chosen, per_round, stored, target, changes)
-    if keep is not None:
-        computed = {int(i) for i in computing["id"]} & {int(i) for i in storable["id"]}
-        serials = data.round_serials(conn, sorted(computed))
-        keep(_coverage_to_store(history, chosen, computed, serials))
+    # earlier rounds only: the chosen round's own coverage is stored by the first report of a later round, so the
+    # report most often asked for after an upload (its own round's, the newest) writes nothing
+    computed = {int(i) for i in computing["id"].iloc[:-1]} & {int(i) for i in storable["id"]}
+    if keep is not None and computed:
+        keep(_coverage_to_store(history, chosen, computed, data.round_serials(conn, sorted(computed))))
     projections = _projections(history, target)
     now = history[history["round_label"] == label]
     reference_date = current_row["reference_date"]
