@@ -328,11 +328,8 @@ def _coverage_to_store(
     ids = {label: int(rid) for label, rid in zip(chosen["label"], chosen["id"], strict=True) if int(rid) in computed}
     rows = []
     for label, own in history[history["round_label"].isin(list(ids))].groupby("round_label", sort=False):
-        table = {
-            "region_code": own["region_code"].fillna("").tolist(),
-            **{name: own[name].astype(float).tolist() for name in ("coverage", "coverage_reporting", "completeness")},
-            **{name: own[name].astype(int).tolist() for name in ("n_expected", "n_returns")},
-        }
+        table = {name: own[name].tolist() for name in data.COVERAGE_COLUMNS}
+        table["region_code"] = own["region_code"].fillna("").tolist()  # '' for the national row
         rows.append((ids[str(label)], serials[ids[str(label)]], orjson.dumps(table).decode()))
     return rows
 
