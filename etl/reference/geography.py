@@ -24,7 +24,7 @@ from etl.reference.divisions import Change, apply_changes, crosswalk, main_succe
 from etl.reference.framework import Framework, load_framework, load_status_scale
 from etl.reference.framework import available_frameworks as framework_files
 from etl.store import models as m
-from etl.store.aggregates import counting_rules, mark_changed, refresh_if_rules_changed
+from etl.store.aggregates import counting_rules, coverage_inputs, mark_changed, refresh_if_rules_changed
 from etl.store.audit import record
 from etl.store.issues import InputRejected, Issue
 
@@ -533,7 +533,7 @@ def load_reference(
 
     Loading a division or population file is audited, which also tells cached reports that their numbers changed.
     """
-    rules = counting_rules(session)
+    rules, inputs = counting_rules(session), coverage_inputs(session)
     load_framework_data(session)
     refresh_if_rules_changed(session, rules, actor=actor)  # a point's level or group, or what counts, changed
     load_geography(session)
@@ -564,7 +564,8 @@ def load_reference(
                 "population": population_file and population_file.name,
             },
         )
-    mark_changed(session)  # names, divisions, population or framework may have changed: no stored coverage holds
+    if coverage_inputs(session) != inputs:  # (a changed framework recorded its change when it recounted)
+        mark_changed(session)
     return reference_counts(session)
 
 

@@ -20,9 +20,9 @@ towards are applied when a report reads them), so loading them changes no stored
 `round_coverage` holds what those counts, the weights and the division give per round × region: a report writes
 it when it first computes a round (`store_coverage`), and it is read only while the round's data serial is the
 one it was computed at. Every change to what it depends on adds a `round_changes` row in its own transaction,
-which raises the serial (`mark_changed`): a write of the counts above, a round's weighting, a reference load
-(every round). So an upload makes one round's coverage stale, and a report over hundreds of rounds computes that
-one round, not all of them.
+which raises the serial (`mark_changed`): a write of the counts above, a round's weighting, a reference load that
+changes what `coverage_inputs` reads (every round). So an upload makes one round's coverage stale, and a report
+over hundreds of rounds computes that one round, not all of them.
 """
 
 from __future__ import annotations
@@ -273,6 +273,18 @@ def counting_rules(session: Session) -> tuple[frozenset[tuple[str, int, str | No
     )
     implemented = frozenset(session.scalars(select(S.value).where(S.implemented)))
     return points, implemented
+
+
+def coverage_inputs(session: Session) -> frozenset[tuple[Any, ...]]:
+    """What stored coverage depends on besides the counts and a round's weighting: the divisions (which
+    municipalities a round expects, in which region), the municipal changes and the population (the weights).
+
+    Compared before and after a reference load, which records a change to every round only when they differ (a
+    load that changes nothing changes nothing)."""
+    tables = (m.MunicipalityDivision, m.MunicipalChange, m.Population)
+    return frozenset(
+        (model.__tablename__, *row) for model in tables for row in session.execute(select(model.__table__))
+    )
 
 
 def refresh_if_rules_changed(
