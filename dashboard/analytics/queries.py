@@ -8,7 +8,7 @@ municipalities × 35 points) or one municipality read individual assessments.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -421,17 +421,17 @@ def round_serials(conn: Connection, round_ids: Sequence[int]) -> dict[int, int]:
     return {round_id: max(own.get(round_id, 0), every) for round_id in round_ids}
 
 
-def stored_coverage(conn: Connection, round_ids: Sequence[int], weighting: str) -> pd.DataFrame:
-    """The stored national and regional coverage of `round_ids` for `weighting` ('' = each round's own) that is
-    still current (computed at the round's present data serial): round_id, position (0: the national row),
-    region_code ('' national) and the numbers of `metrics.aggregate`, in the history's order."""
+def stored_coverage(conn: Connection, serials: Mapping[int, int], weighting: str) -> pd.DataFrame:
+    """The stored national and regional coverage for `weighting` ('' = each round's own) of the rounds in
+    `serials` (round id: its present data serial, see :func:`round_serials`) that was computed at that serial:
+    round_id, position (0: the national row), region_code ('' national) and the numbers of `metrics.aggregate`, in
+    the history's order."""
     C = m.RoundCoverage
     stmt = (
         select(C.round_id, C.data_serial, C.regions)
-        .where(C.weighting == weighting, C.round_id.in_(list(round_ids)))
+        .where(C.weighting == weighting, C.round_id.in_(list(serials)))
         .order_by(C.round_id)
     )
-    serials = round_serials(conn, round_ids)
     columns: dict[str, list[Any]] = {"round_id": [], "position": [], **{name: [] for name in COVERAGE_COLUMNS}}
     for round_id, serial, regions in conn.execute(stmt).tuples():
         if serial != serials[round_id]:

@@ -488,17 +488,18 @@ def _build_round_report(
     changes = data.municipal_changes(conn)
     chosen = all_rounds.loc[: current_row.name]  # this round and every earlier one
     storable = chosen[chosen["division_year"] == current_row["division_year"]]
-    stored_ids = [int(i) for i in storable["id"].iloc[:-1]] if not from_assessments else []
-    stored = data.stored_coverage(conn, stored_ids, weighting or "")
+    earlier = [int(i) for i in storable["id"].iloc[:-1]] if not from_assessments else []
+    serials = data.round_serials(conn, earlier)  # what is read and what is stored are judged by the same serials
+    stored = data.stored_coverage(conn, serials, weighting or "")
     computing = chosen[~chosen["id"].isin(set(stored["round_id"]))]
     per_round = _scores_per_round(conn, computing, weighting, changes, from_assessments)
     current = per_round[-1]
     history = _history(chosen, per_round, stored, target, changes)
     # earlier rounds only: the chosen round's own coverage is stored by the first report of a later round, so the
     # report most often asked for after an upload (its own round's, the newest) writes nothing
-    computed = {int(i) for i in computing["id"].iloc[:-1]} & {int(i) for i in storable["id"]}
+    computed = {int(i) for i in computing["id"].iloc[:-1]} & set(serials)
     if keep is not None and computed:
-        keep(_coverage_to_store(history, chosen, computed, data.round_serials(conn, sorted(computed))))
+        keep(_coverage_to_store(history, chosen, computed, serials))
     projections = _projections(history, target)
     now = history[history["round_label"] == label]
     reference_date = current_row["reference_date"]
