@@ -39,6 +39,8 @@ def test_a_prepared_png_is_the_stream_reportlab_makes_of_it(tmp_path: Path) -> N
     prepared = prepare_image(path)
     assert prepared is not None and (prepared.width, prepared.height) == (400, 300)
     assert zlib.decompress(prepared.stream) == ImageReader(str(path)).getRGBData()
+    rgb = _png(tmp_path / "rgb.png", (400, 300), 3, mode="RGB")
+    assert zlib.decompress(prepare_image(rgb).stream) == ImageReader(str(rgb)).getRGBData()  # type: ignore[union-attr]
     assert prepare_image(_png(tmp_path / "grey.png", (40, 30), 2, mode="L")) is None  # left to ReportLab
 
 

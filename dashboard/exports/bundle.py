@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import os
 import re
 import tempfile
@@ -59,6 +60,8 @@ BROWSER_PATH_ENV = "BROWSER_PATH"
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 DRAW_SCRIPT = Path(__file__).with_name("draw_charts.js")  # raakDraw: every format of a chart from one drawing
 MAP_CREDIT = re.compile(r'Credit: "([^"]+)"')
+
+log = logging.getLogger(__name__)
 
 # --- gathering the numbers ------------------------------------------------------------------------------------
 
@@ -218,11 +221,15 @@ def export_charts(content: ExportContent) -> list[Chart]:
 # --- static images --------------------------------------------------------------------------------------------
 
 
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def render_tabs(jobs: int | None = None) -> int:
     """How many Chromium tabs draw side by side: one per core this process may use (at least two), never more
     than there are images (when known)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    tabs = max(MIN_RENDER_TABS, cores)
+    tabs = max(MIN_RENDER_TABS, usable_cores())
     return tabs if jobs is None else max(1, min(jobs, tabs))
 
 
@@ -284,7 +291,7 @@ class ChartRenderer:
         self._stop = asyncio.Event()
         page = kaleido.PageGenerator(mathjax=False, others=[DRAW_SCRIPT.as_uri()])
         try:
-            browser = kaleido.Kaleido(n=self._tabs, timeout=RENDER_TIMEOUT_SECONDS, page_generator=page)
+            browser = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_SECONDS, page_generator=page)
         except ChromeNotFoundError as exc:
             self._error = ExportError(
                 f"no Chromium found for the chart images ({exc}); install chromium or set {BROWSER_PATH_ENV} "
@@ -296,13 +303,28 @@ class ChartRenderer:
             async with browser:
                 self._browser = browser
                 self._opened.set()
+                # Drawing starts on the first tab; the others open meanwhile (each loads plotly.js, ~1 s) and join
+                # kaleido's queue of ready tabs as they come. kaleido opens all its tabs before it lets go.
+                opening = [asyncio.create_task(self._open_tab(browser)) for _ in range(self._tabs - 1)]
                 await self._stop.wait()
+                for task in opening:
+                    task.cancel()
+                await asyncio.gather(*opening, return_exceptions=True)
                 await self._cancel_pending()
         except Exception as exc:  # handed to every image's future instead of lost on this thread
             self._error = self._error or exc
         finally:
             self._browser = None
             self._opened.set()
+
+    @staticmethod
+    async def _open_tab(browser: Any) -> None:
+        """One more tab on the export's page (kaleido's own step when it opens a tab); the export goes on with the
+        tabs it has if this one fails."""
+        try:
+            await browser._create_kaleido_tab()
+        except Exception:
+            log.warning("an extra Chromium tab for the chart images did not open", exc_info=True)
 
     async def _cancel_pending(self) -> None:
         """Cancel the images still waiting or being drawn (only ours: kaleido's own tasks close Chromium)."""
@@ -430,7 +452,11 @@ def build_export(engine: Engine, request: ExportRequest, out: Path, progress: Pr
 
     # Left in reverse order: Chromium first (cancelling the images not drawn yet), then the threads that wait on it.
     with ExitStack() as stack:
-        preparing = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-png"))
+        # PNGs are prepared for the PDF on a thread per core: decoding and compressing let go of the GIL, and the
+        # last images drawn would otherwise queue behind one thread while Chromium has finished.
+        preparing = stack.enter_context(
+            ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="raak-export-png")
+        )
         writing = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="raak-export-document"))
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="raak-export-")))
         # Chromium starts now, while the numbers are gathered and the figures built.

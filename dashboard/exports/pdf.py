@@ -243,13 +243,14 @@ def prepare_image(path: Path) -> PreparedImage | None:
     ReportLab decodes the PNG, drops the alpha channel (no mask is asked for; it also splits the alpha off, unused)
     and compresses the RGB pixels with zlib's default level: ~0.1 s per 2000-px chart, about half of the PDF's time.
     PIL's decoding and zlib let go of the GIL, so the export prepares each PNG on a worker thread as soon as
-    Chromium has drawn it, and the PDF only places the streams.
+    Chromium has drawn it (one thread per core), and the PDF only places the streams.
     """
     with Image.open(path) as image:
         if image.mode not in PREPARED_MODES:
             return None
-        rgb = image.convert("RGB")
-        return PreparedImage(rgb.width, rgb.height, zlib.compress(rgb.tobytes()))
+        image.load()
+        # Packed straight to RGB bytes: the same bytes as convert("RGB").tobytes() without the copy in between.
+        return PreparedImage(image.width, image.height, zlib.compress(image.tobytes("raw", "RGB")))
 
 
 def _place_prepared(canvas: Canvas, path: Path, prepared: PreparedImage) -> None:
