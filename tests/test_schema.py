@@ -41,6 +41,24 @@ def test_migration_0008_drops_the_round_index_the_composite_one_covers_and_resto
     assert _assessment_indexes(engine) == model_indexes
 
 
+def _assessment_keys(engine: Engine) -> set[str]:
+    return {key["name"] or "" for key in inspect(engine).get_foreign_keys(m.Assessment.__tablename__)}
+
+
+def test_migration_0010_gives_assessments_one_key_to_their_submission_and_takes_it_back(empty_db_url: str) -> None:
+    engine = engine_for(empty_db_url)
+    assert _assessment_keys(engine) == {"fk_assessments_submission", "fk_assessments_point"}
+    downgrade(engine, "0009_round_coverage")
+    assert _assessment_keys(engine) == {
+        "fk_assessments_submission_id_submissions",
+        "fk_assessments_round_id_rounds",
+        "fk_assessments_municipality_code_municipalities",
+        "fk_assessments_point",
+    }
+    upgrade(engine)
+    assert _assessment_keys(engine) == {"fk_assessments_submission", "fk_assessments_point"}
+
+
 def _submission(engine: Engine) -> tuple[int, int]:
     """A round and an accepted submission for GM0363 to hang assessments on."""
     with session_scope(engine) as session:
@@ -100,6 +118,23 @@ def test_database_rejects_an_assessment_of_an_unknown_point(engine: Engine) -> N
     round_id, submission_id = _submission(engine)
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         session.add(_assessment(round_id, submission_id, point_number=36))
+
+
+@pytest.mark.parametrize("other", ["round", "municipality"])
+def test_database_rejects_an_assessment_that_names_another_round_or_municipality_than_its_submission(
+    engine: Engine, other: str
+) -> None:
+    round_id, submission_id = _submission(engine)
+    with session_scope(engine) as session:
+        other_round = add_round(session, "2010", date(2010, 12, 31), actor="test").id
+    with session_scope(engine) as session:  # the submission's own round and municipality are fine
+        session.add(_assessment(round_id, submission_id))
+    if other == "round":
+        assessment = _assessment(other_round, submission_id)
+    else:
+        assessment = _assessment(round_id, submission_id, municipality_code="GM0014")
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(assessment)
 
 
 def test_round_errors_speak_dutch_and_english(engine: Engine) -> None:

@@ -38,6 +38,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 STATUS_MIN, STATUS_MAX = 0, 4
+SUBMISSION_SCOPE = (
+    "round_id",
+    "municipality_code",
+    "framework_version",
+)  # an assessment shares these with its submission
 UPLOAD_STATUSES = ("accepted", "rejected", "duplicate")
 SUBMISSION_STATUSES = ("accepted", "superseded")
 SEVERITIES = ("error", "warning")
@@ -265,7 +270,12 @@ class Submission(Base):
     """One municipality's return inside an accepted upload; a later one supersedes it but never deletes it."""
 
     __tablename__ = "submissions"
-    __table_args__ = (CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),
+        # what an assessment's one foreign key refers to: its submission with that submission's round,
+        # municipality and framework version (an index, which SQLite can add without rebuilding the table)
+        Index("uq_submissions_scope", "id", *SUBMISSION_SCOPE, unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
@@ -282,6 +292,13 @@ class Assessment(Base):
 
     __tablename__ = "assessments"
     __table_args__ = (
+        # One check per inserted row for the submission, its round, municipality and framework version together
+        # (three single-column keys cost three): an assessment can only belong where its submission does.
+        ForeignKeyConstraint(
+            ["submission_id", *SUBMISSION_SCOPE],
+            ["submissions.id", *(f"submissions.{column}" for column in SUBMISSION_SCOPE)],
+            name="fk_assessments_submission",
+        ),
         ForeignKeyConstraint(
             ["framework_version", "point_number"],
             ["points.framework_version", "points.number"],
@@ -307,10 +324,10 @@ class Assessment(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(Integer, index=True)
     # no index of its own: ix_assessments_round_municipality_point leads with it (migration 0008 dropped one)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
-    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
+    round_id: Mapped[int] = mapped_column(Integer)
+    municipality_code: Mapped[str] = mapped_column(String(8))
     framework_version: Mapped[str] = mapped_column(String(32))
     point_number: Mapped[int] = mapped_column(Integer)
     status: Mapped[int | None] = mapped_column(SmallInteger)
