@@ -71,7 +71,7 @@ def measure_engine(engine: Engine, scale: int, repeat: int) -> list[Timing]:
     (the national report only) and cached."""
     from dashboard.analytics.cache import active_cache
     from dashboard.analytics.report import municipality_detail, round_report
-    from dashboard.web.app import create_app, render
+    from dashboard.web.app import create_app, render, settle_heap
     from dashboard.web.auth import Principal
     from etl.store import models as m
     from etl.store.aggregates import mark_changed
@@ -99,6 +99,7 @@ def measure_engine(engine: Engine, scale: int, repeat: int) -> list[Timing]:
     }
     timings = []
     app = create_app(engine, secret_key=secrets.token_hex(32))
+    settle_heap()  # as a web process does once it has its app (create_server)
     with app.server.test_request_context():  # the page header asks for the request's CSRF token
         for what, call in calls.items():
             call()  # as after any earlier report: the earlier rounds' coverage is stored

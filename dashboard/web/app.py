@@ -8,6 +8,7 @@ regions. Numbers come from `dashboard.analytics.report`; nothing here queries as
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from plotly.io.json import to_json_plotly
 from sqlalchemy import Engine, inspect
 
 from dashboard.analytics.cache import cached_view, init_cache
-from dashboard.analytics.queries import NotFoundError
+from dashboard.analytics.queries import NotFoundError, municipality_geojson
 from dashboard.analytics.report import navigation
 from dashboard.i18n import LANGUAGES, Lang, t
 from dashboard.web import components as c
@@ -40,6 +41,7 @@ from dashboard.web.failures import MalformedCallback, init_failures
 from dashboard.web.pages import PAGES, find_page, upload
 from dashboard.web.pages import nav_pages as pages_in_nav
 from dashboard.web.pages.view import LANG_PARAM, POINT_PARAM, ROUND_PARAM, Page, View, language_of, parse_query
+from etl.reference.geography import division_years
 from etl.store.config import get_settings
 from etl.store.db import get_engine
 from etl.store.issues import UserError
@@ -401,9 +403,22 @@ def create_server() -> flask.Flask:
     try:
         engine = get_engine()
         check_database(engine)
-        return create_app(engine).server
+        server = create_app(engine).server
     except UserError as exc:
         sys.exit(f"Error: {exc}")
+    settle_heap()
+    return server
+
+
+def settle_heap() -> None:
+    """Load what a web process keeps for its lifetime (besides the app: the map shapes of every division year) and
+    freeze it: the collector's full passes walk every tracked object, and with all that loaded one took ~90 ms in
+    the middle of a page (the p95 of a page drawn after an upload at 10x went from ~340 to ~240 ms). Frozen objects
+    are left out of those passes (`gc.freeze`); what they refer to stays alive for the process anyway."""
+    for year in division_years():
+        municipality_geojson(year)
+    gc.collect()
+    gc.freeze()
 
 
 def check_database(engine: Engine) -> None:
@@ -419,5 +434,6 @@ def run(engine: Engine, host: str, port: int, debug: bool, *, secret_key: str | 
     """Serve the dashboard until interrupted (sessions signed with `secret_key`, default SECRET_KEY)."""
     check_database(engine)
     app = create_app(engine, secret_key=secret_key)
+    settle_heap()
     click.echo(f"RAAK Monitor on http://{host}:{port}/ (Ctrl+C stops it)")
     app.run(host=host, port=port, debug=debug)
