@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 from babel.numbers import get_decimal_symbol
-from openpyxl.utils import get_column_letter
 
 from dashboard.i18n import Lang, has, percent, t
 from etl.i18n import BABEL_LOCALES, LANGUAGES
+from etl.templates.xlsx import column_letter  # openpyxl loads only when a download is written
 
 CSV_SEPARATOR = {"nl": ";", "en": ","}
 DECIMAL = {lang: get_decimal_symbol(BABEL_LOCALES[lang]) for lang in LANGUAGES}  # "," in nl_NL, "." in en_GB
@@ -118,7 +118,7 @@ def xlsx_bytes(frame: pd.DataFrame, lang: Lang) -> bytes:
         out.to_excel(writer, index=False, sheet_name=sheet_name)
         sheet = writer.sheets[sheet_name]
         for position, column in enumerate(columns, start=1):
-            letter = get_column_letter(position)
+            letter = column_letter(position)
             number_format = (
                 XLSX_PERCENT_FORMAT
                 if column in PERCENT_COLUMNS and pd.api.types.is_numeric_dtype(frame[column])
