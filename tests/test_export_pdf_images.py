@@ -40,7 +40,8 @@ def test_a_prepared_png_is_the_stream_reportlab_makes_of_it(tmp_path: Path) -> N
     assert prepared is not None and (prepared.width, prepared.height) == (400, 300)
     assert zlib.decompress(prepared.stream) == ImageReader(str(path)).getRGBData()
     rgb = _png(tmp_path / "rgb.png", (400, 300), 3, mode="RGB")
-    assert zlib.decompress(prepare_image(rgb).stream) == ImageReader(str(rgb)).getRGBData()  # type: ignore[union-attr]
+    prepared_rgb = prepare_image(rgb)
+    assert prepared_rgb is not None and zlib.decompress(prepared_rgb.stream) == ImageReader(str(rgb)).getRGBData()
     assert prepare_image(_png(tmp_path / "grey.png", (40, 30), 2, mode="L")) is None  # left to ReportLab
 
 

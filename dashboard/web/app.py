@@ -413,7 +413,7 @@ def create_server() -> flask.Flask:
 def settle_heap() -> None:
     """Load what a web process keeps for its lifetime (besides the app: the map shapes of every division year) and
     freeze it: the collector's full passes walk every tracked object, and with all that loaded one took ~90 ms in
-    the middle of a page (the p95 of a page drawn after an upload at 10x went from ~340 to ~240 ms). Frozen objects
+    the middle of a page (the p95 of a page drawn after an upload at 10x went from ~360 to ~260-290 ms). Frozen objects
     are left out of those passes (`gc.freeze`); what they refer to stays alive for the process anyway."""
     for year in division_years():
         municipality_geojson(year)

@@ -38,11 +38,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 STATUS_MIN, STATUS_MAX = 0, 4
-SUBMISSION_SCOPE = (
-    "round_id",
-    "municipality_code",
-    "framework_version",
-)  # an assessment shares these with its submission
+# what an assessment shares with its submission (one foreign key checks the four columns together)
+SUBMISSION_SCOPE = ("round_id", "municipality_code", "framework_version")
 UPLOAD_STATUSES = ("accepted", "rejected", "duplicate")
 SUBMISSION_STATUSES = ("accepted", "superseded")
 SEVERITIES = ("error", "warning")
