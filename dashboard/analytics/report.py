@@ -330,7 +330,8 @@ def _coverage_to_store(
     for label, own in history[history["round_label"].isin(list(ids))].groupby("round_label", sort=False):
         table = {name: own[name].tolist() for name in data.COVERAGE_COLUMNS}
         table["region_code"] = own["region_code"].fillna("").tolist()  # '' for the national row
-        rows.append((ids[str(label)], serials[ids[str(label)]], orjson.dumps(table).decode()))
+        round_id = ids[str(label)]
+        rows.append((round_id, serials[round_id], orjson.dumps(table).decode()))
     return rows
 
 

@@ -43,8 +43,8 @@ from etl.store.bulk import insert_rows
 NO_LEVEL = ""  # level_code of points outside the care continuum (as dashboard.analytics.metrics.NO_LEVEL)
 AGGREGATES = cast(Table, m.RoundAggregate.__table__)
 TOTALS = cast(Table, m.RoundTotal.__table__)  # per round × municipality: the sums of its aggregates
-COVERAGE = cast(Table, m.RoundCoverage.__table__)
-CHANGES = cast(Table, m.RoundChange.__table__)  # per round × region, valid at the round's data serial
+COVERAGE = cast(Table, m.RoundCoverage.__table__)  # per round, valid at the round's data serial
+CHANGES = cast(Table, m.RoundChange.__table__)  # insert-only: what makes a round's stored coverage stale
 COUNT_COLUMNS = ("n_points", "n_not_applicable", "n_implemented")
 TOTAL_COLUMNS = ("round_id", "municipality_code", *COUNT_COLUMNS)
 REFRESH_ACTION = "aggregates.refresh"
