@@ -24,9 +24,10 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from dashboard.cli import USAGE_ERROR_EXIT, main
-from dashboard.exports.bundle import PRINT_WIDTH_PX, collect, export_charts, image_size
+from dashboard.exports.bundle import collect, export_charts
 from dashboard.exports.content import ExportRequest
 from dashboard.exports.formats import FORMATS, NAMES, parse_formats
+from dashboard.exports.render import PRINT_WIDTH_PX, image_size
 from dashboard.exports.xlsx import COLUMNS, KEY_VALUE_SHEETS, SHEETS, lookup
 from dashboard.exports.xlsx import header as column_header
 from dashboard.i18n import LANGUAGES, has, t

@@ -16,9 +16,10 @@ from reportlab.lib.utils import ImageReader
 from sqlalchemy import Engine
 
 from dashboard.exports import pdf
-from dashboard.exports.bundle import collect, export_charts, image_size
+from dashboard.exports.bundle import collect, export_charts
 from dashboard.exports.content import ExportRequest
 from dashboard.exports.pdf import PreparedImage, prepare_image, write_pdf
+from dashboard.exports.render import image_size
 
 ROUND = "2011"
 

@@ -11,7 +11,8 @@ import pytest
 from kaleido import Kaleido
 from kaleido._kaleido_tab import _KaleidoTab
 
-from dashboard.exports.bundle import (
+from dashboard.exports.content import Chart, ExportError
+from dashboard.exports.render import (
     IMAGE_FORMATS,
     PRINT_SCALE,
     PRINT_WIDTH_PX,
@@ -19,7 +20,6 @@ from dashboard.exports.bundle import (
     image_size,
     render_images,
 )
-from dashboard.exports.content import Chart, ExportError
 
 FIRST_CHART_SECONDS = 30  # far above Chromium's start; the old renderer never drew before every tab had opened
 
@@ -103,3 +103,4 @@ def test_a_tab_that_fails_to_open_leaves_the_export_to_the_others(tmp_path: Path
     charts = [_bar_chart(f"chart{n}", 300) for n in range(3)]
     written = render_images(charts, {"png": tmp_path}, "2011")
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(p["png"].name for p in written.values())
+

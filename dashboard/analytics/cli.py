@@ -12,7 +12,7 @@ import click
 
 from dashboard.i18n import Lang, percent, t
 from etl.store.issues import UserError
-from etl.store.models import WEIGHTINGS
+from etl.store.weighting import WEIGHTINGS
 
 if TYPE_CHECKING:  # the report module (pandas, the queries) loads only when `raak report` runs
     from dashboard.analytics.report import RoundReport

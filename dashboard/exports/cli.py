@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
-from dashboard.exports.bundle import BROWSER_PATH_ENV, SYSTEM_CHROMIUM, build_export
 from dashboard.exports.content import ExportRequest
-from dashboard.exports.formats import NAMES, parse_formats
+from dashboard.exports.formats import NAMES, drawn_formats, parse_formats
+from dashboard.exports.render import BROWSER_PATH_ENV, SYSTEM_CHROMIUM, ChartRenderer, render_tabs
 
 
 @click.command("export")
@@ -37,8 +38,6 @@ def export(round_label: str, out: Path, region_code: str | None, lang: str, form
     The chart images are drawn by plotly.js in a headless Chromium: the one named by BROWSER_PATH, else
     /usr/bin/chromium (Debian package `chromium`). A full national export takes less than half a minute.
     """
-    from etl.store.db import get_engine
-
     request = ExportRequest(
         round_label=round_label.strip(),
         region_code=region_code.strip().upper() if region_code else None,
@@ -52,7 +51,12 @@ def export(round_label: str, out: Path, region_code: str | None, lang: str, form
             shown.add(step)
             click.echo(f"[{done}/{total}] {STEP_TEXT.get(step, step)}", err=True)
 
-    files = build_export(get_engine(), request, out, progress)
+    # Chromium starts first, so its start overlaps loading the numbers' modules (pandas, the database: ~1 s).
+    with ChartRenderer(render_tabs()) if drawn_formats(request.formats) else nullcontext() as renderer:
+        from dashboard.exports.bundle import build_export
+        from etl.store.db import get_engine
+
+        files = build_export(get_engine(), request, out, progress, renderer)
     click.echo(f"Wrote {len(files)} files to {out}:")
     for path in files:
         click.echo(f"  {path.name}")

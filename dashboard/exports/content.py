@@ -9,13 +9,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
-
-from dashboard.analytics.report import CompletenessTable, RegionDetail, RoundReport
 from dashboard.i18n import Lang
 from etl.store.issues import UserError
+
+if TYPE_CHECKING:  # the numbers (pandas, the database) and plotly load only when an export gathers or draws them
+    import plotly.graph_objects as go
+
+    from dashboard.analytics.report import CompletenessTable, RegionDetail, RoundReport
 
 NATIONAL = "national"
 DEFAULT_HEIGHT_PX = 500  # for figures that leave the height to the page

@@ -82,3 +82,10 @@ def chosen(names: Iterable[str]) -> list[ExportFormat]:
     """The formats named, in the canonical order."""
     wanted = set(names)
     return [fmt for fmt in FORMATS if fmt.name in wanted]
+
+
+def drawn_formats(names: Iterable[str]) -> list[str]:
+    """The chart formats an export of the formats `names` draws: those chosen and those a chosen document places."""
+    documents = chosen(names)
+    placed = {fmt.places for fmt in documents if not fmt.per_chart}
+    return [fmt.name for fmt in FORMATS if fmt.per_chart and (fmt in documents or fmt.name in placed)]

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from etl.store.cli import RaakGroup
-from etl.store.models import DEFAULT_WEIGHTING, WEIGHTINGS
+from etl.store.weighting import DEFAULT_WEIGHTING, WEIGHTINGS
 
 
 @click.group(cls=RaakGroup)

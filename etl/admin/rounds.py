@@ -16,7 +16,8 @@ from etl.store.aggregates import mark_changed
 from etl.store.audit import record
 from etl.store.db import session_scope
 from etl.store.issues import UserError
-from etl.store.models import WEIGHTINGS, Round, column_length
+from etl.store.models import Round, column_length
+from etl.store.weighting import WEIGHTINGS
 
 MAX_LABEL_LENGTH = column_length(Round.__table__.c.label)  # what the database keeps (PostgreSQL refuses more)
 

@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from etl.store.weighting import DEFAULT_WEIGHTING, WEIGHTINGS
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -46,8 +48,6 @@ SEVERITIES = ("error", "warning")
 ROLES = ("nji", "coordinator", "steering")
 JOB_STATES = ("queued", "running", "done", "failed")
 JOB_FILE_STATES = ("pending", "accepted", "rejected", "duplicate", "unreadable", "failed")
-WEIGHTINGS = ("children_0_17", "inhabitants", "equal")  # a round's weighting setting; see docs/metrics.md
-DEFAULT_WEIGHTING = WEIGHTINGS[0]
 
 
 def utcnow() -> datetime:
