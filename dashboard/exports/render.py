@@ -35,7 +35,6 @@ DRAW_SCRIPT = Path(__file__).with_name("draw_charts.js")  # raakDraw: every form
 # neither. A browser that does not know a feature name ignores it.
 CHROMIUM_FLAGS = ("--disable-background-networking", "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup")
 
-
 log = logging.getLogger(__name__)
 
 
@@ -65,14 +64,14 @@ def image_size(chart: Chart) -> tuple[int, int]:
 class ChartRenderer:
     """One Chromium for all images of an export, on its own thread with its own event loop.
 
-    Chromium starts as soon as the renderer is made (2-3 s), so it starts while Python gathers the numbers and
-    builds the figures; each chart is asked for with `draw` and comes back as a future, so a chart is drawn while
-    the next one is built and the workbook is written while the charts are drawn. kaleido starts Chromium and opens
-    a tab per core on a page with plotly.js and `draw_charts.js`; each chart is drawn once by that script's
-    `raakDraw`, which returns the SVG and the PNG rasterised from it (kaleido's own calls draw a chart again for
-    every format and reload the tab after every image). A missing Chromium is an ExportError from the first
-    chart's future: an export without images never needs one. Leaving the `with` block cancels the charts not
-    yet drawn and closes Chromium.
+    Chromium starts as soon as the renderer is made (~1.5-2 s), so it starts while Python loads its modules (`raak
+    export`), gathers the numbers and builds the figures; each chart is asked for with `draw` and comes back as a
+    future, so a chart is drawn while the next one is built and the workbook is written while the charts are drawn.
+    kaleido starts Chromium and opens a tab per core on a page with plotly.js and `draw_charts.js`; each chart is
+    drawn once by that script's `raakDraw`, which returns the SVG and the PNG rasterised from it (kaleido's own
+    calls draw a chart again for every format and reload the tab after every image). A missing Chromium is an
+    ExportError from the first chart's future: an export without images never needs one. Leaving the `with` block
+    cancels the charts not yet drawn and closes Chromium.
     """
 
     def __init__(self, tabs: int) -> None:
