@@ -113,3 +113,15 @@ def test_the_export_chromium_loads_no_browser_pages(tmp_path: Path) -> None:
         asking = renderer._browser.send_command("Target.getTargets", params={"filter": [{}]})
         targets = asyncio.run_coroutine_threadsafe(asking, renderer._loop).result()["result"]["targetInfos"]
     assert targets and all(target["url"].startswith("file://") for target in targets), targets
+
+
+def test_a_tab_handed_over_before_its_page_loaded_still_draws(tmp_path: Path, monkeypatch) -> None:
+    """kaleido may hand a tab over before the export's page has loaded (its load event can be the blank page's;
+    seen in CI as "raakDraw is not defined"): the renderer waits for the page instead of failing the export."""
+
+    async def hasty_navigate(tab: _KaleidoTab, url: str = "") -> None:
+        await tab.tab.send_command("Page.navigate", params={"url": url})  # no wait for the page to load
+
+    monkeypatch.setattr(_KaleidoTab, "navigate", hasty_navigate)
+    written = render_images([_bar_chart("early", 300)], {"png": tmp_path}, "2011")
+    assert [paths["png"].exists() for paths in written.values()] == [True]

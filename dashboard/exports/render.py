@@ -26,7 +26,9 @@ IMAGE_FORMATS = tuple(fmt.name for fmt in FORMATS if fmt.per_chart)
 PRINT_WIDTH_PX = 800  # a chart's layout width: printed 17 cm wide, a 12 px label is about 7 pt
 PRINT_SCALE = 2.5  # 800 px × 2.5 = 2000 px over 17 cm ≈ 300 dpi
 MIN_RENDER_TABS = 2  # Chromium tabs drawing images side by side, at least (one waits on Python while one draws)
-RENDER_TIMEOUT_SECONDS = 120  # per chart
+RENDER_TIMEOUT_SECONDS = 120  # per chart; also how long a tab may take to load the page
+PAGE_READY_POLL_SECONDS = 0.02
+PAGE_READY = 'typeof window.raakDraw === "function"'  # the export's page has loaded plotly.js and draw_charts.js
 BROWSER_PATH_ENV = "BROWSER_PATH"
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 DRAW_SCRIPT = Path(__file__).with_name("draw_charts.js")  # raakDraw: every format of a chart from one drawing
@@ -83,6 +85,7 @@ class ChartRenderer:
         self._error: BaseException | None = None
         self._stop: asyncio.Event | None = None
         self._drawing: set[asyncio.Task[Any]] = set()
+        self._ready_tabs: set[int] = set()  # id() of the tabs seen with the page loaded
         self._thread = threading.Thread(target=self._run, name="raak-export-chromium", daemon=True)
         self._thread.start()
 
@@ -172,6 +175,9 @@ class ChartRenderer:
                 raise self._error or ExportError("Chromium stopped before the chart images were drawn")
             tab = await self._browser.tabs_ready.get()
             try:
+                if id(tab) not in self._ready_tabs:
+                    await self._page_loaded(tab)
+                    self._ready_tabs.add(id(tab))
                 params = {"expression": expression, "awaitPromise": True, "returnByValue": True}
                 answer = await asyncio.wait_for(
                     tab.tab.send_command("Runtime.evaluate", params=params), RENDER_TIMEOUT_SECONDS
@@ -181,6 +187,21 @@ class ChartRenderer:
             _write_images(answer, paths)
         finally:
             self._drawing.discard(task)
+
+    @staticmethod
+    async def _page_loaded(tab: Any) -> None:
+        """Wait until `tab` shows the export's page with `raakDraw`. kaleido hands a tab over on a load event it
+        listens for from before it navigates, which can be the blank page the tab opened with: the first chart
+        then met a page still loading ("raakDraw is not defined")."""
+        deadline = asyncio.get_running_loop().time() + RENDER_TIMEOUT_SECONDS
+        params = {"expression": PAGE_READY, "returnByValue": True}
+        while True:
+            answer = await tab.tab.send_command("Runtime.evaluate", params=params)
+            if answer.get("result", {}).get("result", {}).get("value") is True:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise ExportError(f"Chromium did not load the page for the chart images in {RENDER_TIMEOUT_SECONDS} s")
+            await asyncio.sleep(PAGE_READY_POLL_SECONDS)
 
     def draw(self, chart: Chart, paths: dict[str, Path]) -> Future[None]:
         """Draw `chart` once at the print size into `paths` (format → file): an SVG whose nominal size is the
