@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
+
 import click
 
 from dashboard.analytics.cli import report
@@ -34,6 +37,16 @@ def main() -> None:
 
 for command in COMMANDS:
     main.add_command(command)
+
+
+def leave_objects_to_the_os() -> None:
+    """At exit, keep Python's last garbage collections from walking every object a command loaded (pandas,
+    SQLAlchemy, plotly: ~0.35 s after a 1.5-s `raak export --format xlsx`); the operating system frees the memory
+    at once. Registered first, so it runs after every later exit handler (closing files, logging)."""
+    gc.freeze()
+
+
+atexit.register(leave_objects_to_the_os)
 
 
 if __name__ == "__main__":  # `python -m dashboard.cli …` runs the same command as `raak …`
