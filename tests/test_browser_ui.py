@@ -1,6 +1,6 @@
 """What a person sees and clicks, in real headless Chromium over the demo database: each page renders once per
-navigation, every RAAK point is clickable at desktop and phone width, and no chart label overlaps another or is
-cut off by its chart (issue 10, defects)."""
+navigation, every RAAK point is clickable at desktop and phone width, no chart label overlaps another or is
+cut off by its chart (issue 10, defects), and no table cuts its text off."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from corpus.browser import BROWSER_LOGGED_IN, WINDOW, open_page, screenshot, wait_for_page
+from corpus.browser import BROWSER_LOGGED_IN, WINDOW, headless_chromium, login, open_page, screenshot, wait_for_page
+from corpus.demo import DEMO_PASSWORD
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -105,6 +106,50 @@ def test_all_35_points_are_visible_and_clickable(browser: Any, base_url: str, wi
         screenshot(browser, f"framework-{width}px")
     finally:
         browser.set_window_size(*WINDOW)
+
+
+# The text of every table cell and header that is wider than its box: cut off, with "…" at its end.
+CUT_TABLE_TEXT = """
+return [...document.querySelectorAll('.ag-cell-value, .ag-header-cell-text')]
+  .filter(e => e.textContent.trim() && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.textContent.trim().slice(0, 60));
+"""
+GRID_PAGES = (  # (path, more of the query): a page with a table
+    ("/regio/GG0111", ""),
+    ("/gemeente/GM0363", ""),
+    ("/punten", "&punt=12"),
+    ("/aanlevering", ""),
+    ("/beheer", ""),
+)
+TABLE_WIDTHS = (1280, 390)
+
+
+def cut_table_text(driver: Any) -> list[str]:
+    """The table texts cut off on the page, once its first table has rows."""
+    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-cell-value"))
+    return list(driver.execute_script(CUT_TABLE_TEXT))
+
+
+@pytest.mark.parametrize("width", TABLE_WIDTHS)
+@pytest.mark.parametrize(("path", "query"), GRID_PAGES)
+def test_no_table_cuts_its_text_off(browser: Any, base_url: str, path: str, query: str, width: int) -> None:
+    """Columns were shared out evenly and cut what did not fit ("te laat: dea…", "Gewijzig…"); a column is now at
+    least as wide as its longest word and wraps between words."""
+    browser.set_window_size(width, 900)
+    try:
+        open_page(browser, base_url, path, f"?ronde=2011{query}", round_label="2011")
+        assert not cut_table_text(browser), f"cut off at {width} px on {path}"
+    finally:
+        browser.set_window_size(*WINDOW)
+
+
+@pytest.mark.parametrize("width", TABLE_WIDTHS)
+def test_my_region_table_shows_each_state_whole(base_url: str, width: int) -> None:
+    """A coordinator read "te laat: dea…" for the municipality that mattered most."""
+    with headless_chromium((width, 900)) as driver:
+        login(driver, base_url, "coordinator@demo.raak", DEMO_PASSWORD)
+        wait_for_page(driver, "/mijn-regio")
+        assert not cut_table_text(driver), f"cut off at {width} px"
 
 
 # Every label of every chart (title, subtitle, legend, annotations, ticks, axis titles) against every other one

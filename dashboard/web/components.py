@@ -31,6 +31,13 @@ GRID_PAGE_SIZE = 50
 ALTERNATIVE_MAX_ROWS = 60  # rows in a chart's text table; the download has them all
 ALTERNATIVE_SKIPPED = ("color",)  # columns that mean nothing read aloud
 GRID_DECIMALS = 1  # percentages in tables, as on the cards
+# A column is at least as wide as its longest word (a cell's or its header's), so text wraps between words and a word
+# is never cut; a word longer than the widest least width breaks across lines instead.
+GRID_CHAR_PX = 7.5  # a character of the grid's 14-px text, with room to spare
+GRID_CELL_PADDING_PX = 34  # a cell's padding on both sides
+GRID_HEADER_ICONS_PX = 44  # the header's sort and filter icons beside its text
+GRID_MIN_COLUMN_PX, GRID_MAX_COLUMN_PX = 90, 360
+GRID_CELL_STYLE = {"overflowWrap": "anywhere", "lineHeight": "1.45", "paddingTop": "10px", "paddingBottom": "10px"}
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -238,7 +245,13 @@ def data_grid(
     """
     column_defs = []
     for field, header in columns:
-        definition: dict[str, Any] = {"field": field, "headerName": header, "sortable": True, "filter": True}
+        definition: dict[str, Any] = {
+            "field": field,
+            "headerName": header,
+            "sortable": True,
+            "filter": True,
+            "minWidth": _least_width(header, frame[field]),
+        }
         if lang and pd.api.types.is_numeric_dtype(frame[field]) and not pd.api.types.is_bool_dtype(frame[field]):
             digits = GRID_DECIMALS if pd.api.types.is_float_dtype(frame[field]) else 0
             definition.update(valueFormatter=grid_number_format(lang, digits), type="numericColumn")
@@ -255,7 +268,14 @@ def data_grid(
         id=grid_id,
         columnDefs=column_defs,
         rowData=rows,
-        defaultColDef={"resizable": True, "minWidth": 90},
+        defaultColDef={
+            "resizable": True,
+            "wrapText": True,
+            "autoHeight": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+            "cellStyle": GRID_CELL_STYLE,
+        },
         columnSize="responsiveSizeToFit",
         dashGridOptions={
             "pagination": len(rows) > GRID_PAGE_SIZE,
@@ -265,6 +285,15 @@ def data_grid(
         style={"height": height} if height else None,
         className="ag-theme-quartz",
     )
+
+
+def _least_width(header: str, values: pd.Series) -> int:
+    """The px a column needs for its longest word, a cell's or its header's (which shares its row with two icons)."""
+    words = values.dropna().astype(str).str.split().explode().dropna()
+    cell = int(words.str.len().max()) if not words.empty else 0
+    head = max((len(word) for word in header.split()), default=0)
+    need = max(cell * GRID_CHAR_PX, head * GRID_CHAR_PX + GRID_HEADER_ICONS_PX) + GRID_CELL_PADDING_PX
+    return max(GRID_MIN_COLUMN_PX, min(round(need), GRID_MAX_COLUMN_PX))
 
 
 def _markdown_text(text: str) -> str:
