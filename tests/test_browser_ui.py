@@ -143,6 +143,22 @@ def test_no_table_cuts_its_text_off(browser: Any, base_url: str, path: str, quer
         browser.set_window_size(*WINDOW)
 
 
+HEADER_OVERFLOW = "const h = document.getElementById('header'); return h.scrollWidth - h.clientWidth"
+
+
+@pytest.mark.parametrize("path", ["/", "/beheer"])
+def test_the_header_fits_a_phone(browser: Any, base_url: str, path: str) -> None:
+    """At 390 px the navigation and the user's name ran 250 px past the screen, so the whole page scrolled
+    sideways; they wrap onto more lines now."""
+    browser.set_window_size(390, 844)
+    try:
+        open_page(browser, base_url, path, "?ronde=2011", round_label="2011")
+        overflow = browser.execute_script(HEADER_OVERFLOW)
+        assert overflow <= 1, f"the header is {overflow} px wider than the screen"
+    finally:
+        browser.set_window_size(*WINDOW)
+
+
 @pytest.mark.parametrize("width", TABLE_WIDTHS)
 def test_my_region_table_shows_each_state_whole(base_url: str, width: int) -> None:
     """A coordinator read "te laat: dea…" for the municipality that mattered most."""
