@@ -245,16 +245,13 @@ def data_grid(
     """
     column_defs = []
     for field, header in columns:
-        definition: dict[str, Any] = {
-            "field": field,
-            "headerName": header,
-            "sortable": True,
-            "filter": True,
-            "minWidth": _least_width(header, frame[field]),
-        }
+        definition: dict[str, Any] = {"field": field, "headerName": header, "sortable": True, "filter": True}
+        shown = frame[field]
         if lang and pd.api.types.is_numeric_dtype(frame[field]) and not pd.api.types.is_bool_dtype(frame[field]):
             digits = GRID_DECIMALS if pd.api.types.is_float_dtype(frame[field]) else 0
             definition.update(valueFormatter=grid_number_format(lang, digits), type="numericColumn")
+            shown = shown.round(digits)  # as the formatter writes it, not every digit of the float
+        definition["minWidth"] = _least_width(header, shown)
         if links and field in links:
             definition["cellRenderer"] = "markdown"  # a link opening in the same tab; HTML stays text
         column_defs.append(definition)
