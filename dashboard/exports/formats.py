@@ -86,6 +86,6 @@ def chosen(names: Iterable[str]) -> list[ExportFormat]:
 
 def drawn_formats(names: Iterable[str]) -> list[str]:
     """The chart formats an export of the formats `names` draws: those chosen and those a chosen document places."""
-    documents = chosen(names)
-    placed = {fmt.places for fmt in documents if not fmt.per_chart}
-    return [fmt.name for fmt in FORMATS if fmt.per_chart and (fmt in documents or fmt.name in placed)]
+    wanted = chosen(names)
+    placed = {fmt.places for fmt in wanted}
+    return [fmt.name for fmt in FORMATS if fmt.per_chart and (fmt in wanted or fmt.name in placed)]
